@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one event header shared by every BPF program and the user side.
+ * Fixed-width types only; the C++ side static_asserts the layout
+ * (src/agent/event_layout.h). Event type numbers are part of the ABI: append,
+ * never renumber. Ranges: 1-99 profiling, 100-199 process lifecycle,
+ * 200-399 syscalls, 400-499 memory, 500-599 network, 1000+ one-liners.
+ */
+#ifndef KSIGHT_EVENT_H
+#define KSIGHT_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KSIGHT_COMM_LEN 16
+#define KSIGHT_MAX_STACK_DEPTH 127
+
+enum ksight_event_type {
+	KSIGHT_EVENT_CPU_SAMPLE = 1,
+};
+
+/* Every ring-buffer record starts with this header. */
+struct ksight_event_header {
+	__u64 timestamp_ns; /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
+	__u32 type;         /* enum ksight_event_type */
+	__u32 size;         /* whole record, header included */
+	__u32 pid;          /* thread group id, in the initial pid namespace */
+	__u32 tid;
+	__u64 cgroup_id;    /* cgroup v2 id of the task */
+	char comm[KSIGHT_COMM_LEN];
+};
+
+#endif /* KSIGHT_EVENT_H */

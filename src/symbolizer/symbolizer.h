@@ -1,0 +1,69 @@
+#pragma once
+// The seam between stack collection and everything that names frames.
+// Producers hand raw instruction addresses; a Symbolizer turns them into
+// mapped-file coordinates and source-level frames. The real implementation
+// reads /proc, ELF and /proc/kallsyms (see elf_symbolizer.h); tests use fakes.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ksight::symbolizer {
+
+// The object an address falls in.
+struct MappedObject {
+  uint64_t start = 0;        // runtime start of the mapping
+  uint64_t limit = 0;        // runtime end (exclusive)
+  uint64_t file_offset = 0;  // offset in `path` mapped at `start`
+  std::string path;          // as the process saw it; "[kernel.kallsyms]", "[module]", "[anon]", "[jit]"...
+  std::string build_id;      // lowercase hex GNU build-id; empty when none
+  bool kernel = false;
+};
+
+// One source-level function at an address; several for inlined code,
+// innermost first.
+struct Frame {
+  std::string function;     // demangled; "module+0xoffset" when the symbol is unknown
+  std::string system_name;  // mangled, as in the symbol table (== function when not C++)
+  std::string file;         // source file, when debug info gives it
+  uint32_t line = 0;
+};
+
+struct SymbolizedAddress {
+  uint64_t address = 0;
+  std::optional<MappedObject> object;  // nullopt: the address is in no known mapping
+  std::vector<Frame> frames;           // never empty: unknown addresses keep module+0xoffset
+  bool symbol_found = false;           // false when frames[0] is only module+0xoffset
+};
+
+struct SymbolizerStats {
+  uint64_t addresses = 0;        // addresses asked for
+  uint64_t unknown = 0;          // symbolized only to module+0xoffset or [unknown]
+  uint64_t process_gone = 0;     // pid exited before its maps were captured
+  uint64_t elf_cache_hits = 0;
+  uint64_t elf_cache_misses = 0;
+  uint64_t elf_cache_entries = 0;
+};
+
+class Symbolizer {
+ public:
+  virtual ~Symbolizer() = default;
+
+  // Capture what is needed to symbolize `pid` later (its memory maps and the
+  // identities of mapped files), so that a process that exits before the
+  // profile ends is still symbolized. Cheap when already captured.
+  virtual void observe_process(uint32_t pid) = 0;
+  // Forget a process (after its last samples are symbolized).
+  virtual void forget_process(uint32_t pid) = 0;
+
+  // One result per input address, in order.
+  virtual std::vector<SymbolizedAddress> symbolize_user(uint32_t pid,
+                                                        std::span<const uint64_t> addresses) = 0;
+  virtual std::vector<SymbolizedAddress> symbolize_kernel(std::span<const uint64_t> addresses) = 0;
+
+  virtual SymbolizerStats stats() const = 0;
+};
+
+}  // namespace ksight::symbolizer
