@@ -18,6 +18,14 @@
 
 enum ksight_event_type {
 	KSIGHT_EVENT_CPU_SAMPLE = 1,
+	/* 100-199 process lifecycle (bpf/process.h) */
+	KSIGHT_EVENT_PROCESS_FORK = 100,
+	KSIGHT_EVENT_PROCESS_EXEC = 101,
+	KSIGHT_EVENT_PROCESS_EXIT = 102,
+	/* 500-599 network (bpf/net.h) */
+	KSIGHT_EVENT_TCP_CONNECT = 500,
+	KSIGHT_EVENT_TCP_ACCEPT = 501,
+	KSIGHT_EVENT_TCP_CLOSE = 502,
 };
 
 /* Every ring-buffer record starts with this header. */
