@@ -17,9 +17,10 @@ struct MappedObject {
   uint64_t start = 0;        // runtime start of the mapping
   uint64_t limit = 0;        // runtime end (exclusive)
   uint64_t file_offset = 0;  // offset in `path` mapped at `start`
-  std::string path;          // as the process saw it; "[kernel.kallsyms]", "[module]", "[anon]", "[jit]"...
-  std::string build_id;      // lowercase hex GNU build-id; empty when none
+  std::string path;  // as the process saw it; "[kernel.kallsyms]", "[module]", "[anon]", "[jit]"...
+  std::string build_id;  // lowercase hex GNU build-id; empty when none
   bool kernel = false;
+  bool deleted = false;  // the file was unlinked after mapping ("(deleted)" in maps)
 };
 
 // One source-level function at an address; several for inlined code,
@@ -39,12 +40,33 @@ struct SymbolizedAddress {
 };
 
 struct SymbolizerStats {
-  uint64_t addresses = 0;        // addresses asked for
-  uint64_t unknown = 0;          // symbolized only to module+0xoffset or [unknown]
-  uint64_t process_gone = 0;     // pid exited before its maps were captured
+  uint64_t addresses = 0;     // addresses asked for
+  uint64_t unknown = 0;       // symbolized only to module+0xoffset or [unknown]
+  uint64_t process_gone = 0;  // pid exited before its maps were captured
   uint64_t elf_cache_hits = 0;
   uint64_t elf_cache_misses = 0;
   uint64_t elf_cache_entries = 0;
+
+  // Why addresses stayed unknown (they sum to `unknown`).
+  uint64_t unknown_no_mapping = 0;  // in no mapping of the process, or process never observed
+  uint64_t unknown_no_file = 0;     // mapped file could not be opened or parsed
+  uint64_t unknown_no_symbol = 0;   // file read, but no symbol covers the address
+  uint64_t unknown_kernel = 0;      // kernel address not covered by kallsyms
+
+  // ELF/DWARF input problems, counted, never fatal.
+  uint64_t elf_errors = 0;          // unreadable, corrupt or truncated ELF files
+  uint64_t dwarf_errors = 0;        // debug info present but unusable
+  uint64_t debug_files_found = 0;   // objects with DWARF (in file, debuglink, build-id dir)
+  uint64_t debuginfod_fetches = 0;  // debug files obtained from debuginfod
+
+  uint64_t elf_cache_bytes = 0;  // approximate bytes held by cached objects
+  uint64_t elf_cache_evictions = 0;
+  uint64_t processes = 0;                // process snapshots held
+  uint64_t maps_refreshes = 0;           // /proc/PID/maps re-read after a miss
+  uint64_t perf_map_symbols = 0;         // JIT symbols loaded from perf maps
+  uint64_t kernel_symbols = 0;           // symbols in the current kallsyms table
+  uint64_t kallsyms_reloads = 0;         // re-reads after module changes or uncovered addresses
+  bool kernel_addresses_hidden = false;  // kallsyms showed only zeros (kptr_restrict)
 };
 
 class Symbolizer {

@@ -1,0 +1,49 @@
+#pragma once
+// The real Symbolizer: /proc/PID/maps + ELF symbol tables + DWARF (libdw) for
+// user space, /proc/kallsyms for the kernel, perf maps for JIT code.
+// See README.md in this folder for the design and why libelf/libdw.
+//
+// Thread-safe: every call takes one internal lock.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "symbolizer/symbolizer.h"
+
+namespace ksight::symbolizer {
+
+struct SymbolizerOptions {
+  // Where /proc is; tests point this at a synthetic tree.
+  std::string proc_root = "/proc";
+  // Empty: <proc_root>/kallsyms and <proc_root>/modules.
+  std::string kallsyms_path;
+  std::string modules_path;
+
+  // Host directories searched for separate debug info, both as
+  // <dir>/.build-id/xx/yyyy.debug and as <dir><binary dir>/<debuglink>.
+  // The process root's /usr/lib/debug is always searched as well.
+  std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
+  // Ask debuginfod (last) when DEBUGINFOD_URLS is set. Network: may be slow
+  // the first time per build-id.
+  bool debuginfod = true;
+
+  // Object cache bounds (least recently used evicted first).
+  size_t max_objects = 512;
+  size_t max_object_bytes = size_t{256} << 20;
+  // Resolved addresses memoised per object (cleared when full).
+  size_t memo_per_object = 16384;
+  // Process snapshots kept (least recently used evicted first).
+  size_t max_processes = 4096;
+
+  // Rate limits for re-reading on a miss.
+  std::chrono::milliseconds maps_refresh_interval{1000};
+  std::chrono::milliseconds perf_map_refresh_interval{1000};
+  std::chrono::milliseconds modules_check_interval{1000};
+  std::chrono::milliseconds kallsyms_miss_reload_interval{5000};
+};
+
+std::unique_ptr<Symbolizer> make_symbolizer(const SymbolizerOptions& options = {});
+
+}  // namespace ksight::symbolizer
