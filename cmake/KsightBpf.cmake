@@ -34,7 +34,7 @@ string(REPLACE "x86_64" "x86" KSIGHT_BPF_ARCH ${KSIGHT_ARCH})
 string(REPLACE "aarch64" "arm64" KSIGHT_BPF_ARCH ${KSIGHT_BPF_ARCH})
 
 add_library(ksight_bpf_skeletons INTERFACE)
-target_include_directories(ksight_bpf_skeletons INTERFACE ${KSIGHT_BPF_OUT} ${CMAKE_SOURCE_DIR}/bpf)
+target_include_directories(ksight_bpf_skeletons INTERFACE ${KSIGHT_BPF_OUT} ${CMAKE_SOURCE_DIR}/bpf ${CMAKE_SOURCE_DIR}/bpf/include)
 target_link_libraries(ksight_bpf_skeletons INTERFACE PkgConfig::LIBBPF PkgConfig::LIBELF PkgConfig::ZLIB)
 
 function(ksight_bpf_object src)

@@ -9,8 +9,8 @@ namespace ksight {
 // Exit codes shared by every subcommand.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,      // bad input, I/O failure
-  kExitNoCapability = 2, // missing capability or the kernel refused BPF
+  kExitFailure = 1,       // bad input, I/O failure
+  kExitNoCapability = 2,  // missing capability or the kernel refused BPF
 };
 
 class Error : public std::runtime_error {

@@ -72,9 +72,9 @@ struct Profile {
   int64_t period = 0;                   // e.g. 1e9/frequency
   int64_t time_nanos = 0;               // wall-clock start (Unix epoch ns)
   int64_t duration_nanos = 0;
-  std::string default_sample_type;      // e.g. "cpu"
-  std::vector<Mapping> mappings;        // mapping i has id i+1
-  std::vector<Location> locations;      // location i has id i+1
+  std::string default_sample_type;  // e.g. "cpu"
+  std::vector<Mapping> mappings;    // mapping i has id i+1
+  std::vector<Location> locations;  // location i has id i+1
   std::vector<Sample> samples;
   std::vector<std::string> comments;
 
