@@ -108,8 +108,9 @@ class ElfSymbolizer final : public Symbolizer {
       lru_.splice(lru_.begin(), lru_, it->second);
       return *it->second;
     }
+    // A pid seen gone is retried (pids are reused) but counted once.
     ProcessSnapshot fresh = reader_.capture(pid);
-    if (fresh.gone) ++stats_.process_gone;
+    if (fresh.gone && it == processes_.end()) ++stats_.process_gone;
     if (it != processes_.end()) {
       *it->second = std::move(fresh);
       lru_.splice(lru_.begin(), lru_, it->second);

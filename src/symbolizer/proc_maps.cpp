@@ -23,12 +23,10 @@ class LineCursor {
     while (pos_ < line_.size() && line_[pos_] == ' ') ++pos_;
     return pos_ > begin;
   }
-  std::string_view take(size_t n) {
-    if (pos_ + n > line_.size()) return {};
-    std::string_view out = line_.substr(pos_, n);
-    pos_ += n;
-    return out;
+  std::string_view peek(size_t n) const {
+    return pos_ + n > line_.size() ? std::string_view{} : line_.substr(pos_, n);
   }
+  void skip(size_t n) { pos_ += n; }
   std::string_view rest() const { return line_.substr(pos_); }
   size_t column() const { return pos_ + 1; }
 
@@ -53,6 +51,9 @@ bool fail(MapsParseError* error, const LineCursor& cursor, const char* message) 
 
 bool parse_perms(std::string_view perms, MapsEntry* entry) {
   if (perms.size() != 4) return false;
+  for (size_t i = 0; i < 4; ++i) {
+    if (perms[i] != '-' && perms[i] != "rwxp"[i] && !(i == 3 && perms[i] == 's')) return false;
+  }
   entry->readable = perms[0] == 'r';
   entry->writable = perms[1] == 'w';
   entry->executable = perms[2] == 'x';
@@ -87,7 +88,8 @@ bool parse_fields(LineCursor& c, MapsEntry* e, MapsParseError* error) {
   if (!c.hex(&e->limit)) return fail(error, c, "expected end address (hex)");
   if (e->limit < e->start) return fail(error, c, "end address below start address");
   if (!c.spaces()) return fail(error, c, "expected space before permissions");
-  if (!parse_perms(c.take(4), e)) return fail(error, c, "expected 4 permission characters");
+  if (!parse_perms(c.peek(4), e)) return fail(error, c, "expected 4 permission characters");
+  c.skip(4);
   if (!c.spaces()) return fail(error, c, "expected space before offset");
   if (!c.hex(&e->offset)) return fail(error, c, "expected file offset (hex)");
   if (!c.spaces()) return fail(error, c, "expected space before device");
