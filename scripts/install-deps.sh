@@ -17,7 +17,7 @@ PACKAGES=(
   # tests and real peers
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   golang-go prometheus curl nginx-light iproute2 procps python3
-  libxml2-utils
+  libxml2-utils nodejs
   # benchmark peers
   linux-perf bpftrace hyperfine time
 )
