@@ -1,0 +1,300 @@
+#include "rules/check.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace ksight::rules {
+
+namespace {
+
+class AndCheck : public Check {
+ public:
+  explicit AndCheck(std::vector<CheckPtr> children) : children_(std::move(children)) {}
+  bool eval(EvalContext& ctx) const override {
+    for (const auto& c : children_) {
+      if (!c->eval(ctx)) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<CheckPtr> children_;
+};
+
+class OrCheck : public Check {
+ public:
+  explicit OrCheck(std::vector<CheckPtr> children) : children_(std::move(children)) {}
+  bool eval(EvalContext& ctx) const override {
+    for (const auto& c : children_) {
+      if (c->eval(ctx)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<CheckPtr> children_;
+};
+
+class NotCheck : public Check {
+ public:
+  explicit NotCheck(CheckPtr child) : child_(std::move(child)) {}
+  bool eval(EvalContext& ctx) const override { return !child_->eval(ctx); }
+
+ private:
+  CheckPtr child_;
+};
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool icontains(std::string_view hay, std::string_view lowered_needle) {
+  auto it = std::search(hay.begin(), hay.end(), lowered_needle.begin(), lowered_needle.end(),
+                        [](char a, char b) { return lower(a) == b; });
+  return it != hay.end() || lowered_needle.empty();
+}
+
+// Path prefix: `value` is `prefix` or below it.
+bool path_below(std::string_view value, std::string_view prefix) {
+  if (!value.starts_with(prefix)) return false;
+  return value.size() == prefix.size() || prefix.ends_with('/') || value[prefix.size()] == '/';
+}
+
+// A comparison of one field with its prepared right-hand side.
+class FieldCheck : public Check {
+ public:
+  FieldCheck(ResolvedField field, CompareOp op) : field_(std::move(field)), op_(op) {}
+  void add_string(std::string s) { strs_.push_back(std::move(s)); }
+  void add_number(int64_t n) { nums_.push_back(n); }
+  void finish() {
+    std::sort(strs_.begin(), strs_.end());
+    std::sort(nums_.begin(), nums_.end());
+  }
+
+  bool eval(EvalContext& ctx) const override {
+    FieldValue v;
+    if (!field_.info->extract(ctx, field_.arg, v)) return false;
+    if (op_ == CompareOp::kExists) return true;
+    switch (field_.type) {
+      case FieldType::kString:
+        return match_str(v.str);
+      case FieldType::kInt:
+      case FieldType::kBool:
+        return match_num(v.num);
+      case FieldType::kStringList: {
+        // A list matches when any element does; != when no element equals.
+        bool negate = op_ == CompareOp::kNe;
+        for (const auto& item : v.list) {
+          if (negate ? item == rhs_or_empty() : match_str(item)) return !negate;
+        }
+        return negate;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool in_set(std::string_view s) const {
+    return std::binary_search(strs_.begin(), strs_.end(), s, std::less<>());
+  }
+
+  const std::string& rhs_or_empty() const { return strs_.empty() ? empty_ : strs_[0]; }
+
+  bool match_str(std::string_view s) const {
+    const std::string& rhs = rhs_or_empty();
+    switch (op_) {
+      case CompareOp::kEq:
+        return s == rhs;
+      case CompareOp::kNe:
+        return s != rhs;
+      case CompareOp::kLt:
+        return s < rhs;
+      case CompareOp::kLe:
+        return s <= rhs;
+      case CompareOp::kGt:
+        return s > rhs;
+      case CompareOp::kGe:
+        return s >= rhs;
+      case CompareOp::kContains:
+        return s.find(rhs) != std::string_view::npos;
+      case CompareOp::kIContains:
+        return icontains(s, rhs);
+      case CompareOp::kStartsWith:
+        return s.starts_with(rhs);
+      case CompareOp::kEndsWith:
+        return s.ends_with(rhs);
+      case CompareOp::kGlob:
+        return glob_match(rhs, s);
+      case CompareOp::kIn:
+      case CompareOp::kIntersects:
+        return in_set(s);
+      case CompareOp::kPmatch:
+        for (const auto& p : strs_) {
+          if (path_below(s, p)) return true;
+        }
+        return false;
+      case CompareOp::kExists:
+        return true;
+    }
+    return false;
+  }
+
+  bool match_num(int64_t n) const {
+    int64_t rhs = nums_.empty() ? 0 : nums_[0];
+    switch (op_) {
+      case CompareOp::kEq:
+        return n == rhs;
+      case CompareOp::kNe:
+        return n != rhs;
+      case CompareOp::kLt:
+        return n < rhs;
+      case CompareOp::kLe:
+        return n <= rhs;
+      case CompareOp::kGt:
+        return n > rhs;
+      case CompareOp::kGe:
+        return n >= rhs;
+      case CompareOp::kIn:
+      case CompareOp::kIntersects:
+        return std::binary_search(nums_.begin(), nums_.end(), n);
+      default:
+        return false;
+    }
+  }
+
+  ResolvedField field_;
+  CompareOp op_;
+  std::vector<std::string> strs_;  // sorted, for in/intersects/pmatch
+  std::vector<int64_t> nums_;      // sorted, for in
+  std::string empty_;
+};
+
+bool parse_number(const Value& v, FieldType type, int64_t* out) {
+  if (type == FieldType::kBool) {
+    if (v.text == "true") return *out = 1, true;
+    if (v.text == "false") return *out = 0, true;
+    return false;
+  }
+  auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), *out);
+  return ec == std::errc() && end == v.text.data() + v.text.size();
+}
+
+bool op_allowed(FieldType type, CompareOp op) {
+  switch (type) {
+    case FieldType::kInt:
+      return op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kLt ||
+             op == CompareOp::kLe || op == CompareOp::kGt || op == CompareOp::kGe ||
+             op == CompareOp::kIn || op == CompareOp::kIntersects || op == CompareOp::kExists;
+    case FieldType::kBool:
+      return op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kExists;
+    default:
+      return true;
+  }
+}
+
+CheckPtr compile_compare(const Node& node, Diagnostics& diags) {
+  std::string error;
+  ResolvedField field = resolve_field(node.field, &error);
+  if (!field.info) {
+    diags.error(node.pos.locate(), error);
+    return nullptr;
+  }
+  if (!op_allowed(field.type, node.op)) {
+    diags.error(node.op_pos.locate(),
+                "operator '" + std::string(compare_op_name(node.op)) + "' does not apply to " +
+                    std::string(field_type_name(field.type)) + " field '" + node.field + "'");
+    return nullptr;
+  }
+  FieldType type = field.type;
+  auto check = std::make_unique<FieldCheck>(std::move(field), node.op);
+  for (const auto& v : node.values) {
+    if (type == FieldType::kInt || type == FieldType::kBool) {
+      int64_t n = 0;
+      if (!parse_number(v, type, &n)) {
+        diags.error(v.pos.locate(),
+                    "expected " +
+                        std::string(type == FieldType::kBool ? "true or false" : "a number") +
+                        " for field '" + node.field + "', got '" + v.text + "'");
+        return nullptr;
+      }
+      check->add_number(n);
+    } else {
+      std::string s = v.text;
+      if (node.op == CompareOp::kIContains) std::transform(s.begin(), s.end(), s.begin(), lower);
+      check->add_string(std::move(s));
+    }
+  }
+  check->finish();
+  return check;
+}
+
+}  // namespace
+
+CheckPtr compile_check(const Node& node, Diagnostics& diags) {
+  switch (node.kind) {
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      std::vector<CheckPtr> children;
+      for (const auto& child : node.children) {
+        auto c = compile_check(*child, diags);
+        if (!c) return nullptr;
+        children.push_back(std::move(c));
+      }
+      if (node.kind == NodeKind::kAnd) return std::make_unique<AndCheck>(std::move(children));
+      return std::make_unique<OrCheck>(std::move(children));
+    }
+    case NodeKind::kNot: {
+      auto c = compile_check(*node.children[0], diags);
+      return c ? std::make_unique<NotCheck>(std::move(c)) : nullptr;
+    }
+    case NodeKind::kMacroRef:
+      diags.error(node.pos.locate(), "undefined macro '" + node.field + "'");
+      return nullptr;
+    case NodeKind::kCompare:
+      return compile_compare(node, diags);
+  }
+  return nullptr;
+}
+
+bool glob_match(std::string_view pat, std::string_view text) {
+  size_t p = 0, t = 0, star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star_p = p++;
+      star_t = t;
+      continue;
+    }
+    if (p < pat.size() && pat[p] == '[') {
+      size_t q = p + 1;
+      bool negate = q < pat.size() && (pat[q] == '!' || pat[q] == '^');
+      if (negate) ++q;
+      bool matched = false;
+      size_t first = q;
+      while (q < pat.size() && (pat[q] != ']' || q == first)) {
+        if (q + 2 < pat.size() && pat[q + 1] == '-' && pat[q + 2] != ']') {
+          matched |= text[t] >= pat[q] && text[t] <= pat[q + 2];
+          q += 3;
+        } else {
+          matched |= text[t] == pat[q++];
+        }
+      }
+      if (q < pat.size() && matched != negate) {
+        p = q + 1;
+        ++t;
+        continue;
+      }
+    } else if (p < pat.size() && (pat[p] == '?' || pat[p] == text[t])) {
+      ++p;
+      ++t;
+      continue;
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p + 1;
+    t = ++star_t;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+}  // namespace ksight::rules

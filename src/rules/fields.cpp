@@ -1,0 +1,197 @@
+#include "rules/fields.h"
+
+#include <array>
+#include <charconv>
+
+namespace ksight::rules {
+
+std::string_view field_type_name(FieldType type) {
+  switch (type) {
+    case FieldType::kString:
+      return "string";
+    case FieldType::kInt:
+      return "int";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kStringList:
+      return "list";
+  }
+  return "?";
+}
+
+void EvalContext::reset(const SecurityEvent& event) {
+  event_ = &event;
+  have_cmdline_ = have_args_ = have_fd_name_ = have_evt_args_ = false;
+}
+
+std::string_view EvalContext::args_text() {
+  if (!have_args_) {
+    args_.clear();
+    const auto& args = event_->proc.args;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (i > 1) args_ += ' ';
+      args_ += args[i];
+    }
+    have_args_ = true;
+  }
+  return args_;
+}
+
+std::string_view EvalContext::cmdline() {
+  if (!event_->proc.cmdline.empty()) return event_->proc.cmdline;
+  if (!have_cmdline_) {
+    cmdline_ = event_->proc.comm;
+    std::string_view args = args_text();
+    if (!args.empty()) {
+      cmdline_ += ' ';
+      cmdline_ += args;
+    }
+    have_cmdline_ = true;
+  }
+  return cmdline_;
+}
+
+std::string_view EvalContext::fd_name() {
+  const FdInfo& fd = event_->fd;
+  if (!fd.name.empty()) return fd.name;
+  if (!have_fd_name_) {
+    fd_name_.clear();
+    if (!fd.sip.empty() || !fd.dip.empty()) {
+      fd_name_ =
+          fd.sip + ":" + std::to_string(fd.sport) + "->" + fd.dip + ":" + std::to_string(fd.dport);
+    }
+    have_fd_name_ = true;
+  }
+  return fd_name_;
+}
+
+std::string_view EvalContext::evt_args() {
+  if (!have_evt_args_) {
+    evt_args_.clear();
+    for (const auto& [key, value] : event_->args) {
+      if (!evt_args_.empty()) evt_args_ += ' ';
+      evt_args_ += key;
+      evt_args_ += '=';
+      evt_args_ += value;
+    }
+    have_evt_args_ = true;
+  }
+  return evt_args_;
+}
+
+std::span<const FieldFamily> field_families() {
+  static const std::array<FieldFamily, 5> kFamilies = {{
+      {"evt", "The event: its type, result, time and syscall arguments.", evt_fields()},
+      {"proc", "The process that made the syscall and its ancestry.", proc_fields()},
+      {"thread, user, group", "The calling thread and its credentials.", identity_fields()},
+      {"fd", "The file descriptor, path or socket the event is about.", fd_fields()},
+      {"container, k8s", "Where the process runs, from its cgroup.", container_fields()},
+  }};
+  return kFamilies;
+}
+
+namespace {
+
+const FieldInfo* find_info(std::string_view name) {
+  for (const auto& family : field_families()) {
+    for (const auto& field : family.fields) {
+      if (field.name == name) return &field;
+    }
+  }
+  return nullptr;
+}
+
+bool parse_index(std::string_view text, int* out) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return false;
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+ResolvedField resolve_field(std::string_view name, std::string* error) {
+  ResolvedField out;
+  std::string_view base = name;
+  FieldArg arg;
+  if (size_t br = name.find('['); br != std::string_view::npos) {
+    if (name.back() != ']' || !parse_index(name.substr(br + 1, name.size() - br - 2), &arg.index)) {
+      *error = "bad index in '" + std::string(name) + "' (expected [N] with N >= 0)";
+      return out;
+    }
+    base = name.substr(0, br);
+  } else if (name.starts_with("evt.arg.")) {
+    base = "evt.arg";
+    arg.name = std::string(name.substr(8));
+  }
+  const FieldInfo* info = find_info(base);
+  if (!info) {
+    *error = "unknown field '" + std::string(name) + "'";
+    return out;
+  }
+  bool has_arg = arg.index >= 0 || !arg.name.empty();
+  if (has_arg && info->arg == FieldArgKind::kNone) {
+    *error = "field '" + std::string(base) + "' takes no argument";
+    return out;
+  }
+  if (!has_arg && info->arg_required) {
+    *error = "field '" + std::string(base) + "' needs an argument ([N] or .name)";
+    return out;
+  }
+  out.info = info;
+  out.arg = std::move(arg);
+  out.type = info->type;
+  if (info->type == FieldType::kStringList && out.arg.index >= 0) out.type = FieldType::kString;
+  return out;
+}
+
+void render_field(EvalContext& ctx, const ResolvedField& field, std::string& out) {
+  FieldValue value;
+  if (!field.info->extract(ctx, field.arg, value)) {
+    out += "<NA>";
+    return;
+  }
+  switch (field.type) {
+    case FieldType::kString:
+      out += value.str;
+      break;
+    case FieldType::kInt:
+      out += std::to_string(value.num);
+      break;
+    case FieldType::kBool:
+      out += value.num ? "true" : "false";
+      break;
+    case FieldType::kStringList:
+      out += '(';
+      for (size_t i = 0; i < value.list.size(); ++i) {
+        if (i) out += ',';
+        out += value.list[i];
+      }
+      out += ')';
+      break;
+  }
+}
+
+std::string fields_markdown() {
+  std::string out =
+      "# Rule fields\n\n"
+      "<!-- Generated by `ksight rules fields --markdown` from the field tables in\n"
+      "     src/rules/fields_*.cpp. Do not edit; tests/rules checks it is current. -->\n\n"
+      "Fields usable in rule conditions, exceptions and `%field` outputs. `<NA>` in an\n"
+      "output means the event did not carry the value; `exists` tests for it.\n";
+  for (const auto& family : field_families()) {
+    out += "\n## " + std::string(family.name) + "\n\n" + std::string(family.description) + "\n\n";
+    out += "| Field | Type | Description |\n|---|---|---|\n";
+    for (const auto& field : family.fields) {
+      std::string name(field.name);
+      if (field.arg == FieldArgKind::kIndex) name += "[N]";
+      if (field.arg == FieldArgKind::kIndexOrName) name += "[N]`, `" + name + ".NAME";
+      out += "| `" + name + "` | " + std::string(field_type_name(field.type)) + " | " +
+             std::string(field.description) + " |\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace ksight::rules

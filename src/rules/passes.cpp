@@ -1,0 +1,139 @@
+#include "rules/passes.h"
+
+#include <set>
+
+namespace ksight::rules {
+
+namespace {
+
+bool expand_node(NodePtr& node, MacroTable& macros, Diagnostics& diags,
+                 std::vector<std::string>& stack) {
+  if (node->kind == NodeKind::kMacroRef) {
+    auto it = macros.find(node->field);
+    if (it == macros.end()) {
+      diags.error(node->pos.locate(), "undefined macro '" + node->field + "'");
+      return false;
+    }
+    for (const auto& name : stack) {
+      if (name == node->field) {
+        diags.error(node->pos.locate(), "macro '" + node->field + "' refers to itself");
+        return false;
+      }
+    }
+    it->second.used = true;
+    NodePtr copy = it->second.ast->clone();
+    stack.push_back(node->field);
+    bool ok = expand_node(copy, macros, diags, stack);
+    stack.pop_back();
+    node = std::move(copy);
+    return ok;
+  }
+  bool ok = true;
+  for (auto& child : node->children) ok = expand_node(child, macros, diags, stack) && ok;
+  return ok;
+}
+
+}  // namespace
+
+bool expand_macros(NodePtr& root, MacroTable& macros, Diagnostics& diags) {
+  std::vector<std::string> stack;
+  return expand_node(root, macros, diags, stack);
+}
+
+void expand_list_items(std::vector<Value>& items, ListTable& lists) {
+  std::vector<Value> out;
+  for (auto& item : items) {
+    auto it = item.quoted ? lists.end() : lists.find(item.text);
+    if (it == lists.end()) {
+      out.push_back(std::move(item));
+      continue;
+    }
+    it->second.used = true;
+    out.insert(out.end(), it->second.items.begin(), it->second.items.end());
+  }
+  items = std::move(out);
+}
+
+bool expand_lists(Node& node, ListTable& lists, Diagnostics& diags) {
+  if (node.kind == NodeKind::kCompare && node.list_rhs) {
+    if (node.named_list && !lists.contains(node.values[0].text)) {
+      diags.error(node.values[0].pos.locate(), "undefined list '" + node.values[0].text + "'");
+      return false;
+    }
+    expand_list_items(node.values, lists);
+    node.named_list = false;
+  }
+  bool ok = true;
+  for (auto& child : node.children) ok = expand_lists(*child, lists, diags) && ok;
+  return ok;
+}
+
+EventTypeSet event_types(const Node& node) {
+  EventTypeSet all;
+  all.set();
+  switch (node.kind) {
+    case NodeKind::kAnd: {
+      EventTypeSet out = all;
+      for (const auto& c : node.children) out &= event_types(*c);
+      return out;
+    }
+    case NodeKind::kOr: {
+      EventTypeSet out;
+      for (const auto& c : node.children) out |= event_types(*c);
+      return out;
+    }
+    case NodeKind::kNot: {
+      // not (evt.type in (a, b)) is exactly the complement; anything else
+      // under a not could match every type.
+      const Node& child = *node.children[0];
+      if (child.kind == NodeKind::kCompare && child.field == "evt.type" &&
+          (child.op == CompareOp::kEq || child.op == CompareOp::kIn)) {
+        return ~event_types(child);
+      }
+      return all;
+    }
+    case NodeKind::kMacroRef:
+      return all;
+    case NodeKind::kCompare:
+      break;
+  }
+  if (node.field != "evt.type") return all;
+  if (node.op != CompareOp::kEq && node.op != CompareOp::kIn && node.op != CompareOp::kNe) {
+    return all;
+  }
+  EventTypeSet out;
+  for (const auto& v : node.values) {
+    EventType t = event_type_from_name(v.text);
+    if (t != EventType::kUnknown) out.set(static_cast<size_t>(t));
+  }
+  return node.op == CompareOp::kNe ? ~out : out;
+}
+
+void lint_condition(const Node& node, Diagnostics& diags) {
+  if (node.kind == NodeKind::kOr) {
+    std::set<std::string> seen;
+    for (const auto& c : node.children) seen.insert(to_string(*c));
+    for (const auto& c : node.children) {
+      if (c->kind == NodeKind::kNot && seen.contains(to_string(*c->children[0]))) {
+        diags.warning(node.pos.locate(), "condition is always true: '" +
+                                             to_string(*c->children[0]) +
+                                             "' or its negation always holds");
+        break;
+      }
+    }
+  }
+  if (node.kind == NodeKind::kCompare && node.values.size() == 1 && !node.list_rhs) {
+    const std::string& v = node.values[0].text;
+    bool trivial =
+        (v.empty() && (node.op == CompareOp::kContains || node.op == CompareOp::kStartsWith ||
+                       node.op == CompareOp::kEndsWith || node.op == CompareOp::kIContains)) ||
+        (node.op == CompareOp::kGlob && v.find_first_not_of('*') == std::string::npos);
+    if (trivial) {
+      diags.warning(node.pos.locate(),
+                    "'" + to_string(node) + "' is always true when the field exists");
+    }
+  }
+  for (const auto& c : node.children) lint_condition(*c, diags);
+}
+
+}  // namespace ksight::rules
