@@ -30,7 +30,8 @@ struct Fd {
 };
 
 std::string errno_text(const char* what, int err) {
-  return std::string(what) + ": " + strerror(err) + " (errno " + std::to_string(err) + ")";
+  const char* name = strerrorname_np(err);
+  return std::string(what) + ": " + strerror(err) + " (" + (name ? name : std::to_string(err)) + ")";
 }
 
 // libbpf returns -errno; the raw syscalls set errno.
