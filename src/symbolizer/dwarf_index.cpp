@@ -27,36 +27,47 @@ SourceFrame frame_of(Dwarf_Die* die) {
   return frame;
 }
 
-bool is_container(int tag) {
-  return tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
-         tag == DW_TAG_union_type || tag == DW_TAG_module;
-}
-
 bool is_code_scope(int tag) {
-  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-         tag == DW_TAG_lexical_block || tag == DW_TAG_try_block || tag == DW_TAG_catch_block ||
-         tag == DW_TAG_entry_point;
+  return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+         tag == DW_TAG_try_block || tag == DW_TAG_catch_block;
 }
 
-// Appends, outermost first, the functions (subprogram, inlined subroutines)
-// whose code covers `pc` below `parent`.
-bool walk(Dwarf_Die* parent, Dwarf_Addr pc, int depth, std::vector<Dwarf_Die>* path) {
-  if (depth > kMaxDepth) return false;
+// Appends, outermost first, the inlined subroutines below `parent` whose code
+// covers `pc`.
+void walk_inlined(Dwarf_Die* parent, Dwarf_Addr pc, int depth, std::vector<Dwarf_Die>* path) {
+  if (depth > kMaxDepth) return;
   Dwarf_Die child;
-  if (dwarf_child(parent, &child) != 0) return false;
+  if (dwarf_child(parent, &child) != 0) return;
   do {
     int tag = dwarf_tag(&child);
-    if (is_container(tag)) {
-      if (walk(&child, pc, depth + 1, path)) return true;
-    } else if (is_code_scope(tag) && dwarf_haspc(&child, pc) == 1) {
-      if (tag != DW_TAG_lexical_block && tag != DW_TAG_try_block && tag != DW_TAG_catch_block) {
-        path->push_back(child);
-      }
-      walk(&child, pc, depth + 1, path);
-      return true;
+    if (is_code_scope(tag) && dwarf_haspc(&child, pc) == 1) {
+      if (tag == DW_TAG_inlined_subroutine) path->push_back(child);
+      walk_inlined(&child, pc, depth + 1, path);
+      return;
     }
   } while (dwarf_siblingof(&child, &child) == 0);
-  return false;
+}
+
+// Function definitions live at unit level or inside namespaces (C++ member
+// functions are defined outside their class, pointing back through
+// DW_AT_specification), so classes are not searched.
+template <typename Sink>
+void collect_functions(Dwarf_Die* parent, int depth, Sink&& sink) {
+  if (depth > kMaxDepth) return;
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
+      collect_functions(&child, depth + 1, sink);
+    } else if (tag == DW_TAG_subprogram) {
+      Dwarf_Addr base = 0, start = 0, end = 0;
+      ptrdiff_t offset = 0;
+      while ((offset = dwarf_ranges(&child, offset, &base, &start, &end)) > 0) {
+        if (end > start) sink(start, end, child);
+      }
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
 }
 
 std::string call_file(Dwarf_Die* cu, Dwarf_Die* inlined) {
@@ -126,7 +137,7 @@ bool DwarfIndex::index_units(std::string* error) {
     cu = next;
     if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
     size_t unit = units_.size();
-    units_.push_back(cudie);
+    units_.push_back(Unit{cudie, false, {}});
     Dwarf_Addr base = 0, start = 0, end = 0;
     ptrdiff_t offset = 0;
     while ((offset = dwarf_ranges(&cudie, offset, &base, &start, &end)) > 0) {
@@ -142,23 +153,50 @@ bool DwarfIndex::index_units(std::string* error) {
   return true;
 }
 
-std::vector<SourceFrame> DwarfIndex::frames_at(uint64_t vaddr) const {
+DwarfIndex::Unit* DwarfIndex::unit_at(uint64_t vaddr) {
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), vaddr,
                              [](uint64_t a, const UnitRange& r) { return a < r.start; });
   // Ranges may nest or overlap slightly; check a few candidates below.
-  const UnitRange* hit = nullptr;
-  for (int steps = 0; it != ranges_.begin() && steps < 4 && !hit; ++steps) {
+  for (int steps = 0; it != ranges_.begin() && steps < 4; ++steps) {
     --it;
-    if (vaddr < it->end) hit = &*it;
+    if (vaddr < it->end) return &units_[it->unit];
   }
-  if (!hit) return {};
-  Dwarf_Die cu = units_[hit->unit];
+  return nullptr;
+}
+
+const DwarfIndex::FunctionRange* DwarfIndex::function_at(Unit& unit, uint64_t vaddr) {
+  if (!unit.indexed) {
+    unit.indexed = true;
+    collect_functions(&unit.die, 0, [&](uint64_t start, uint64_t end, const Dwarf_Die& die) {
+      unit.functions.push_back({start, end, die});
+    });
+    std::sort(unit.functions.begin(), unit.functions.end(),
+              [](const FunctionRange& a, const FunctionRange& b) { return a.start < b.start; });
+    function_count_ += unit.functions.size();
+  }
+  auto it = std::upper_bound(unit.functions.begin(), unit.functions.end(), vaddr,
+                             [](uint64_t a, const FunctionRange& f) { return a < f.start; });
+  for (int steps = 0; it != unit.functions.begin() && steps < 4; ++steps) {
+    --it;
+    if (vaddr < it->end) return &*it;
+  }
+  return nullptr;
+}
+
+std::vector<SourceFrame> DwarfIndex::frames_at(uint64_t vaddr) {
+  Unit* unit = unit_at(vaddr);
+  if (!unit) return {};
   std::vector<Dwarf_Die> path;
-  walk(&cu, vaddr, 0, &path);
+  if (const FunctionRange* function = function_at(*unit, vaddr)) {
+    path.push_back(function->die);
+    Dwarf_Die die = function->die;
+    walk_inlined(&die, vaddr, 0, &path);
+  }
+  Dwarf_Die* cu = &unit->die;
   std::vector<SourceFrame> frames;
   std::string file;
   uint32_t line = 0;
-  if (Dwarf_Line* row = dwarf_getsrc_die(&cu, vaddr)) {
+  if (Dwarf_Line* row = dwarf_getsrc_die(cu, vaddr)) {
     if (const char* src = dwarf_linesrc(row, nullptr, nullptr)) file = src;
     int lineno = 0;
     if (dwarf_lineno(row, &lineno) == 0 && lineno > 0) line = static_cast<uint32_t>(lineno);
@@ -169,7 +207,7 @@ std::vector<SourceFrame> DwarfIndex::frames_at(uint64_t vaddr) const {
     frame.line = line;
     frames.push_back(std::move(frame));
     if (dwarf_tag(&*die) != DW_TAG_inlined_subroutine) break;
-    file = call_file(&cu, &*die);
+    file = call_file(cu, &*die);
     line = call_line(&*die);
   }
   if (frames.empty() && (!file.empty() || line != 0)) {

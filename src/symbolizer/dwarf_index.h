@@ -4,8 +4,9 @@
 // Opened lazily the first time an address of an object is symbolized: a
 // profile touches a small share of the objects a process maps, and DWARF is
 // where the bytes are. Compile units are indexed by their address ranges up
-// front (.debug_aranges is often missing, e.g. with clang), then each lookup
-// walks one unit's DIE tree down to the innermost inlined subroutine.
+// front (.debug_aranges is often missing, e.g. with clang); the first lookup
+// in a unit indexes its functions by address range; each lookup then walks
+// one function's DIE tree down to the innermost inlined subroutine.
 #include <elfutils/libdw.h>
 
 #include <cstdint>
@@ -33,10 +34,13 @@ class DwarfIndex {
 
   // Frames at `vaddr`, innermost (most deeply inlined) first; the last one is
   // the out-of-line function. Empty when no compile unit covers `vaddr`.
-  std::vector<SourceFrame> frames_at(uint64_t vaddr) const;
+  std::vector<SourceFrame> frames_at(uint64_t vaddr);
 
   size_t unit_count() const { return ranges_.size(); }
-  size_t approximate_bytes() const { return debug_bytes_ + ranges_.capacity() * sizeof(UnitRange); }
+  size_t approximate_bytes() const {
+    return debug_bytes_ + ranges_.capacity() * sizeof(UnitRange) +
+           function_count_ * sizeof(FunctionRange);
+  }
 
  private:
   struct UnitRange {
@@ -44,13 +48,26 @@ class DwarfIndex {
     uint64_t end;
     size_t unit;  // index into units_
   };
+  struct FunctionRange {
+    uint64_t start;
+    uint64_t end;
+    Dwarf_Die die;
+  };
+  struct Unit {
+    Dwarf_Die die;
+    bool indexed = false;
+    std::vector<FunctionRange> functions;  // sorted by start, once indexed
+  };
   DwarfIndex() = default;
   bool index_units(std::string* error);
+  Unit* unit_at(uint64_t vaddr);
+  const FunctionRange* function_at(Unit& unit, uint64_t vaddr);
 
   int fd_ = -1;
   Elf* elf_ = nullptr;
   Dwarf* dwarf_ = nullptr;
-  std::vector<Dwarf_Die> units_;   // each compile unit's DIE
+  std::vector<Unit> units_;
+  size_t function_count_ = 0;
   std::vector<UnitRange> ranges_;  // sorted by start
   size_t debug_bytes_ = 0;
 };
