@@ -2,6 +2,7 @@
 
 #include <map>
 #include <ostream>
+#include <vector>
 
 #include "export/stacks.h"
 
@@ -19,14 +20,23 @@ std::string sanitize(const std::string& name) {
   return out;
 }
 
-std::string folded_stack(const Stack& stack) {
+std::string folded_stack(const Stack& stack, const std::vector<std::string>& names) {
   std::string line;
-  for (const auto& frame : stack.frames) {
+  for (uint32_t frame : stack.frames) {
     if (!line.empty()) line += ';';
-    line += sanitize(frame.name);
-    if (frame.kind == FrameKind::kKernel) line += "_[k]";
+    line += names[frame];
   }
   return line;
+}
+
+// Each distinct frame's folded spelling, computed once.
+std::vector<std::string> folded_names(const StackSet& set) {
+  std::vector<std::string> names;
+  names.reserve(set.frames.size());
+  for (const auto& frame : set.frames) {
+    names.push_back(sanitize(frame.name) + (frame.kind == FrameKind::kKernel ? "_[k]" : ""));
+  }
+  return names;
 }
 
 class FoldedWriter : public ProfileWriter {
@@ -41,10 +51,11 @@ class FoldedWriter : public ProfileWriter {
 
 std::string fold_profile(const profile::Profile& profile, const WriteOptions& options) {
   size_t index = select_value_index(profile, options.value_type);
+  StackSet set = collect_stacks(profile, index, options.show_lines);
+  std::vector<std::string> names = folded_names(set);
+  // Distinct stacks can still fold to one line once names are sanitized.
   std::map<std::string, int64_t> totals;
-  for (const auto& stack : collect_stacks(profile, index, options.show_lines)) {
-    totals[folded_stack(stack)] += stack.value;
-  }
+  for (const auto& stack : set.stacks) totals[folded_stack(stack, names)] += stack.value;
   std::string out;
   for (const auto& [line, value] : totals) {
     if (value == 0) continue;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 #include "common/error.h"
 
 namespace ksight::exporter {
@@ -32,21 +34,73 @@ bool is_kernel(const profile::Profile& profile, const profile::Location& loc) {
   return loc.kernel || (m != nullptr && m->kernel);
 }
 
-void append_location(const profile::Profile& profile, const profile::Location& loc, bool show_lines,
-                     std::vector<Frame>& frames) {
-  bool kernel = is_kernel(profile, loc);
-  if (loc.lines.empty()) {
-    frames.push_back(
-        {unsymbolized_name(profile, loc), kernel ? FrameKind::kKernel : FrameKind::kUser});
-    return;
+struct VectorHash {
+  size_t operator()(const std::vector<uint32_t>& v) const {
+    uint64_t h = 1469598103934665603ULL;
+    for (uint32_t x : v) h = (h ^ x) * 1099511628211ULL;
+    return static_cast<size_t>(h);
   }
-  // lines are innermost first; the last one is the function that was called.
-  for (size_t i = loc.lines.size(); i-- > 0;) {
-    FrameKind kind = kernel ? FrameKind::kKernel
-                            : (i == loc.lines.size() - 1 ? FrameKind::kUser : FrameKind::kInlined);
-    frames.push_back({frame_name(loc.lines[i], show_lines), kind});
+};
+
+class StackBuilder {
+ public:
+  StackBuilder(const profile::Profile& profile, bool show_lines)
+      : profile_(profile), show_lines_(show_lines), location_frames_(profile.locations.size()) {}
+
+  void add(const profile::Sample& sample, int64_t value) {
+    std::vector<uint32_t> path;
+    const std::string& comm = sample.label("comm");
+    path.push_back(intern(comm.empty() ? "[unknown]" : comm, FrameKind::kProcess));
+    for (auto it = sample.location_ids.rbegin(); it != sample.location_ids.rend(); ++it) {
+      const auto& frames = location_frames(*it);
+      path.insert(path.end(), frames.begin(), frames.end());
+    }
+    auto [pos, inserted] = index_.try_emplace(std::move(path), out_.stacks.size());
+    if (inserted) out_.stacks.push_back({pos->first, 0});
+    out_.stacks[pos->second].value += value;
   }
-}
+
+  StackSet take() { return std::move(out_); }
+
+ private:
+  uint32_t intern(const std::string& name, FrameKind kind) {
+    std::string key = name;
+    key += '\0';
+    key += static_cast<char>('0' + static_cast<int>(kind));
+    auto [it, inserted] = frame_ids_.try_emplace(std::move(key), out_.frames.size());
+    if (inserted) out_.frames.push_back({name, kind});
+    return it->second;
+  }
+
+  // The frames of one location, outermost (the called function) first.
+  const std::vector<uint32_t>& location_frames(uint64_t id) {
+    if (id == 0 || id > profile_.locations.size()) {
+      throw Error(fmt::format("sample refers to missing location {}", id));
+    }
+    auto& cached = location_frames_[id - 1];
+    if (!cached.empty()) return cached;
+    const profile::Location& loc = profile_.location(id);
+    bool kernel = is_kernel(profile_, loc);
+    if (loc.lines.empty()) {
+      cached.push_back(
+          intern(unsymbolized_name(profile_, loc), kernel ? FrameKind::kKernel : FrameKind::kUser));
+    }
+    for (size_t i = loc.lines.size(); i-- > 0;) {  // lines are innermost first
+      FrameKind kind = kernel                      ? FrameKind::kKernel
+                       : i == loc.lines.size() - 1 ? FrameKind::kUser
+                                                   : FrameKind::kInlined;
+      cached.push_back(intern(frame_name(loc.lines[i], show_lines_), kind));
+    }
+    return cached;
+  }
+
+  const profile::Profile& profile_;
+  bool show_lines_;
+  StackSet out_;
+  std::vector<std::vector<uint32_t>> location_frames_;
+  std::unordered_map<std::string, uint32_t> frame_ids_;
+  std::unordered_map<std::vector<uint32_t>, size_t, VectorHash> index_;
+};
 
 }  // namespace
 
@@ -74,24 +128,12 @@ std::string frame_name(const profile::Line& line, bool show_lines) {
   return fmt::format("{} ({})", name, line.file);
 }
 
-std::vector<Stack> collect_stacks(const profile::Profile& profile, size_t value_index,
-                                  bool show_lines) {
-  std::vector<Stack> stacks;
-  stacks.reserve(profile.samples.size());
+StackSet collect_stacks(const profile::Profile& profile, size_t value_index, bool show_lines) {
+  StackBuilder builder(profile, show_lines);
   for (const auto& sample : profile.samples) {
-    Stack stack;
-    stack.value = value_index < sample.values.size() ? sample.values[value_index] : 0;
-    const std::string& comm = sample.label("comm");
-    stack.frames.push_back({comm.empty() ? "[unknown]" : comm, FrameKind::kProcess});
-    for (auto it = sample.location_ids.rbegin(); it != sample.location_ids.rend(); ++it) {
-      if (*it == 0 || *it > profile.locations.size()) {
-        throw Error(fmt::format("sample refers to missing location {}", *it));
-      }
-      append_location(profile, profile.location(*it), show_lines, stack.frames);
-    }
-    stacks.push_back(std::move(stack));
+    builder.add(sample, value_index < sample.values.size() ? sample.values[value_index] : 0);
   }
-  return stacks;
+  return builder.take();
 }
 
 }  // namespace ksight::exporter

@@ -2,7 +2,8 @@
 // Samples flattened into root-first stacks of named frames: the common input
 // of the folded and SVG writers. The root is the process name (`comm` label),
 // inlined functions are expanded outermost → innermost, and every frame says
-// whether it ran in the kernel.
+// whether it ran in the kernel. Frames are interned and each location is
+// named once, so large profiles fold in one pass without string churn.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,8 +20,13 @@ struct Frame {
 };
 
 struct Stack {
-  std::vector<Frame> frames;  // root (process) first, leaf last
+  std::vector<uint32_t> frames;  // ids into StackSet::frames, root first
   int64_t value = 0;
+};
+
+struct StackSet {
+  std::vector<Frame> frames;  // distinct (name, kind) pairs
+  std::vector<Stack> stacks;  // distinct stacks, values of equal ones summed
 };
 
 // Index into profile.sample_types of `value_type`. Empty picks "samples" when
@@ -29,9 +35,10 @@ struct Stack {
 // the profile has none.
 size_t select_value_index(const profile::Profile& profile, const std::string& value_type);
 
-// One Stack per sample, in sample order, valued by sample.values[value_index].
-std::vector<Stack> collect_stacks(const profile::Profile& profile, size_t value_index,
-                                  bool show_lines);
+// The stacks of all samples valued by sample.values[value_index], in order of
+// first appearance. Throws ksight::Error when a sample refers to a missing
+// location.
+StackSet collect_stacks(const profile::Profile& profile, size_t value_index, bool show_lines);
 
 // The display name of one source frame: the function (or "[unknown]"), with
 // " (file:line)" appended when show_lines and the file is known.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <ostream>
 #include <sstream>
 
@@ -16,7 +17,7 @@ namespace {
 constexpr int kWidth = 1200;
 constexpr int kXPad = 10;
 constexpr int kFrameHeight = 16;
-constexpr int kTopPad = 56;
+constexpr int kTopPad = 72;  // title, subtitle, legend
 constexpr int kBottomPad = 30;
 constexpr double kCharWidth = 7.2;      // 12px monospace
 constexpr double kMinFrameWidth = 0.1;  // pixels; narrower frames are left out
@@ -25,15 +26,15 @@ struct Rgb {
   int r, g, b;
 };
 
-// Deterministic per name, so a function keeps its colour across graphs.
-Rgb frame_colour(const FlameNode& node) {
+// Deterministic per name, so a function keeps its colour across graphs; the
+// hue family tells the kind of frame.
+Rgb frame_colour(const std::string& name, FrameKind kind) {
   uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : node.name) h = (h ^ c) * 1099511628211ULL;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
   double a = static_cast<double>(h & 0xffff) / 65535.0;
   double b = static_cast<double>((h >> 16) & 0xffff) / 65535.0;
   auto mix = [](int base, int span, double t) { return base + static_cast<int>(span * t); };
-  if (node.root) return {200, 200, 200};
-  switch (node.kind) {
+  switch (kind) {
     case FrameKind::kProcess:
       return {mix(175, 30, a), mix(160, 30, a), mix(215, 30, b)};
     case FrameKind::kKernel:
@@ -46,6 +47,8 @@ Rgb frame_colour(const FlameNode& node) {
   return {mix(205, 50, a), mix(40, 170, b), mix(20, 40, a)};
 }
 
+constexpr Rgb kRootColour{200, 200, 200};
+
 std::string rgb(Rgb c) {
   return fmt::format("rgb({},{},{})", c.r, c.g, c.b);
 }
@@ -57,9 +60,13 @@ struct Canvas {
   profile::ValueType value_type;
 };
 
-void write_frame(const PlacedFrame& f, const Canvas& canvas, std::ostream& out) {
-  const FlameNode& node = *f.node;
-  std::string name = sanitize_text(node.name);
+void write_frame(const PlacedFrame& f, const FlameTree& tree, const StackSet& set,
+                 const Canvas& canvas, std::ostream& out) {
+  const FlameNode& node = tree.nodes[f.node];
+  bool root = f.node == 0;
+  const Frame* frame = root ? nullptr : &set.frames[node.frame];
+  std::string name = root ? "all" : sanitize_text(frame->name);
+  Rgb colour = root ? kRootColour : frame_colour(frame->name, frame->kind);
   double x = kXPad + static_cast<double>(f.start) * canvas.scale;
   double w = static_cast<double>(node.value) * canvas.scale;
   int y = canvas.height - kBottomPad - (f.depth + 1) * kFrameHeight;
@@ -70,7 +77,7 @@ void write_frame(const PlacedFrame& f, const Canvas& canvas, std::ostream& out) 
       << xml_escape(format_value(node.value, canvas.value_type)) << ", "
       << format_percent(node.value, canvas.total) << ")</title>"
       << fmt::format(R"(<rect x="{:.2f}" y="{}" width="{:.2f}" height="{}" rx="2" fill="{}"/>)", x,
-                     y, w, kFrameHeight - 1, rgb(frame_colour(node)))
+                     y, w, kFrameHeight - 1, rgb(colour))
       << fmt::format(R"(<text x="{:.2f}" y="{:.1f}">)", x + 3, y + 11.5)
       << xml_escape(fit_text(name, chars)) << "</text></g>\n";
 }
@@ -86,24 +93,32 @@ void write_legend(std::ostream& out) {
                         {"kernel", FrameKind::kKernel}};
   int x = kXPad;
   for (const auto& item : items) {
-    FlameNode sample;
-    sample.kind = item.kind;
-    sample.name = item.label;
-    out << fmt::format(R"(<rect x="{}" y="33" width="10" height="10" fill="{}"/>)", x,
-                       rgb(frame_colour(sample)))
-        << fmt::format(R"(<text x="{}" y="42">{}</text>)", x + 14, item.label) << "\n";
+    out << fmt::format(R"(<rect x="{}" y="49" width="10" height="10" fill="{}"/>)", x,
+                       rgb(frame_colour(item.label, item.kind)))
+        << fmt::format(R"(<text x="{}" y="58">{}</text>)", x + 14, item.label) << "\n";
     x += 14 + static_cast<int>(std::string_view(item.label).size() * kCharWidth) + 12;
   }
 }
 
-std::string subtitle(const profile::Profile& profile, const Canvas& canvas, size_t stacks) {
+std::string utc_time(int64_t unix_nanos) {
+  std::time_t secs = static_cast<std::time_t>(unix_nanos / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string subtitle(const profile::Profile& profile, const Canvas& canvas) {
   if (canvas.total <= 0) return "no samples";
+  const profile::ValueType& vt = canvas.value_type;
   std::string s =
-      fmt::format("{} ({}): total {} in {} stacks", canvas.value_type.type, canvas.value_type.unit,
-                  format_value(canvas.total, canvas.value_type), stacks);
+      vt.unit == "count" || vt.unit.empty() ? vt.type : fmt::format("{} ({})", vt.type, vt.unit);
+  s += ": total " + format_value(canvas.total, vt);
   if (profile.duration_nanos > 0) {
-    s += fmt::format(", {:.1f} s profiled", static_cast<double>(profile.duration_nanos) / 1e9);
+    s += fmt::format(" in {:.1f} s", static_cast<double>(profile.duration_nanos) / 1e9);
   }
+  if (profile.time_nanos > 0) s += " from " + utc_time(profile.time_nanos);
   return s;
 }
 
@@ -121,7 +136,7 @@ void write_header(const std::string& title, const std::string& sub, const Canvas
       << fmt::format(R"(<text id="title" x="{}" y="22">{}</text>)", kWidth / 2,
                      xml_escape(sanitize_text(title)))
       << "\n"
-      << fmt::format(R"(<text id="subtitle" x="{}" y="42">{}</text>)", kWidth / 2,
+      << fmt::format(R"(<text id="subtitle" x="{}" y="40">{}</text>)", kWidth / 2,
                      xml_escape(sanitize_text(sub)))
       << "\n"
       << fmt::format(R"(<text id="reset" class="control hidden" x="{}" y="22">Reset Zoom</text>)",
@@ -143,20 +158,20 @@ void write_footer(const Canvas& canvas, std::ostream& out) {
 
 void write_svg(const profile::Profile& profile, const WriteOptions& options, std::ostream& out) {
   size_t index = select_value_index(profile, options.value_type);
-  std::vector<Stack> stacks = collect_stacks(profile, index, options.show_lines);
-  FlameNode root = build_flame_tree(stacks);
+  StackSet set = collect_stacks(profile, index, options.show_lines);
+  FlameTree tree = build_flame_tree(set);
   Canvas canvas;
-  canvas.total = root.value;
+  canvas.total = tree.root().value;
   canvas.value_type = profile.sample_types[index];
   canvas.scale = canvas.total > 0 ? static_cast<double>(kWidth - 2 * kXPad) / canvas.total : 0;
-  std::vector<PlacedFrame> frames = place_frames(root, kMinFrameWidth / (kWidth - 2 * kXPad));
+  std::vector<PlacedFrame> frames = place_frames(tree, kMinFrameWidth / (kWidth - 2 * kXPad));
   int max_depth = 0;
   for (const auto& f : frames) max_depth = std::max(max_depth, f.depth);
   canvas.height = kTopPad + (max_depth + 1) * kFrameHeight + kBottomPad;
-  write_header(options.title.empty() ? "Flame Graph" : options.title,
-               subtitle(profile, canvas, stacks.size()), canvas, out);
+  write_header(options.title.empty() ? "Flame Graph" : options.title, subtitle(profile, canvas),
+               canvas, out);
   out << "<g id=\"frames\">\n";
-  for (const auto& f : frames) write_frame(f, canvas, out);
+  for (const auto& f : frames) write_frame(f, tree, set, canvas, out);
   out << "</g>\n";
   write_footer(canvas, out);
 }
