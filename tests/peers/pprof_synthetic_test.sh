@@ -2,12 +2,14 @@
 # Peer test: `go tool pprof` (Debian golang-go) reads the pprof file ksight's
 # writer produces for tests/export/synthetic_profile.cpp and sees the hot
 # function first, both sample types, the labels, kernel frames in the kernel
-# mapping and the inlined frame in order.
+# mapping and the inlined frame in order. Then pprof re-encodes the profile
+# (`-proto`) and ksight's reader must see the same profile in both files.
 #
-# usage: pprof_synthetic_test.sh PATH/TO/ksight_write_fixture_profile
+# usage: pprof_synthetic_test.sh PATH/TO/ksight_write_fixture_profile PATH/TO/ksight_pprof_summary
 set -euo pipefail
 
-writer=${1:?usage: $0 ksight_write_fixture_profile}
+writer=${1:?usage: $0 ksight_write_fixture_profile ksight_pprof_summary}
+summary=${2:?usage: $0 ksight_write_fixture_profile ksight_pprof_summary}
 command -v go >/dev/null || { echo "FAIL: go missing (apt-get install golang-go)"; exit 1; }
 
 work=$(mktemp -d)
@@ -58,6 +60,15 @@ check "kernel stack under libc write" grep -Pzq 'ksys_write\n\s+entry_SYSCALL_64
 
 focus=$(pprof -top -sample_index=samples -tagfocus=comm=writer)
 check "-tagfocus on comm keeps only writer" bash -c '! grep -q hot_leaf <<<"$0" && grep -q ksys_write <<<"$0"' "$focus"
+
+# Round trip through pprof's own encoder (it renumbers and reorders tables).
+pprof -proto >"$work/reencoded.pb.gz"
+ours=$("$summary" "$work/cpu.pb.gz")
+theirs=$("$summary" "$work/reencoded.pb.gz")
+check "reader summary has the hot stack" contains "$ours" "compute (app.c:20);hot_inner (hot.h:5);hot_leaf (app.c:30) 100"
+check "reader summary has labels" contains "$ours" "label comm=app 105"
+check "reader sees pprof's re-encoding as the same profile" \
+  diff <(echo "$ours") <(echo "$theirs")
 
 if [ "$failures" -ne 0 ]; then
   echo "pprof_synthetic: $failures check(s) failed"
