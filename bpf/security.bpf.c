@@ -85,10 +85,7 @@ static __always_inline bool ignored(void)
 	return ignore_tgid && (bpf_get_current_pid_tgid() >> 32) == ignore_tgid;
 }
 
-static __always_inline __u32 current_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
+static __always_inline __u32 current_tid(void) { return (__u32)bpf_get_current_pid_tgid(); }
 
 /* ---- who: the calling task ---- */
 
@@ -124,6 +121,7 @@ static __always_inline void fill_common(struct ksight_sec_common *c, __u32 type,
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	struct ksight_sec_ctx *x = &c->ctx;
+	const struct cred *cred;
 
 	c->hdr.timestamp_ns = bpf_ktime_get_boot_ns();
 	c->hdr.type = type;
@@ -146,7 +144,8 @@ static __always_inline void fill_common(struct ksight_sec_common *c, __u32 type,
 	x->tty = task_tty(task);
 	if (exe_is_memfd(task))
 		x->flags |= KSIGHT_SEC_F_EXE_FROM_MEMFD;
-	bpf_core_read(&x->cap_effective, sizeof(x->cap_effective), &task->cred->cap_effective);
+	cred = BPF_CORE_READ(task, cred);
+	bpf_core_read(&x->cap_effective, sizeof(x->cap_effective), &cred->cap_effective);
 	x->res = res;
 	x->syscall = syscall;
 	x->trunc = 0;
@@ -214,10 +213,7 @@ static __always_inline bool take_pending(struct pending_args *out)
 
 #define SEC_ENTER(name, sc)                                                                        \
 	SEC("tp/syscalls/sys_enter_" #name)                                                        \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)                                    \
-	{                                                                                          \
-		return on_enter(ctx, sc);                                                          \
-	}
+	int enter_##name(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx, sc); }
 
 #define SEC_EXIT(name, handler)                                                                    \
 	SEC("tp/syscalls/sys_exit_" #name)                                                         \

@@ -111,9 +111,9 @@ enum ksight_sec_lost_reason {
 #define KSIGHT_SEC_PARAMS_LEN 128
 #define KSIGHT_SEC_UNIX_PATH_LEN 108
 #define KSIGHT_SEC_BPF_NAME_LEN 16
-#define KSIGHT_SEC_MAX_ARGS 32  /* argv entries read */
+#define KSIGHT_SEC_MAX_ARGS 32	 /* argv entries read */
 #define KSIGHT_SEC_ARGS_LEN 1024 /* argv bytes kept (NUL-separated) */
-#define KSIGHT_SEC_ARG_MAX 256   /* longest single argv entry read */
+#define KSIGHT_SEC_ARG_MAX 256	 /* longest single argv entry read */
 /* The buffer has room for one whole entry past ARGS_LEN so the verifier can
  * bound every read; args_len never exceeds ARGS_LEN. */
 #define KSIGHT_SEC_ARGS_BUF (KSIGHT_SEC_ARGS_LEN + KSIGHT_SEC_ARG_MAX)
@@ -134,14 +134,14 @@ struct ksight_sec_ctx {
 	__u32 gid;
 	__u32 euid;
 	__u32 egid;
-	__u32 ppid;     /* real parent's tgid */
+	__u32 ppid;	/* real parent's tgid */
 	__u32 loginuid; /* audit login uid, 0xffffffff unset */
-	__u32 tty;      /* encoded tty_nr like /proc/PID/stat, 0 = none */
-	__u32 flags;    /* KSIGHT_SEC_F_* */
+	__u32 tty;	/* encoded tty_nr like /proc/PID/stat, 0 = none */
+	__u32 flags;	/* KSIGHT_SEC_F_* */
 	__u64 cap_effective;
-	__s64 res;       /* syscall return: >= 0 success, -errno failure */
-	__u16 syscall;   /* enum ksight_sec_syscall */
-	__u16 trunc;     /* KSIGHT_SEC_T_* */
+	__s64 res;     /* syscall return: >= 0 success, -errno failure */
+	__u16 syscall; /* enum ksight_sec_syscall */
+	__u16 trunc;   /* KSIGHT_SEC_T_* */
 	__u32 reserved;
 };
 
@@ -152,13 +152,13 @@ struct ksight_sec_common {
 
 struct ksight_sec_exec_event {
 	struct ksight_sec_common c;
-	__s32 dirfd;  /* execveat only; AT_FDCWD otherwise */
+	__s32 dirfd; /* execveat only; AT_FDCWD otherwise */
 	__u32 at_flags;
-	__u32 argc;     /* entries in args (may be < real argc when cut) */
+	__u32 argc;	/* entries in args (may be < real argc when cut) */
 	__u32 args_len; /* bytes used in args */
 	char filename[KSIGHT_SEC_PATH_LEN];
 	char exe_name[KSIGHT_SEC_NAME_LEN]; /* basename of mm->exe_file after exec */
-	char args[KSIGHT_SEC_ARGS_BUF];     /* argv, each entry NUL-terminated */
+	char args[KSIGHT_SEC_ARGS_BUF];	    /* argv, each entry NUL-terminated */
 };
 
 struct ksight_sec_open_event {
@@ -179,7 +179,7 @@ struct ksight_sec_sockaddr {
 	__u16 local_port;
 	__u16 remote_port;
 	__u16 reserved[3];
-	__u8 local_addr[16];  /* IPv4 in the first 4 bytes */
+	__u8 local_addr[16]; /* IPv4 in the first 4 bytes */
 	__u8 remote_addr[16];
 	char unix_path[KSIGHT_SEC_UNIX_PATH_LEN];
 	__u8 pad[4];
@@ -277,7 +277,7 @@ struct ksight_sec_bpf_event {
 	__s32 cmd;
 	__u32 size;
 	__u32 prog_type; /* BPF_PROG_LOAD only */
-	__u32 insn_cnt;  /* BPF_PROG_LOAD only */
+	__u32 insn_cnt;	 /* BPF_PROG_LOAD only */
 	char prog_name[KSIGHT_SEC_BPF_NAME_LEN];
 };
 
@@ -286,7 +286,7 @@ struct ksight_sec_dup_event {
 	__s32 oldfd;
 	__s32 newfd;
 	__u32 flags;
-	__u32 old_mode;                  /* i_mode of oldfd's inode, 0 unknown */
+	__u32 old_mode;			 /* i_mode of oldfd's inode, 0 unknown */
 	struct ksight_sec_sockaddr addr; /* when oldfd is a socket */
 };
 

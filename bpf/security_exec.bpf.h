@@ -25,7 +25,8 @@ static __always_inline void read_argv(struct ksight_sec_exec_event *e, __u64 arg
 
 	e->c.ctx.trunc &= ~KSIGHT_SEC_T_ARGS;
 	for (int i = 0; i < KSIGHT_SEC_MAX_ARGS; i++) {
-		if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(argv + i * sizeof(arg))) ||
+		if (bpf_probe_read_user(&arg, sizeof(arg),
+					(const void *)(argv + i * sizeof(arg))) ||
 		    !arg)
 			goto done;
 		if (off >= KSIGHT_SEC_ARGS_LEN) {
@@ -114,10 +115,7 @@ int enter_execve(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_exit_execve")
-int exit_execve(struct trace_event_raw_sys_exit *ctx)
-{
-	return exec_exit(ctx->ret);
-}
+int exit_execve(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->ret); }
 
 SEC("tp/syscalls/sys_enter_execveat")
 int enter_execveat(struct trace_event_raw_sys_enter *ctx)
@@ -126,10 +124,7 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_exit_execveat")
-int exit_execveat(struct trace_event_raw_sys_exit *ctx)
-{
-	return exec_exit(ctx->ret);
-}
+int exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->ret); }
 
 SEC("tp/sched/sched_process_exec")
 int sched_exec(struct trace_event_raw_sched_process_exec *ctx)

@@ -69,8 +69,8 @@ static __always_inline int emit_unlink(struct pending_args *p, long ret)
 		return 0;
 	e->dirfd = at ? (__s32)p->args[0] : AT_FDCWD;
 	e->flags = at ? (__u32)p->args[2] : 0;
-	e->c.ctx.trunc = read_ustr(e->path, sizeof(e->path), at ? p->args[1] : p->args[0],
-				   KSIGHT_SEC_T_PATH);
+	e->c.ctx.trunc =
+	    read_ustr(e->path, sizeof(e->path), at ? p->args[1] : p->args[0], KSIGHT_SEC_T_PATH);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -101,14 +101,17 @@ static __always_inline int emit_bpf(struct pending_args *p, long ret)
 	e->insn_cnt = 0;
 	e->prog_name[0] = 0;
 	if (e->cmd == BPF_PROG_LOAD_CMD && attr) {
-		bpf_probe_read_user(&e->prog_type, sizeof(e->prog_type),
-				    (const void *)(attr + __builtin_offsetof(union bpf_attr, prog_type)));
-		bpf_probe_read_user(&e->insn_cnt, sizeof(e->insn_cnt),
-				    (const void *)(attr + __builtin_offsetof(union bpf_attr, insn_cnt)));
-		if (e->size >= __builtin_offsetof(union bpf_attr, prog_name) + KSIGHT_SEC_BPF_NAME_LEN)
+		bpf_probe_read_user(
+		    &e->prog_type, sizeof(e->prog_type),
+		    (const void *)(attr + __builtin_offsetof(union bpf_attr, prog_type)));
+		bpf_probe_read_user(
+		    &e->insn_cnt, sizeof(e->insn_cnt),
+		    (const void *)(attr + __builtin_offsetof(union bpf_attr, insn_cnt)));
+		if (e->size >=
+		    __builtin_offsetof(union bpf_attr, prog_name) + KSIGHT_SEC_BPF_NAME_LEN)
 			bpf_probe_read_user(
-				e->prog_name, sizeof(e->prog_name),
-				(const void *)(attr + __builtin_offsetof(union bpf_attr, prog_name)));
+			    e->prog_name, sizeof(e->prog_name),
+			    (const void *)(attr + __builtin_offsetof(union bpf_attr, prog_name)));
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -47,11 +47,11 @@ static __always_inline void read_sock(struct ksight_sec_sockaddr *a, struct file
 	a->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	a->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (a->family == AF_INET) {
-		BPF_CORE_READ_INTO(a->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(a->remote_addr, sk, __sk_common.skc_daddr);
+		bpf_core_read(a->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(a->remote_addr, 4, &sk->__sk_common.skc_daddr);
 	} else if (a->family == AF_INET6) {
-		BPF_CORE_READ_INTO(a->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(a->remote_addr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(a->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(a->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
