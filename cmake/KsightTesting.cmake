@@ -13,7 +13,7 @@ function(ksight_unit_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     KSIGHT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" KSIGHT_BINARY_DIR="${CMAKE_BINARY_DIR}")
-  gtest_discover_tests(${name} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} PROPERTIES LABELS unit SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # ksight_kernel_test(<name> SOURCES ... LIBS ...): root-only; each test
@@ -26,7 +26,7 @@ function(ksight_kernel_test name)
     KSIGHT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" KSIGHT_BINARY_DIR="${CMAKE_BINARY_DIR}"
     KSIGHT_BIN="$<TARGET_FILE:ksight>")
   add_dependencies(${name} ksight)
-  gtest_discover_tests(${name} PROPERTIES LABELS kernel RUN_SERIAL TRUE TIMEOUT 300
+  gtest_discover_tests(${name} PROPERTIES LABELS kernel RUN_SERIAL TRUE TIMEOUT 300 SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
                        DISCOVERY_TIMEOUT 60)
 endfunction()
 

@@ -71,8 +71,16 @@ std::string find_mount(const std::string& fstype) {
 }
 
 // The lockdown mode is the bracketed word of /sys/kernel/security/lockdown.
+// securityfs is often not mounted in containers and minimal VMs: mount it
+// for the read and leave things as they were.
 std::string lockdown_mode() {
-  std::string line = read_first_line("/sys/kernel/security/lockdown");
+  const char* path = "/sys/kernel/security/lockdown";
+  std::string line = read_first_line(path);
+  if (line.empty() && find_mount("securityfs").empty() &&
+      mount("securityfs", "/sys/kernel/security", "securityfs", 0, nullptr) == 0) {
+    line = read_first_line(path);
+    umount("/sys/kernel/security");
+  }
   auto open = line.find('['), close = line.find(']');
   if (open == std::string::npos || close == std::string::npos) return "unknown";
   return line.substr(open + 1, close - open - 1);
