@@ -3,13 +3,13 @@
  * Security event sources: the syscalls Falco-style rules need, one fixed-size
  * record per event into one ring buffer (layouts in security.h).
  *
- * Shape: every syscall has a sys_enter program that parks its raw arguments
- * in `sec_pending` (keyed by thread id) and a sys_exit program that takes
- * them back, reads what the arguments point to and emits the record with
- * the result. Reading at exit gives the result and the kernel-filled state
- * (the accepted socket, the connected local port) in one record. execve is
- * the exception: on success the caller's memory is gone at exit, so its
- * filename and argv are copied at enter into `sec_exec_pending`.
+ * Shape: every syscall has one sys_exit program that takes the arguments
+ * from the saved user registers, reads what they point to and emits the
+ * record with the result. Reading at exit gives the result and the
+ * kernel-filled state (the accepted socket, the connected local port) in one
+ * record. execve is the exception: on success the caller's memory and
+ * registers are gone at exit, so its filename and argv are copied at
+ * sys_enter into `sec_exec_pending`.
  *
  * Why syscalls:sys_enter_* / sys_exit_* tracepoints and not raw_syscalls or
  * kprobes: kprobes and fentry are unavailable or refused on our kernels, and
@@ -43,13 +43,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } sec_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct pending_args);
-} sec_pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -179,55 +172,39 @@ static __always_inline __u16 read_ustr(char *dst, __u32 size, __u64 src, __u16 b
 	return n == size ? bit : 0;
 }
 
-/* ---- sys_enter: park the arguments ---- */
+/* ---- sys_exit: the arguments, from the syscall's saved registers ---- */
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u16 syscall)
+/*
+ * Only sys_exit programs: the arguments are still in the user registers
+ * the syscall entry saved (pt_regs; x86-64 syscall ABI di, si, dx, r10, r8,
+ * r9), which the handlers read but do not change. One tracepoint per
+ * syscall instead of two halves attach/detach time (each detach of a
+ * syscall tracepoint waits for an RCU grace period) and saves a hash-map
+ * update and delete per event. exec is the exception (security_exec.bpf.h).
+ */
+static __always_inline void args_from_regs(struct pending_args *p, __u16 syscall)
 {
-	struct pending_args p = {};
-	__u32 tid = current_tid();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (ignored())
-		return 0;
-	p.syscall = syscall;
-	bpf_probe_read_kernel(p.args, sizeof(p.args), ctx->args);
-	if (bpf_map_update_elem(&sec_pending, &tid, &p, BPF_ANY))
-		count_lost(KSIGHT_SEC_LOST_PENDING);
-	return 0;
+	p->syscall = syscall;
+	p->args[0] = BPF_CORE_READ(regs, di);
+	p->args[1] = BPF_CORE_READ(regs, si);
+	p->args[2] = BPF_CORE_READ(regs, dx);
+	p->args[3] = BPF_CORE_READ(regs, r10);
+	p->args[4] = BPF_CORE_READ(regs, r8);
+	p->args[5] = BPF_CORE_READ(regs, r9);
 }
 
-/* Takes the parked arguments of this thread's syscall (copied out). */
-static __always_inline bool take_pending(struct pending_args *out)
-{
-	__u32 tid = current_tid();
-	struct pending_args *p = bpf_map_lookup_elem(&sec_pending, &tid);
-
-	if (!p) {
-		if (!ignored())
-			count_lost(KSIGHT_SEC_LOST_NO_ENTER);
-		return false;
-	}
-	*out = *p;
-	bpf_map_delete_elem(&sec_pending, &tid);
-	return true;
-}
-
-#define SEC_ENTER(name, sc)                                                                        \
-	SEC("tp/syscalls/sys_enter_" #name)                                                        \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx, sc); }
-
-#define SEC_EXIT(name, handler)                                                                    \
+#define SEC_SYSCALL(name, sc, handler)                                                             \
 	SEC("tp/syscalls/sys_exit_" #name)                                                         \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                      \
 	{                                                                                          \
 		struct pending_args p;                                                             \
-		if (!take_pending(&p))                                                             \
+		if (ignored())                                                                     \
 			return 0;                                                                  \
+		args_from_regs(&p, sc);                                                            \
 		return handler(&p, ctx->ret);                                                      \
 	}
-
-#define SEC_SYSCALL(name, sc, handler)                                                             \
-	SEC_ENTER(name, sc)                                                                        \
-	SEC_EXIT(name, handler)
 
 #include "security_files.bpf.h"
 #include "security_net.bpf.h"

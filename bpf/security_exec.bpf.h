@@ -155,7 +155,6 @@ int sched_exit(struct trace_event_raw_sched_process_exit *ctx)
 	struct ksight_sec_exit_event *e;
 	bool group_dead;
 
-	bpf_map_delete_elem(&sec_pending, &tid);
 	bpf_map_delete_elem(&sec_exec_pending, &tid);
 	if (ignored())
 		return 0;

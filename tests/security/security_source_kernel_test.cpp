@@ -317,7 +317,7 @@ TEST_F(SecuritySourceKernel, BpfProgLoad) {
 
 TEST_F(SecuritySourceKernel, InitModuleAttemptIsSeen) {
   for (const auto& skipped : h().source().skipped()) {
-    if (skipped.rfind("enter_init_module:", 0) == 0) GTEST_SKIP() << skipped;
+    if (skipped.rfind("exit_init_module:", 0) == 0) GTEST_SKIP() << skipped;
   }
   auto t = h().run({"module"});
   ASSERT_EQ(exit_status(t), 0);
@@ -347,7 +347,7 @@ TEST_F(SecuritySourceKernel, CountersAndNoLoss) {
   EXPECT_TRUE(stats.decode_errors.empty());
   EXPECT_EQ(stats.lost.ringbuf_full, 0u);
   EXPECT_EQ(stats.lost.pending_full, 0u);
-  EXPECT_GT(h().source().attached().size(), 60u);
+  EXPECT_GT(h().source().attached().size(), 30u);
 }
 
 }  // namespace
