@@ -48,9 +48,16 @@ void walk_inlined(Dwarf_Die* parent, Dwarf_Addr pc, int depth, std::vector<Dwarf
   } while (dwarf_siblingof(&child, &child) == 0);
 }
 
-// Function definitions live at unit level or inside namespaces (C++ member
-// functions are defined outside their class, pointing back through
-// DW_AT_specification), so classes are not searched.
+// Out-of-line function definitions live at unit level, in namespaces, and
+// nested in other functions (member functions of local classes, lambdas'
+// operator() of some compilers, GNU C nested functions). Their code ranges
+// are disjoint, so one sorted list serves lookups.
+bool may_hold_functions(int tag) {
+  return tag == DW_TAG_namespace || tag == DW_TAG_module || tag == DW_TAG_subprogram ||
+         tag == DW_TAG_lexical_block || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+         tag == DW_TAG_union_type;
+}
+
 template <typename Sink>
 void collect_functions(Dwarf_Die* parent, int depth, Sink&& sink) {
   if (depth > kMaxDepth) return;
@@ -58,14 +65,15 @@ void collect_functions(Dwarf_Die* parent, int depth, Sink&& sink) {
   if (dwarf_child(parent, &child) != 0) return;
   do {
     int tag = dwarf_tag(&child);
-    if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
-      collect_functions(&child, depth + 1, sink);
-    } else if (tag == DW_TAG_subprogram) {
+    if (tag == DW_TAG_subprogram) {
       Dwarf_Addr base = 0, start = 0, end = 0;
       ptrdiff_t offset = 0;
       while ((offset = dwarf_ranges(&child, offset, &base, &start, &end)) > 0) {
         if (end > start) sink(start, end, child);
       }
+    }
+    if (may_hold_functions(tag) && dwarf_haschildren(&child)) {
+      collect_functions(&child, depth + 1, sink);
     }
   } while (dwarf_siblingof(&child, &child) == 0);
 }

@@ -41,7 +41,12 @@ KallsymsOptions kallsyms_options(const SymbolizerOptions& o) {
 }
 
 SnapshotOptions snapshot_options(const SymbolizerOptions& o) {
-  return SnapshotOptions{o.proc_root, DebugSearch{o.debug_dirs, o.debuginfod}, o.memo_per_object};
+  SnapshotOptions s;
+  s.proc_root = o.proc_root;
+  s.use_map_files = o.use_map_files;
+  s.debug = DebugSearch{o.debug_dirs, o.debuginfod};
+  s.memo_per_object = o.memo_per_object;
+  return s;
 }
 
 class ElfSymbolizer final : public Symbolizer {

@@ -20,6 +20,10 @@ struct SymbolizerOptions {
   // Empty: <proc_root>/kallsyms and <proc_root>/modules.
   std::string kallsyms_path;
   std::string modules_path;
+  // Open mapped files through /proc/PID/map_files first (needs CAP_SYS_ADMIN
+  // or CAP_CHECKPOINT_RESTORE; the only way to a deleted file). False: only
+  // /proc/PID/root/<path>.
+  bool use_map_files = true;
 
   // Host directories searched for separate debug info, both as
   // <dir>/.build-id/xx/yyyy.debug and as <dir><binary dir>/<debuglink>.

@@ -145,7 +145,7 @@ std::vector<SnapshotMapping> SnapshotReader::read_mappings(uint32_t pid, bool* o
 std::shared_ptr<LoadedObject> SnapshotReader::open_object(uint32_t pid, const MapsEntry& entry) {
   std::string via_map_files =
       fmt::format("{}/map_files/{:x}-{:x}", pid_dir(pid), entry.start, entry.limit);
-  int fd = ::open(via_map_files.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = options_.use_map_files ? ::open(via_map_files.c_str(), O_RDONLY | O_CLOEXEC) : -1;
   // map_files needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE); the root path
   // works for our own processes and still sees the container's filesystem.
   if (fd < 0) fd = ::open((pid_dir(pid) + "/root" + entry.path).c_str(), O_RDONLY | O_CLOEXEC);

@@ -40,6 +40,7 @@ struct ProcessSnapshot {
 
 struct SnapshotOptions {
   std::string proc_root = "/proc";
+  bool use_map_files = true;
   DebugSearch debug;
   size_t memo_per_object = 16384;
 };

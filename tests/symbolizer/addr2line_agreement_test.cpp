@@ -85,6 +85,15 @@ Agreement compare(uint32_t pid, const std::string& exe, const MapsEntry& text, s
     if (ref[i].empty() || ref[i][0].line == 0) continue;
     ++a.compared;
     const auto& frames = ours[i].frames;
+    if (frames.size() != ref[i].size()) {  // shown to explain a failure
+      fprintf(stderr, "vaddr %lx ours:", (unsigned long)vaddrs[i]);
+      for (auto& f : frames)
+        fprintf(stderr, " [%s %s:%u]", f.function.substr(0, 40).c_str(), base_name(f.file).c_str(),
+                f.line);
+      fprintf(stderr, "\n   ref:");
+      for (auto& f : ref[i]) fprintf(stderr, " [%s:%u]", f.file.c_str(), f.line);
+      fprintf(stderr, "\n");
+    }
     if (frames.size() != ref[i].size()) continue;
     ++a.same_depth;
     bool lines = true;
