@@ -15,6 +15,8 @@
 #include <memory>
 
 #include "agent/security_names.h"
+#include "agent/security_rules_source.h"
+#include "agent/security_to_rules.h"
 #include "common/error.h"
 #include "security_harness.h"
 
@@ -348,6 +350,50 @@ TEST_F(SecuritySourceKernel, CountersAndNoLoss) {
   EXPECT_EQ(stats.lost.ringbuf_full, 0u);
   EXPECT_EQ(stats.lost.pending_full, 0u);
   EXPECT_GT(h().source().attached().size(), 30u);
+}
+
+// Real records through the rules adapter: what the engine's reverse-shell
+// and fileless-exec rules look at.
+TEST_F(SecuritySourceKernel, RulesEventsFromRealRecords) {
+  auto t = h().run({"dup"});
+  ASSERT_EQ(exit_status(t), 0);
+  auto d2 = h().wait_for([&](const Record& r) {
+    return r.pid == uint32_t(t.pid) && r.syscall == SecuritySyscall::kDup2 && r.fd2 == 0;
+  });
+  ASSERT_TRUE(d2);
+  SecurityRulesConverter conv;
+  for (const auto& r : h().matching([&](const Record& r) { return r.pid == uint32_t(t.pid); })) {
+    if (r.kind == SecurityEventKind::kExec) conv.convert(r);
+  }
+  rules::SecurityEvent e = conv.convert(*d2);
+  EXPECT_EQ(e.type, rules::EventType::kDup2);
+  EXPECT_EQ(e.fd.type_char, '4');
+  EXPECT_EQ(e.fd.dip, "127.0.0.1");
+  EXPECT_EQ(e.fd.l4proto, "tcp");
+  EXPECT_EQ(*e.arg("newfd"), "0");
+  EXPECT_EQ(e.proc.args.at(1), "dup");
+  EXPECT_EQ(e.proc.ancestors.at(0), conv.convert(*d2).proc.ancestors.at(0));
+}
+
+TEST_F(SecuritySourceKernel, RulesEventSourcePolls) {
+  SecurityRulesSource live;
+  live.start();
+  auto t = h().run({"kill"});
+  ASSERT_EQ(exit_status(t), 0);
+  std::optional<rules::SecurityEvent> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!got && std::chrono::steady_clock::now() < deadline) {
+    live.poll(
+        [&](const rules::SecurityEvent& e) {
+          if (e.proc.pid == t.pid && e.type == rules::EventType::kKill) got = e;
+        },
+        50);
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got->arg("sig"), "0");
+  EXPECT_EQ(*got->arg("pid"), std::to_string(t.pid));
+  EXPECT_EQ(got->res, 0);
+  EXPECT_EQ(live.lost(), 0u);
 }
 
 }  // namespace
