@@ -66,10 +66,16 @@ std::optional<DebugFile> by_build_id(const ElfObject& object, const std::string&
   return std::nullopt;
 }
 
+}  // namespace
+
 #ifdef KSIGHT_HAVE_DEBUGINFOD
-std::optional<DebugFile> by_debuginfod(const ElfObject& object) {
+bool debuginfod_available(const ElfObject& object) {
   const char* urls = std::getenv("DEBUGINFOD_URLS");
-  if (!urls || !*urls || object.build_id().empty()) return std::nullopt;
+  return urls && *urls && !object.build_id().empty();
+}
+
+std::optional<DebugFile> find_debuginfod(const ElfObject& object) {
+  if (!debuginfod_available(object)) return std::nullopt;
   static std::mutex mutex;
   static debuginfod_client* client = debuginfod_begin();
   std::lock_guard lock(mutex);
@@ -83,19 +89,18 @@ std::optional<DebugFile> by_debuginfod(const ElfObject& object) {
   return file;
 }
 #else
-std::optional<DebugFile> by_debuginfod(const ElfObject&) {
+bool debuginfod_available(const ElfObject&) {
+  return false;
+}
+std::optional<DebugFile> find_debuginfod(const ElfObject&) {
   return std::nullopt;
 }
 #endif
 
-}  // namespace
-
 std::optional<DebugFile> find_debug_file(const ElfObject& object, const std::string& root,
                                          const std::string& path, const DebugSearch& search) {
   if (auto found = by_debuglink(object, root, path, search)) return found;
-  if (auto found = by_build_id(object, root, search)) return found;
-  if (search.debuginfod) return by_debuginfod(object);
-  return std::nullopt;
+  return by_build_id(object, root, search);
 }
 
 }  // namespace ksight::symbolizer

@@ -7,7 +7,9 @@
 //      the process root, so container images resolve against themselves
 //   2. <debug dir>/.build-id/xx/yyyyyyyy.debug for each configured debug dir,
 //      then the process root's /usr/lib/debug
-//   3. debuginfod, when enabled and DEBUGINFOD_URLS is set (network: last)
+//   3. debuginfod, when enabled and DEBUGINFOD_URLS is set (network: last,
+//      and only when an address of the object is first symbolized, never
+//      while observing a process: see find_debuginfod)
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,9 +29,17 @@ struct DebugFile {
   bool from_debuginfod = false;
 };
 
-// `root` is the process root as a host path ("/proc/PID/root", or "" for the
-// host); `path` is the binary's path as the process sees it.
+// Local search only (steps 1 and 2). `root` is the process root as a host
+// path ("/proc/PID/root", or "" for the host); `path` is the binary's path as
+// the process sees it.
 std::optional<DebugFile> find_debug_file(const ElfObject& object, const std::string& root,
                                          const std::string& path, const DebugSearch& search);
+
+// True when debuginfod could be asked about `object` (built with
+// libdebuginfod, DEBUGINFOD_URLS set, object has a build-id).
+bool debuginfod_available(const ElfObject& object);
+// Step 3: may block on the network (libdebuginfod caches what it fetched
+// under $DEBUGINFOD_CACHE_PATH or ~/.cache/debuginfod_client).
+std::optional<DebugFile> find_debuginfod(const ElfObject& object);
 
 }  // namespace ksight::symbolizer

@@ -216,7 +216,12 @@ class ElfSymbolizer final : public Symbolizer {
   void finish_batch(const std::vector<SymbolizedAddress>& batch) {
     stats_.addresses += batch.size();
     for (const auto& a : batch) stats_.unknown += a.symbol_found ? 0 : 1;
-    cache_.enforce_limits();
+    // Memos grow between inserts; re-measuring walks every entry, so not on
+    // every (often one-address) batch.
+    if (++batches_since_measure_ >= 64) {
+      batches_since_measure_ = 0;
+      cache_.enforce_limits();
+    }
   }
 
   static bool due(ProcessSnapshot::Clock::time_point last, std::chrono::milliseconds interval) {
@@ -230,6 +235,7 @@ class ElfSymbolizer final : public Symbolizer {
   SnapshotReader reader_;
   KernelSymbols kernel_;
   Lru lru_;  // most recently used first
+  int batches_since_measure_ = 0;
   std::unordered_map<uint32_t, Lru::iterator> processes_;
 };
 

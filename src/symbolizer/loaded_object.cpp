@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "symbolizer/debug_locator.h"
 #include "symbolizer/demangle.h"
 
 namespace ksight::symbolizer {
@@ -60,6 +61,13 @@ const ObjectResolution& LoadedObject::resolve(uint64_t vaddr) {
 ObjectResolution LoadedObject::compute(uint64_t vaddr) {
   ObjectResolution out;
   auto symbol = elf_->lookup(vaddr);
+  if (debuginfod_fetches_) {
+    if (auto found = find_debuginfod(*elf_)) {
+      debug_fd_ = found->fd;
+      ++*debuginfod_fetches_;
+    }
+    debuginfod_fetches_ = nullptr;
+  }
   if (debug_fd_ >= 0) open_dwarf();
   if (dwarf_) {
     for (const SourceFrame& source : dwarf_->frames_at(vaddr)) {

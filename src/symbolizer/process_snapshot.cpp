@@ -187,11 +187,12 @@ std::shared_ptr<LoadedObject> SnapshotReader::load_new(int fd, uint32_t pid, con
   } else if (auto found =
                  find_debug_file(*elf, pid_dir(pid) + "/root", entry.path, options_.debug)) {
     debug_fd = found->fd;
-    stats_.debuginfod_fetches += found->from_debuginfod ? 1 : 0;
     spdlog::debug("symbolizer: {}: debug info from {}", entry.path, found->path);
   }
   stats_.debug_files_found += debug_fd >= 0 ? 1 : 0;
+  bool ask_debuginfod = debug_fd < 0 && options_.debug.debuginfod && debuginfod_available(*elf);
   auto object = std::make_shared<LoadedObject>(std::move(elf), debug_fd, options_.memo_per_object);
+  if (ask_debuginfod) object->defer_to_debuginfod(&stats_.debuginfod_fetches);
   cache_.insert(key, identity, object);
   return object;
 }
