@@ -69,8 +69,10 @@ bool leaf_is(const FoldedStack& s, const std::string& name) {
 TEST_F(ProfileKernelTest, HotLeafHoldsMostSamplesWithItsWholeCallerChain) {
   auto hog = start_workload("ksight_cpu_hog", "10");
   std::string out = dir_ + "/hog.folded";
+  double cpu_before = cpu_seconds(hog->pid());
   auto r =
       run({kKsight, "profile", "--pid", std::to_string(hog->pid()), "--duration", "3s", "-o", out});
+  double cpu_used = cpu_seconds(hog->pid()) - cpu_before;
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto stacks = parse_folded(read_file(out));
   uint64_t total = count_if(stacks, [](auto& s) { return s.frames[0] == "ksight_cpu_hog"; });
