@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "symbolizer/kallsyms.h"
+#include "symbolizer/kernel_build_id.h"
 #include "symbolizer/object_cache.h"
 #include "symbolizer/process_snapshot.h"
 
@@ -203,7 +204,7 @@ class ElfSymbolizer final : public Symbolizer {
                               hit->region->limit,
                               0,
                               core ? "[kernel.kallsyms]" : "[" + hit->region->name + "]",
-                              "",
+                              kernel_build_id_of(hit->region->name),
                               true};
     Frame frame;
     frame.function = std::string(hit->name);
@@ -211,6 +212,19 @@ class ElfSymbolizer final : public Symbolizer {
     out.frames.push_back(std::move(frame));
     out.symbol_found = true;
     return out;
+  }
+
+  // Memoised per region; forgotten when kallsyms reloads (modules changed).
+  const std::string& kernel_build_id_of(const std::string& region) {
+    if (kernel_build_ids_reloads_ != kernel_.reloads()) {
+      kernel_build_ids_.clear();
+      kernel_build_ids_reloads_ = kernel_.reloads();
+    }
+    auto it = kernel_build_ids_.find(region);
+    if (it == kernel_build_ids_.end()) {
+      it = kernel_build_ids_.emplace(region, kernel_build_id(options_.sys_root, region)).first;
+    }
+    return it->second;
   }
 
   void finish_batch(const std::vector<SymbolizedAddress>& batch) {
@@ -236,6 +250,8 @@ class ElfSymbolizer final : public Symbolizer {
   KernelSymbols kernel_;
   Lru lru_;  // most recently used first
   int batches_since_measure_ = 0;
+  std::unordered_map<std::string, std::string> kernel_build_ids_;  // region -> build-id
+  uint64_t kernel_build_ids_reloads_ = 0;
   std::unordered_map<uint32_t, Lru::iterator> processes_;
 };
 

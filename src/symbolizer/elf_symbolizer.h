@@ -20,6 +20,8 @@ struct SymbolizerOptions {
   // Empty: <proc_root>/kallsyms and <proc_root>/modules.
   std::string kallsyms_path;
   std::string modules_path;
+  // Where /sys is (kernel and module build-ids from their notes).
+  std::string sys_root = "/sys";
   // Open mapped files through /proc/PID/map_files first (needs CAP_SYS_ADMIN
   // or CAP_CHECKPOINT_RESTORE; the only way to a deleted file). False: only
   // /proc/PID/root/<path>.

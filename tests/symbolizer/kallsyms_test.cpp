@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "symbolizer/elf_symbolizer.h"
+#include "symbolizer/kernel_build_id.h"
 
 namespace ksight::symbolizer {
 namespace {
@@ -173,6 +175,49 @@ TEST(KernelSymbolizer, RealKernelResolvesItsOwnSymbols) {
   auto symbolizer = make_symbolizer();
   uint64_t a[] = {address};
   EXPECT_EQ(symbolizer->symbolize_kernel(a).at(0).frames.at(0).function, expected);
+}
+
+}  // namespace
+}  // namespace ksight::symbolizer
+
+namespace ksight::symbolizer {
+namespace {
+
+std::string note(uint32_t type, std::string name, std::string desc) {
+  std::string out(12, '\0');
+  uint32_t header[3] = {static_cast<uint32_t>(name.size()), static_cast<uint32_t>(desc.size()),
+                        type};
+  std::memcpy(out.data(), header, sizeof header);
+  auto pad = [](std::string s) {
+    s.resize((s.size() + 3) & ~size_t{3}, '\0');
+    return s;
+  };
+  return out + pad(name) + pad(desc);
+}
+
+TEST(KernelBuildId, FromNotes) {
+  std::string id("\xe4\xf1\x8d\x9d\xc1", 5);
+  std::string notes = note(6, std::string("Linux\0", 6), "abcd") +
+                      note(3, std::string("GNU\0", 4), id) + note(1, "X", "");
+  EXPECT_EQ(build_id_from_notes(notes), "e4f18d9dc1");
+  EXPECT_EQ(build_id_from_notes(notes.substr(0, 20)), "");  // truncated
+  EXPECT_EQ(build_id_from_notes(note(3, std::string("XYZ\0", 4), id)), "");
+  EXPECT_EQ(build_id_from_notes(""), "");
+}
+
+TEST(KernelBuildId, RunningKernelMatchesKernelMapping) {
+  auto notes = read_text_file("/sys/kernel/notes");
+  if (!notes) GTEST_SKIP() << "no /sys/kernel/notes";
+  std::string id = build_id_from_notes(*notes);
+  ASSERT_FALSE(id.empty());
+  auto table = KallsymsTable::parse(read_text_file("/proc/kallsyms").value_or(""));
+  if (table.hidden() || table.size() == 0) GTEST_SKIP() << "kallsyms hidden";
+  auto s = make_symbolizer();
+  uint64_t a[] = {table.regions()[0].start + 0x10};
+  auto r = s->symbolize_kernel(a).at(0);
+  ASSERT_TRUE(r.object);
+  EXPECT_EQ(r.object->path, "[kernel.kallsyms]");
+  EXPECT_EQ(r.object->build_id, id);
 }
 
 }  // namespace
