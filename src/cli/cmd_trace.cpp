@@ -1,0 +1,77 @@
+// `ksight trace`: bpftrace-style one-liners compiled in-process to eBPF.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "agent/feature_probe.h"
+#include "cli/command_registry.h"
+#include "common/error.h"
+#include "common/signals.h"
+#include "trace/driver.h"
+
+namespace {
+
+struct TraceArgs {
+  std::string program;
+  std::string file;
+  std::string list;
+  bool list_given = false;
+  int pid = -1;
+  std::string command;
+  std::string format = "text";
+};
+
+std::string read_program_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ksight::Error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int run_trace_command(const TraceArgs& args) {
+  using namespace ksight;
+  if (args.list_given) {
+    for (const auto& p : trace::list_matching_probes(args.list, agent::ensure_tracefs())) {
+      std::cout << p << "\n";
+    }
+    return kExitOk;
+  }
+  trace::TraceOptions opts;
+  opts.program = args.file.empty() ? args.program : read_program_file(args.file);
+  if (opts.program.empty()) throw Error("no program: pass 'PROGRAM', -f FILE or -l PATTERN");
+  opts.pid = args.pid;
+  opts.command = args.command;
+  opts.format = args.format == "json" ? trace::runtime::OutputFormat::kJson
+                                      : trace::runtime::OutputFormat::kText;
+  opts.features = &agent::kernel_features();
+  opts.tracefs_root = [] { return agent::ensure_tracefs(); };
+  opts.out = &std::cout;
+  SignalFd signals({SIGINT, SIGTERM, SIGHUP});
+  opts.signals = &signals;
+  return trace::run_trace(opts);
+}
+
+std::function<int()> setup_trace(CLI::App& app) {
+  auto args = std::make_shared<TraceArgs>();
+  auto* cmd = app.add_subcommand("trace", "Run a bpftrace-style one-liner (compiled in-process)");
+  cmd->add_option(
+      "program", args->program,
+      "The program, e.g. 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'");
+  cmd->add_option("-f,--file", args->file, "Read the program from FILE");
+  auto* list =
+      cmd->add_option("-l,--list", args->list, "List probes matching PATTERN (wildcards: * ?)")
+          ->expected(0, 1);
+  cmd->add_option("-p,--pid", args->pid, "Only trace this process");
+  cmd->add_option("-c,--command", args->command, "Run CMD, trace it, and stop when it exits");
+  cmd->add_option("--format", args->format, "Output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  return [args, list] {
+    args->list_given = list->count() > 0;
+    return run_trace_command(*args);
+  };
+}
+
+}  // namespace
+
+KSIGHT_REGISTER_COMMAND(60, setup_trace);

@@ -1,0 +1,135 @@
+#include "trace/driver.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "common/error.h"
+#include "trace/parser.h"
+#include "trace/passes/semantic_analyser.h"
+#include "trace/runtime/session.h"
+#include "trace/tracefs.h"
+
+namespace ksight::trace {
+
+namespace {
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The -c command starts blocked on a pipe so no event is missed: it runs
+// once the session closes the write end after attaching.
+struct Child {
+  pid_t pid = -1;
+  int go_fd = -1;
+};
+
+// Like bpftrace, a plain command is executed directly (so -c's pid is the
+// command's own); anything with shell syntax goes through /bin/sh -c.
+std::vector<std::string> command_words(const std::string& command) {
+  if (command.find_first_of("|&;<>()$`\\\"'*?[]{}~") != std::string::npos) return {};
+  std::vector<std::string> words;
+  std::istringstream in(command);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+Child spawn_waiting(const std::string& command) {
+  std::vector<std::string> words = command_words(command);
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::close(fds[1]);
+    char c;
+    while (::read(fds[0], &c, 1) > 0) {
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (!words.empty()) {
+      std::vector<char*> argv;
+      for (auto& w : words) argv.push_back(w.data());
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      _exit(127);
+    }
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ::close(fds[0]);
+  return {pid, fds[1]};
+}
+
+void abandon(Child& child) {
+  if (child.pid <= 0) return;
+  kill(child.pid, SIGKILL);
+  ::close(child.go_fd);
+  waitpid(child.pid, nullptr, 0);
+}
+
+}  // namespace
+
+std::unique_ptr<Compilation> compile(std::string source, ProbeEnvironment& env,
+                                     const codegen::CodegenOptions& options) {
+  auto c = std::make_unique<Compilation>();
+  c->source = std::move(source);
+  c->program = parse(c->source, c->arena);
+  c->probes = resolve_probes(c->program, c->source, env);
+  analyse_program(c->source, c->probes, c->info);
+  for (const auto& probe : c->probes) {
+    c->programs.push_back(codegen::generate(probe, c->source, c->info, options));
+  }
+  return c;
+}
+
+int run_trace(const TraceOptions& options) {
+  std::string root = options.tracefs_root ? options.tracefs_root() : "/sys/kernel/tracing";
+  Tracefs tracefs(root);
+  ProbeEnvironment env;
+  env.features = options.features;
+  if (!root.empty()) env.tracepoints = &tracefs;
+  env.tracefs_error = "tracefs is not mounted and could not be mounted";
+
+  Child child;
+  if (!options.command.empty()) child = spawn_waiting(options.command);
+  try {
+    codegen::CodegenOptions cg;
+    cg.filter_pid = child.pid > 0 ? child.pid : options.pid;
+    cg.start_ns = monotonic_ns();
+    auto compiled = compile(options.program, env, cg);
+    runtime::CompiledProgram program{compiled->source, &compiled->info, compiled->probes,
+                                     compiled->programs, env.tracepoints};
+    runtime::SessionOptions so;
+    so.format = options.format;
+    so.filter_pid = static_cast<int>(cg.filter_pid);
+    so.child = child.pid;
+    so.child_go_fd = child.go_fd;
+    so.out = options.out;
+    so.signals = options.signals;
+    int rc = runtime::run_session(program, so);
+    return rc;
+  } catch (...) {
+    abandon(child);
+    throw;
+  }
+}
+
+std::vector<std::string> list_matching_probes(const std::string& pattern,
+                                              const std::string& tracefs_root) {
+  if (tracefs_root.empty())
+    throw CapabilityError("cannot list tracepoints: tracefs is not mounted");
+  Tracefs tracefs(tracefs_root);
+  return list_probes(pattern, tracefs);
+}
+
+}  // namespace ksight::trace

@@ -1,0 +1,52 @@
+#pragma once
+// The `ksight trace` pipeline, in order, in one place:
+//
+//   parse (lexer + parser)  ->  resolve_probes (attach points, wildcards,
+//   tracepoint formats, kernel support)  ->  analyse_program (types, maps,
+//   printf formats)  ->  codegen::generate (one eBPF program per probe)  ->
+//   runtime::run_session (maps, load, BEGIN, attach, loop, END, print).
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/signals.h"
+#include "trace/codegen/codegen.h"
+#include "trace/probes.h"
+#include "trace/program_info.h"
+#include "trace/runtime/output.h"
+
+namespace ksight::trace {
+
+struct Compilation {
+  std::string source;
+  ast::Arena arena;
+  ast::Program program;
+  std::vector<ConcreteProbe> probes;
+  ProgramInfo info;
+  std::vector<codegen::ProbeProgram> programs;
+};
+
+// Everything up to (not including) loading; throws CompileError.
+std::unique_ptr<Compilation> compile(std::string source, ProbeEnvironment& env,
+                                     const codegen::CodegenOptions& options);
+
+struct TraceOptions {
+  std::string program;
+  int pid = -1;
+  std::string command;  // -c: run through /bin/sh -c, traced, exit when it exits
+  runtime::OutputFormat format = runtime::OutputFormat::kText;
+  agent::KernelFeatures* features = nullptr;
+  std::function<std::string()> tracefs_root;  // mounts tracefs when needed; "" if impossible
+  std::ostream* out = nullptr;
+  SignalFd* signals = nullptr;
+};
+
+int run_trace(const TraceOptions& options);
+
+// `-l PATTERN`: matching probes, one per line.
+std::vector<std::string> list_matching_probes(const std::string& pattern,
+                                              const std::string& tracefs_root);
+
+}  // namespace ksight::trace

@@ -1,0 +1,99 @@
+// resolve_probes(): wildcard expansion, tracepoint formats, kernel support.
+#include <algorithm>
+
+#include "trace/diagnostics.h"
+#include "trace/probes.h"
+
+namespace ksight::trace {
+
+namespace {
+
+using agent::Feature;
+
+void require_feature(ProbeEnvironment& env, Feature feature, const AttachSpec& spec,
+                     const std::string& what, std::string_view src) {
+  if (!env.features) return;
+  auto status = env.features->status(feature);
+  if (status.available) return;
+  fail_capability(src, spec.loc,
+                  spec.name() + ": " + what + " not available on this kernel" +
+                      (status.detail.empty() ? "" : ": " + status.detail));
+}
+
+// kprobe/fentry: the code generator has no backend for them; say whether the
+// kernel would have allowed them at all, since that is the usual answer.
+[[noreturn]] void refuse_kernel_function_probe(ProbeEnvironment& env, const AttachSpec& spec,
+                                               std::string_view src) {
+  bool kprobe = spec.type == ProbeType::kKprobe || spec.type == ProbeType::kKretprobe;
+  Feature feature = kprobe ? Feature::kKprobe : Feature::kFentry;
+  std::string what = kprobe ? "kprobes are" : "fentry/fexit trampolines are";
+  require_feature(env, feature, spec, what, src);
+  fail_capability(src, spec.loc,
+                  spec.name() + ": " + std::string(probe_type_name(spec.type)) +
+                      " probes are not supported by ksight trace yet; use tracepoint: or "
+                      "rawtracepoint:");
+}
+
+std::vector<AttachSpec> expand_tracepoint(const AttachSpec& spec, ProbeEnvironment& env,
+                                          std::string_view src) {
+  if (!env.tracepoints) {
+    fail_capability(src, spec.loc, spec.name() + ": cannot read tracepoints: " + env.tracefs_error);
+  }
+  std::string pattern = spec.target + ":" + spec.func;
+  std::vector<std::string> names;
+  auto all = env.tracepoints->list();
+  for (const auto& tp : all) {
+    if (glob_match(pattern, tp)) names.push_back(tp);
+  }
+  if (names.empty()) {
+    std::string hint = suggest(pattern, all);
+    fail(
+        src, spec.loc, "unknown tracepoint '" + pattern + "'",
+        hint.empty() ? "list them with: ksight trace -l 'tracepoint:" + spec.target + ":*'" : hint);
+  }
+  std::vector<AttachSpec> out;
+  for (const auto& tp : names) {
+    AttachSpec concrete = spec;
+    auto colon = tp.find(':');
+    concrete.target = tp.substr(0, colon);
+    concrete.func = tp.substr(colon + 1);
+    auto format = env.tracepoints->format(concrete.target, concrete.func);
+    if (!format) fail(src, spec.loc, "cannot read the format of tracepoint '" + tp + "'");
+    concrete.format = *format;
+    out.push_back(std::move(concrete));
+  }
+  return out;
+}
+
+std::vector<AttachSpec> expand(const AttachSpec& spec, ProbeEnvironment& env,
+                               std::string_view src) {
+  switch (spec.type) {
+    case ProbeType::kKprobe:
+    case ProbeType::kKretprobe:
+    case ProbeType::kFentry:
+    case ProbeType::kFexit:
+      refuse_kernel_function_probe(env, spec, src);
+    case ProbeType::kTracepoint:
+      return expand_tracepoint(spec, env, src);
+    // Other probe types are not probed up front (each probe loads a test
+    // program and costs start-up time); their attach errors say why.
+    default:
+      return {spec};
+  }
+}
+
+}  // namespace
+
+std::vector<ConcreteProbe> resolve_probes(const ast::Program& program, std::string_view source,
+                                          ProbeEnvironment& env) {
+  std::vector<ConcreteProbe> out;
+  for (ast::Probe* probe : program.probes) {
+    for (const auto& ap : probe->attach_points) {
+      AttachSpec spec = parse_attach_point(ap, source);
+      for (auto& concrete : expand(spec, env, source)) out.push_back({std::move(concrete), probe});
+    }
+  }
+  return out;
+}
+
+}  // namespace ksight::trace

@@ -1,0 +1,61 @@
+#pragma once
+// Pass: types every expression of every concrete probe, checks builtins,
+// functions, map and variable use against the probe type, and collects maps
+// and printf formats into a ProgramInfo. Run it over all probes (twice, so a
+// map read before its assignment in source order still gets its type), then
+// once more per probe right before that probe's code generation.
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "trace/probes.h"
+#include "trace/program_info.h"
+
+namespace ksight::trace {
+
+class SemanticAnalyser {
+ public:
+  SemanticAnalyser(std::string_view source, ProgramInfo& info) : src_(source), info_(info) {}
+
+  // Types the probe's nodes (overwriting earlier types: a wildcard probe's
+  // block is shared by several tracepoints with different field offsets).
+  void analyse(const ConcreteProbe& probe);
+
+  // Strict: reading a map whose value type is still unknown is an error
+  // (the last round, once every assignment has been seen).
+  void set_strict(bool strict) { strict_ = strict; }
+
+  // Builtins known to the language, for suggestions.
+  static const std::vector<std::string>& builtin_names();
+  static const std::vector<std::string>& function_names();
+
+ private:
+  void stmt(ast::Stmt* s);
+  void assign_map(ast::AssignMap* s);
+  void expr(ast::Expr* e);
+  void builtin(ast::Builtin* b);
+  void field(ast::Field* f);
+  void call(ast::Call* c);
+  void call_statement(ast::Call* c);
+  void printf_call(ast::Call* c);
+  void map_read(ast::Map* m);
+  void binop(ast::Binop* b);
+  ast::Type aggregation(ast::Call* c);
+  MapInfo& declare_map(ast::Map* m);
+  void check_keys(ast::Map* m, MapInfo& info);
+  void require_int(ast::Expr* e, const std::string& what);
+  int64_t require_const(ast::Expr* e, const std::string& what);
+  [[noreturn]] void error(ast::Location loc, const std::string& msg, const std::string& hint = {});
+
+  std::string_view src_;
+  ProgramInfo& info_;
+  const ConcreteProbe* probe_ = nullptr;
+  std::map<std::string, ast::Type> vars_;
+  bool strict_ = true;
+};
+
+// Runs the analyser over every probe until types are stable.
+void analyse_program(std::string_view source, const std::vector<ConcreteProbe>& probes,
+                     ProgramInfo& info);
+
+}  // namespace ksight::trace

@@ -1,0 +1,40 @@
+#include "trace/program_info.h"
+
+namespace ksight::trace {
+
+using ast::TypeKind;
+
+uint32_t value_size_of(const ast::Type& type) {
+  switch (type.kind) {
+    case TypeKind::kString:
+      return (type.size + 7) / 8 * 8;
+    case TypeKind::kUsym:
+      return 16;
+    case TypeKind::kMin:
+    case TypeKind::kMax:
+    case TypeKind::kAvg:
+    case TypeKind::kStats:
+      return 16;  // {value, set} or {count, sum}
+    default:
+      return 8;
+  }
+}
+
+uint32_t MapInfo::user_key_size() const {
+  uint32_t size = 0;
+  for (const auto& k : key_types) size += value_size_of(k);
+  return size == 0 ? 8 : size;
+}
+
+uint32_t MapInfo::value_size() const {
+  return value_size_of(value);
+}
+
+MapInfo* ProgramInfo::find_map(const std::string& name) {
+  for (auto& m : maps) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace ksight::trace

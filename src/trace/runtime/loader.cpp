@@ -1,0 +1,152 @@
+#include "trace/runtime/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "common/error.h"
+#include "trace/diagnostics.h"
+
+namespace ksight::trace::runtime {
+
+namespace {
+
+constexpr uint32_t kMapEntries = 10240;
+constexpr uint32_t kStackEntries = 4096;
+constexpr uint32_t kStackDepth = 127;
+constexpr uint32_t kRingbufBytes = 8u << 20;
+
+Fd make_map(bpf_map_type type, const char* name, uint32_t key, uint32_t value, uint32_t entries) {
+  int fd = bpf_map_create(type, name, key, value, entries, nullptr);
+  if (fd < 0) {
+    int err = errno;
+    std::string msg = std::string("cannot create BPF map ") + name + ": " + std::strerror(err);
+    if (err == EPERM || err == EACCES) throw CapabilityError(msg + " (needs root / CAP_BPF)");
+    throw Error(msg);
+  }
+  return Fd(fd);
+}
+
+std::string map_name(const MapInfo& m) {
+  std::string n = "m_" + (m.name.size() > 1 ? m.name.substr(1) : std::string("anon"));
+  if (n.size() > 15) n.resize(15);
+  return n;
+}
+
+bpf_map_type map_type_for(const MapInfo& m) {
+  return m.per_cpu() ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+}
+
+}  // namespace
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int Maps::fd_for(int map_id) const {
+  switch (map_id) {
+    case codegen::kScratchMap:
+      return scratch.get();
+    case codegen::kRingbufMap:
+      return ringbuf.get();
+    case codegen::kKstackMap:
+      return kstack.get();
+    case codegen::kUstackMap:
+      return ustack.get();
+    default:
+      return user.at(map_id).get();
+  }
+}
+
+Maps create_maps(const ProgramInfo& info) {
+  Maps maps;
+  maps.scratch = make_map(BPF_MAP_TYPE_PERCPU_ARRAY, "scratch", 4, codegen::kScratchSize, 1);
+  maps.ringbuf = make_map(BPF_MAP_TYPE_RINGBUF, "records", 0, 0, kRingbufBytes);
+  uint32_t stack_value = kStackDepth * 8;
+  if (info.uses_kstack) {
+    maps.kstack = make_map(BPF_MAP_TYPE_STACK_TRACE, "kstack", 4, stack_value, kStackEntries);
+  }
+  if (info.uses_ustack) {
+    maps.ustack = make_map(BPF_MAP_TYPE_STACK_TRACE, "ustack", 4, stack_value, kStackEntries);
+  }
+  for (const auto& m : info.maps) {
+    maps.user.push_back(
+        make_map(map_type_for(m), map_name(m).c_str(), m.key_size(), m.value_size(), kMapEntries));
+  }
+  return maps;
+}
+
+VerifierFailure parse_verifier_log(std::string_view log) {
+  VerifierFailure out;
+  std::istringstream in{std::string(log)};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    size_t colon = line.find(": (");
+    bool insn_line =
+        colon != std::string::npos && colon > 0 && line.find_first_not_of("0123456789") == colon;
+    if (insn_line) {
+      out.insn = std::stol(line.substr(0, colon));
+      continue;
+    }
+    if (line.rfind("processed ", 0) == 0 || line.rfind("verification time", 0) == 0 ||
+        line.rfind("stack depth", 0) == 0 || line.rfind("from ", 0) == 0 ||
+        line.find_first_not_of("0123456789") != 0 || line.rfind("; ", 0) == 0) {
+      continue;
+    }
+    out.reason = line;
+  }
+  return out;
+}
+
+Fd load_program(const codegen::ProbeProgram& prog, const Maps& maps, std::string_view source) {
+  std::vector<bpf_insn> insns = prog.insns;
+  for (const auto& r : prog.relocs) insns[r.insn].imm = maps.fd_for(r.map_id);
+  bpf_prog_load_opts opts{};
+  opts.sz = sizeof(opts);
+  int fd = bpf_prog_load(prog.type, "ksight_trace", "GPL", insns.data(), insns.size(), &opts);
+  if (fd >= 0) return Fd(fd);
+  int err = errno;
+  if (err == EPERM && geteuid() != 0) {
+    throw CapabilityError("cannot load BPF program for " + prog.name + ": " + std::strerror(err) +
+                          " (run as root or with CAP_BPF and CAP_PERFMON)");
+  }
+  // Load again with the verifier log to say why.
+  std::string log(16u << 20, '\0');
+  bpf_prog_load_opts verbose{};
+  verbose.sz = sizeof(verbose);
+  verbose.log_level = 1;
+  verbose.log_size = static_cast<uint32_t>(log.size());
+  verbose.log_buf = log.data();
+  fd = bpf_prog_load(prog.type, "ksight_trace", "GPL", insns.data(), insns.size(), &verbose);
+  if (fd >= 0) return Fd(fd);
+  err = errno;
+  log.resize(std::strlen(log.c_str()));
+  spdlog::debug("verifier log for {}:\n{}", prog.name, log);
+  VerifierFailure failure = parse_verifier_log(log);
+  std::string reason = failure.reason.empty() ? std::strerror(err) : failure.reason;
+  ast::Location loc = failure.insn >= 0 && static_cast<size_t>(failure.insn) < prog.locations.size()
+                          ? prog.locations[failure.insn]
+                      : prog.locations.empty() ? ast::Location{}
+                                               : prog.locations.front();
+  fail(source, loc,
+       "the BPF verifier rejected the program for " + prog.name +
+           (failure.insn >= 0 ? " at instruction " + std::to_string(failure.insn) : "") + ": " +
+           reason,
+       "run with --log-level debug for the full verifier log");
+}
+
+}  // namespace ksight::trace::runtime

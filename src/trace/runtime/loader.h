@@ -1,0 +1,53 @@
+#pragma once
+// Creates the program's maps and loads its BPF programs with libbpf's
+// low-level API. A verifier rejection becomes a CompileError pointing at the
+// statement whose instruction the verifier refused.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trace/codegen/codegen.h"
+#include "trace/program_info.h"
+
+namespace ksight::trace::runtime {
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Maps {
+  Fd scratch, ringbuf, kstack, ustack;
+  std::vector<Fd> user;  // by MapInfo::id
+  int fd_for(int map_id) const;
+};
+
+// Creates every map the programs may reference.
+Maps create_maps(const ProgramInfo& info);
+
+// Patches map fds into the instructions and loads the program. Throws
+// CompileError (verifier) or CapabilityError (EPERM without a log).
+Fd load_program(const codegen::ProbeProgram& prog, const Maps& maps, std::string_view source);
+
+// From a verifier log: the index of the instruction it failed on (or -1)
+// and the reason line. Exposed for unit tests.
+struct VerifierFailure {
+  long insn = -1;
+  std::string reason;
+};
+VerifierFailure parse_verifier_log(std::string_view log);
+
+}  // namespace ksight::trace::runtime

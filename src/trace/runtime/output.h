@@ -1,0 +1,46 @@
+#pragma once
+// Turning records and map contents into bpftrace-compatible text (or JSON
+// lines). Pure functions over bytes, so they are unit-tested without BPF.
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "trace/printf_format.h"
+#include "trace/program_info.h"
+#include "trace/runtime/symbols.h"
+
+namespace ksight::trace::runtime {
+
+enum class OutputFormat { kText, kJson };
+
+// One user-visible map entry, combined over CPUs.
+struct MapEntry {
+  std::vector<uint8_t> key;             // the user key (without histogram bucket)
+  int64_t value = 0;                    // count/sum/min/max or a plain integer value
+  int64_t count = 0, total = 0;         // avg/stats
+  std::vector<uint8_t> raw;             // plain non-integer values (strings, usym)
+  std::map<int64_t, uint64_t> buckets;  // hist/lhist: bucket index -> count
+};
+
+// printf() record (after the header) -> text.
+std::string format_printf(const FormatInfo& format, const std::vector<FormatPiece>& pieces,
+                          std::span<const uint8_t> args, SymbolSource& symbols);
+
+// Renders a value of `type` stored at `data` (as in a key or record).
+std::string format_value(const ast::Type& type, const uint8_t* data, SymbolSource& symbols,
+                         bool in_map_key);
+
+// Prints one map at exit/print() time, sorted like bpftrace (by value).
+void print_map(std::ostream& out, const MapInfo& map, std::vector<MapEntry> entries,
+               OutputFormat format, SymbolSource& symbols);
+
+// The ASCII histogram lines for one key's buckets.
+std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& buckets);
+
+// "1K", "4M"... as bpftrace labels power-of-two buckets.
+std::string size_label(uint64_t n);
+
+}  // namespace ksight::trace::runtime

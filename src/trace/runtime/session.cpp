@@ -1,0 +1,274 @@
+#include "trace/runtime/session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "trace/runtime/attach.h"
+#include "trace/runtime/elf_resolve.h"
+#include "trace/runtime/loader.h"
+#include "trace/runtime/map_reader.h"
+#include "trace/runtime/session_symbols.h"
+
+namespace ksight::trace::runtime {
+
+namespace {
+
+struct Timer {
+  Fd fd;
+  size_t probe;
+};
+
+class Session {
+ public:
+  Session(CompiledProgram& p, const SessionOptions& o)
+      : prog_(p),
+        opts_(o),
+        out_(o.out ? *o.out : std::cout),
+        maps_(create_maps(*p.info)),
+        symbols_(maps_) {
+    for (const auto& f : p.info->formats) pieces_.push_back(parse_format(f.format));
+  }
+
+  int run() {
+    for (const auto& program : prog_.programs)
+      prog_fds_.push_back(load_program(program, maps_, prog_.source));
+    ring_ = ring_buffer__new(maps_.ringbuf.get(), &Session::on_sample, this, nullptr);
+    if (!ring_) throw Error("cannot open the BPF ring buffer");
+    run_timed(ProbeType::kBegin);
+    size_t attached = attach_all();
+    std::cerr << "Attaching " << attached << " probe" << (attached == 1 ? "" : "s") << "...\n";
+    if (opts_.child_go_fd >= 0) ::close(opts_.child_go_fd);  // let the -c command run
+    if (!stop_) loop();
+    links_.clear();  // detach before END, as bpftrace does
+    timers_.clear();
+    run_timed(ProbeType::kEnd);
+    ring_buffer__consume(ring_);
+    print_all_maps();
+    ring_buffer__free(ring_);
+    out_.flush();
+    reap_child();
+    return kExitOk;
+  }
+
+ private:
+  static int on_sample(void* ctx, void* data, size_t size) {
+    static_cast<Session*>(ctx)->on_record(static_cast<const uint8_t*>(data), size);
+    return 0;
+  }
+
+  void on_record(const uint8_t* data, size_t size) {
+    if (size < sizeof(RecordHeader) || stop_) return;
+    RecordHeader h;
+    std::memcpy(&h, data, sizeof(h));
+    switch (static_cast<RecordType>(h.type)) {
+      case RecordType::kPrintf: {
+        if (h.id >= prog_.info->formats.size()) return;
+        std::string text = format_printf(prog_.info->formats[h.id], pieces_[h.id],
+                                         {data + sizeof(h), size - sizeof(h)}, symbols_);
+        if (opts_.format == OutputFormat::kJson) {
+          out_ << nlohmann::json{{"type", "printf"}, {"data", text}}.dump() << "\n";
+        } else {
+          out_ << text;
+        }
+        break;
+      }
+      case RecordType::kExit:
+        stop_ = true;
+        break;
+      case RecordType::kPrintMap:
+        print_map_id(h.id);
+        break;
+      case RecordType::kClearMap:
+        clear_map(maps_.user.at(h.id).get(), prog_.info->maps.at(h.id));
+        break;
+      case RecordType::kZeroMap:
+        zero_map(maps_.user.at(h.id).get(), prog_.info->maps.at(h.id));
+        break;
+    }
+  }
+
+  void print_map_id(uint32_t id) {
+    const MapInfo& m = prog_.info->maps.at(id);
+    print_map(out_, m, read_map(maps_.user.at(id).get(), m), opts_.format, symbols_);
+  }
+
+  void print_all_maps() {
+    if (opts_.format == OutputFormat::kText && !prog_.info->maps.empty()) out_ << "\n";
+    for (const auto& m : prog_.info->maps) print_map_id(static_cast<uint32_t>(m.id));
+  }
+
+  // BEGIN/END/interval bodies run in the kernel through BPF_PROG_TEST_RUN.
+  void test_run(size_t i) {
+    uint64_t ctx[1] = {0};
+    bpf_test_run_opts o{};
+    o.sz = sizeof(o);
+    o.ctx_in = ctx;
+    o.ctx_size_in = sizeof(ctx);
+    if (bpf_prog_test_run_opts(prog_fds_[i].get(), &o) != 0) {
+      spdlog::warn("running {} failed: {}", prog_.programs[i].name, std::strerror(errno));
+    }
+    ring_buffer__consume(ring_);
+  }
+
+  void run_timed(ProbeType type) {
+    for (size_t i = 0; i < prog_.probes.size() && !stop_; ++i) {
+      if (prog_.probes[i].spec.type == type) test_run(i);
+    }
+  }
+
+  size_t attach_all() {
+    size_t n = 0;
+    for (size_t i = 0; i < prog_.probes.size(); ++i) {
+      ProbeType t = prog_.probes[i].spec.type;
+      if (t == ProbeType::kBegin || t == ProbeType::kEnd) continue;
+      attach(i);
+      ++n;
+    }
+    return n;
+  }
+
+  void attach(size_t i) {
+    const AttachSpec& s = prog_.probes[i].spec;
+    int fd = prog_fds_[i].get();
+    std::vector<Fd> fds;
+    switch (s.type) {
+      case ProbeType::kTracepoint: {
+        auto id = prog_.tracepoints->id(s.target, s.func);
+        if (!id) throw Error("cannot read the id of " + s.name());
+        fds = attach_tracepoint(fd, *id, s.name());
+        break;
+      }
+      case ProbeType::kRawTracepoint:
+        fds = attach_raw_tracepoint(fd, s.func);
+        break;
+      case ProbeType::kUprobe:
+      case ProbeType::kUretprobe: {
+        std::string path = resolve_binary(s.target);
+        fds = attach_uprobe(fd, path, symbol_file_offset(path, s.func),
+                            s.type == ProbeType::kUretprobe, opts_.filter_pid, s.name());
+        break;
+      }
+      case ProbeType::kUsdt:
+        fds = attach_usdt(fd, s);
+        break;
+      case ProbeType::kProfile:
+        fds = attach_profile(fd, s.number, opts_.filter_pid);
+        break;
+      case ProbeType::kInterval:
+        add_timer(i, s.number);
+        break;
+      default:
+        throw Error(s.name() + ": cannot attach this probe type");
+    }
+    for (auto& f : fds) links_.push_back(std::move(f));
+  }
+
+  std::vector<Fd> attach_usdt(int fd, const AttachSpec& s) {
+    std::string path = resolve_binary(s.target);
+    std::vector<Fd> fds;
+    for (const auto& p : read_usdt_probes(path)) {
+      if (s.func != p.name && s.func != p.provider + ":" + p.name) continue;
+      uint64_t sem = 0;                    // the semaphore's file offset, when the probe has one
+      if (p.semaphore) sem = p.semaphore;  // vaddr; data segments map 1:1 in PIE-less binaries
+      for (auto& f : attach_uprobe(fd, path, p.file_offset, false, opts_.filter_pid, s.name(), 0)) {
+        fds.push_back(std::move(f));
+      }
+      (void)sem;
+    }
+    if (fds.empty()) throw Error(s.name() + ": no such USDT probe in " + path);
+    return fds;
+  }
+
+  void add_timer(size_t probe, uint64_t period_ns) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (fd < 0) throw Error(std::string("timerfd_create: ") + std::strerror(errno));
+    itimerspec spec{};
+    spec.it_interval.tv_sec = static_cast<time_t>(period_ns / 1000000000ull);
+    spec.it_interval.tv_nsec = static_cast<long>(period_ns % 1000000000ull);
+    spec.it_value = spec.it_interval;
+    timerfd_settime(fd, 0, &spec, nullptr);
+    timers_.push_back({Fd(fd), probe});
+  }
+
+  void loop() {
+    Fd ep(epoll_create1(EPOLL_CLOEXEC));
+    auto add = [&](int fd, uint64_t tag) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = tag;
+      epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
+    };
+    constexpr uint64_t kRing = 1ull << 40, kSignal = kRing + 1, kChild = kRing + 2;
+    add(ring_buffer__epoll_fd(ring_), kRing);
+    if (opts_.signals) add(opts_.signals->fd(), kSignal);
+    Fd child;
+    if (opts_.child > 0) {
+      child = Fd(static_cast<int>(syscall(SYS_pidfd_open, opts_.child, 0)));
+      if (child.get() >= 0) add(child.get(), kChild);
+    }
+    for (size_t t = 0; t < timers_.size(); ++t) add(timers_[t].fd.get(), t);
+    while (!stop_) {
+      epoll_event events[16];
+      int n = epoll_wait(ep.get(), events, 16, -1);
+      if (n < 0 && errno != EINTR) throw Error(std::string("epoll_wait: ") + std::strerror(errno));
+      for (int k = 0; k < n && !stop_; ++k) handle(events[k].data.u64, kRing, kSignal, kChild);
+      out_.flush();
+    }
+  }
+
+  void handle(uint64_t tag, uint64_t ring, uint64_t signal, uint64_t child) {
+    if (tag == ring) {
+      ring_buffer__consume(ring_);
+    } else if (tag == signal) {
+      opts_.signals->read_signal();
+      stop_ = true;
+    } else if (tag == child) {
+      ring_buffer__consume(ring_);
+      stop_ = true;
+    } else {
+      uint64_t expirations = 0;
+      if (::read(timers_[tag].fd.get(), &expirations, sizeof(expirations)) > 0)
+        test_run(timers_[tag].probe);
+    }
+  }
+
+  void reap_child() {
+    if (opts_.child <= 0) return;
+    int status = 0;
+    if (waitpid(opts_.child, &status, WNOHANG) == 0) {
+      kill(opts_.child, SIGTERM);
+      waitpid(opts_.child, &status, 0);
+    }
+  }
+
+  CompiledProgram& prog_;
+  SessionOptions opts_;
+  std::ostream& out_;
+  Maps maps_;
+  SessionSymbols symbols_;
+  std::vector<std::vector<FormatPiece>> pieces_;
+  std::vector<Fd> prog_fds_;
+  std::vector<Fd> links_;
+  std::vector<Timer> timers_;
+  ring_buffer* ring_ = nullptr;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+int run_session(CompiledProgram& program, const SessionOptions& options) {
+  return Session(program, options).run();
+}
+
+}  // namespace ksight::trace::runtime

@@ -1,0 +1,28 @@
+#pragma once
+// SymbolSource over the program's stack maps and ksight's Symbolizer
+// (created on first use: most one-liners never print a symbol, and reading
+// kallsyms would only slow their start).
+#include <memory>
+
+#include "symbolizer/symbolizer.h"
+#include "trace/runtime/loader.h"
+#include "trace/runtime/symbols.h"
+
+namespace ksight::trace::runtime {
+
+class SessionSymbols : public SymbolSource {
+ public:
+  explicit SessionSymbols(const Maps& maps) : maps_(maps) {}
+  std::string kernel_symbol(uint64_t addr, bool with_offset) override;
+  std::string user_symbol(uint32_t pid, uint64_t addr, bool with_offset) override;
+  std::vector<uint64_t> stack(bool user, int32_t id) override;
+  // Capture a process's mappings while it is alive (before it exits).
+  void observe(uint32_t pid);
+
+ private:
+  symbolizer::Symbolizer& symbolizer();
+  const Maps& maps_;
+  std::unique_ptr<symbolizer::Symbolizer> symbolizer_;
+};
+
+}  // namespace ksight::trace::runtime

@@ -1,0 +1,163 @@
+// Output formatting: printf records, map printing and histograms in
+// bpftrace's text layout, and JSON.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "trace/runtime/map_reader.h"
+#include "trace/runtime/output.h"
+
+namespace ksight::trace::runtime {
+namespace {
+
+class FakeSymbols : public SymbolSource {
+ public:
+  std::string kernel_symbol(uint64_t addr, bool) override { return "ksym_" + std::to_string(addr); }
+  std::string user_symbol(uint32_t pid, uint64_t addr, bool) override {
+    return "usym_" + std::to_string(pid) + "_" + std::to_string(addr);
+  }
+  std::vector<uint64_t> stack(bool, int32_t id) override {
+    if (id == 7) return {1, 2};
+    return {};
+  }
+};
+
+std::vector<uint8_t> bytes_of(std::initializer_list<int64_t> values) {
+  std::vector<uint8_t> out(values.size() * 8);
+  size_t i = 0;
+  for (int64_t v : values) std::memcpy(out.data() + 8 * i++, &v, 8);
+  return out;
+}
+
+std::vector<uint8_t> str_key(const std::string& s, size_t size) {
+  std::vector<uint8_t> out(size, 0);
+  std::memcpy(out.data(), s.data(), std::min(s.size(), size));
+  return out;
+}
+
+TEST(TraceOutput, PrintfConversions) {
+  FormatInfo f;
+  f.format = "%s|%-6s|%5d|%x|%lu|%llu|%c%%\n";
+  ast::Type s16 = ast::Type::string(16);
+  uint32_t off = 8;
+  for (ast::Type t : {s16, s16, ast::Type::integer(), ast::Type::integer(), ast::Type::integer(),
+                      ast::Type::integer(), ast::Type::integer()}) {
+    f.args.push_back({t, off});
+    off += value_size_of(t);
+  }
+  std::vector<uint8_t> data = str_key("bash", 16);
+  auto b = str_key("ls", 16);
+  data.insert(data.end(), b.begin(), b.end());
+  auto ints = bytes_of({-42, 255, 7, -1, 'A'});
+  data.insert(data.end(), ints.begin(), ints.end());
+  FakeSymbols sym;
+  EXPECT_EQ(format_printf(f, parse_format(f.format), data, sym),
+            "bash|ls    |  -42|ff|7|18446744073709551615|A%\n");
+}
+
+TEST(TraceOutput, CountMapSortedByValue) {
+  MapInfo m;
+  m.name = "@";
+  m.key_types = {ast::Type::string(16)};
+  m.value = ast::Type::of(ast::TypeKind::kCount, 8);
+  std::vector<MapEntry> entries(3);
+  entries[0].key = str_key("sshd", 16);
+  entries[0].value = 10;
+  entries[1].key = str_key("bash", 16);
+  entries[1].value = 5;
+  entries[2].key = str_key("cat", 16);
+  entries[2].value = 7;
+  std::ostringstream out;
+  FakeSymbols sym;
+  print_map(out, m, entries, OutputFormat::kText, sym);
+  EXPECT_EQ(out.str(), "@[bash]: 5\n@[cat]: 7\n@[sshd]: 10\n\n");
+  std::ostringstream json;
+  print_map(json, m, entries, OutputFormat::kJson, sym);
+  EXPECT_EQ(json.str(), "{\"data\":{\"@\":{\"bash\":5,\"cat\":7,\"sshd\":10}},\"type\":\"map\"}\n");
+}
+
+TEST(TraceOutput, HistogramLikeBpftrace) {
+  MapInfo m;
+  m.name = "@bytes";
+  m.value = ast::Type::of(ast::TypeKind::kHist, 8);
+  // bucket 1 = [0], 2 = [1], 4 = [4, 8), 12 = [1K, 2K)
+  std::map<int64_t, uint64_t> buckets = {{1, 2}, {2, 4}, {4, 1}, {12, 1}};
+  std::string text = format_hist(m, buckets);
+  std::istringstream lines(text);
+  std::string line;
+  std::vector<std::string> all;
+  while (std::getline(lines, line)) all.push_back(line);
+  ASSERT_EQ(all.size(), 12u);  // buckets 1..12, zeros in between included
+  EXPECT_EQ(all[0],
+            "[0]                    2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |");
+  EXPECT_EQ(all[1],
+            "[1]                    4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|");
+  EXPECT_EQ(all[2],
+            "[2, 4)                 0 |                                                    |");
+  EXPECT_EQ(all[3],
+            "[4, 8)                 1 |@@@@@@@@@@@@@                                       |");
+  EXPECT_EQ(all[11].substr(0, 24), "[1K, 2K)               1");
+  EXPECT_EQ(size_label(4u << 20), "4M");
+  EXPECT_EQ(size_label(1536), "1536");
+}
+
+TEST(TraceOutput, LinearHistogramLabels) {
+  MapInfo m;
+  m.name = "@l";
+  m.value = ast::Type::of(ast::TypeKind::kLhist, 8);
+  m.lhist_min = 0;
+  m.lhist_max = 100;
+  m.lhist_step = 10;
+  std::string text = format_hist(m, {{0, 1}, {1, 3}, {11, 2}});
+  EXPECT_EQ(text.substr(0, 8), "(..., 0)");
+  EXPECT_NE(text.find("\n[0, 10)                3 |"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n[100, ...)             2 |"), std::string::npos) << text;
+}
+
+TEST(TraceOutput, StatsAvgStacksAndKeys) {
+  FakeSymbols sym;
+  MapInfo stats;
+  stats.name = "@s";
+  stats.value = ast::Type::of(ast::TypeKind::kStats, 16);
+  MapEntry e;
+  e.key = bytes_of({0});
+  e.count = 4;
+  e.total = 10;
+  std::ostringstream out;
+  print_map(out, stats, {e}, OutputFormat::kText, sym);
+  EXPECT_EQ(out.str(), "@s: count 4, average 2, total 10\n\n");
+
+  MapInfo stacks;
+  stacks.name = "@";
+  stacks.key_types = {ast::Type::of(ast::TypeKind::kKstack, 8), ast::Type::integer()};
+  stacks.value = ast::Type::of(ast::TypeKind::kCount, 8);
+  MapEntry s;
+  s.key = bytes_of({7, -3});
+  s.value = 3;
+  std::ostringstream out2;
+  print_map(out2, stacks, {s}, OutputFormat::kText, sym);
+  EXPECT_EQ(out2.str(), "@[\n        ksym_1\n        ksym_2\n, -3]: 3\n\n");
+}
+
+TEST(TraceOutput, PerCpuValuesCombine) {
+  MapInfo m;
+  m.value = ast::Type::of(ast::TypeKind::kMax, 16);
+  // cpu0: {5, set}, cpu1: {99, unset}, cpu2: {9, set}
+  auto values = bytes_of({5, 1, 99, 0, 9, 1});
+  MapEntry e;
+  combine_percpu(m, values.data(), 3, e, 0);
+  EXPECT_EQ(e.value, 9);
+  m.value = ast::Type::of(ast::TypeKind::kMin, 16);
+  MapEntry e2;
+  combine_percpu(m, values.data(), 3, e2, 0);
+  EXPECT_EQ(e2.value, 5);
+  m.value = ast::Type::of(ast::TypeKind::kAvg, 16);
+  MapEntry e3;
+  combine_percpu(m, values.data(), 3, e3, 0);
+  EXPECT_EQ(e3.count, 5 + 99 + 9);
+  EXPECT_EQ(e3.total, 2);
+}
+
+}  // namespace
+}  // namespace ksight::trace::runtime
