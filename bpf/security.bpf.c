@@ -33,6 +33,10 @@
 
 /* Tunables, set by the loader before load. */
 const volatile __u32 ignore_tgid = 0; /* the agent itself */
+/* Wake the consumer only once this many bytes wait (0: on every record).
+ * Batching wakeups saves an irq_work and a consumer context switch per
+ * event under load; the consumer's poll timeout bounds the added latency. */
+const volatile __u64 wakeup_bytes = 0;
 
 struct pending_args {
 	__u64 args[6];
@@ -157,6 +161,17 @@ static __always_inline void *reserve(__u32 size, __u32 type, __u16 syscall, __s6
 	fill_common(rec, type, size, syscall, res);
 	return rec;
 }
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&sec_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+		   ? BPF_RB_FORCE_WAKEUP
+		   : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void submit(void *rec) { bpf_ringbuf_submit(rec, wakeup_flags()); }
 
 /* Reads a user string; returns the truncation bit when it filled `size`. */
 static __always_inline __u16 read_ustr(char *dst, __u32 size, __u64 src, __u16 bit)

@@ -102,7 +102,7 @@ static __always_inline int exec_exit(long ret)
 	n = bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name), name);
 	if (n == sizeof(e->exe_name))
 		e->c.ctx.trunc |= KSIGHT_SEC_T_NAME;
-	if (bpf_ringbuf_output(&sec_events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&sec_events, e, sizeof(*e), wakeup_flags()))
 		count_lost(KSIGHT_SEC_LOST_RINGBUF);
 	bpf_map_delete_elem(&sec_exec_pending, &tid);
 	return 0;
@@ -169,7 +169,7 @@ int sched_exit(struct trace_event_raw_sched_process_exit *ctx)
 		return 0;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->reserved = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ static __always_inline int emit_open(struct pending_args *p, long ret)
 		e->resolve = how.resolve;
 	}
 	e->c.ctx.trunc = read_ustr(e->path, sizeof(e->path), path, KSIGHT_SEC_T_PATH);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static __always_inline int emit_unlink(struct pending_args *p, long ret)
 	e->flags = at ? (__u32)p->args[2] : 0;
 	e->c.ctx.trunc =
 	    read_ustr(e->path, sizeof(e->path), at ? p->args[1] : p->args[0], KSIGHT_SEC_T_PATH);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -97,7 +97,7 @@ static __always_inline int emit_rename(struct pending_args *p, long ret)
 	t |= read_ustr(e->newpath, sizeof(e->newpath), at ? p->args[3] : p->args[1],
 		       KSIGHT_SEC_T_PATH2);
 	e->c.ctx.trunc = t;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ static __always_inline int emit_chmod(struct pending_args *p, long ret)
 		e->mode = (__u32)p->args[2];
 		e->c.ctx.trunc = read_ustr(e->path, sizeof(e->path), p->args[1], KSIGHT_SEC_T_PATH);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -161,7 +161,7 @@ static __always_inline int emit_chown(struct pending_args *p, long ret)
 	}
 	if (sc != KSIGHT_SC_FCHOWN)
 		e->c.ctx.trunc = read_ustr(e->path, sizeof(e->path), path, KSIGHT_SEC_T_PATH);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -184,7 +184,7 @@ static __always_inline int emit_mount(struct pending_args *p, long ret)
 	t |= read_ustr(e->target, sizeof(e->target), p->args[1], KSIGHT_SEC_T_PATH2);
 	t |= read_ustr(e->fstype, sizeof(e->fstype), p->args[2], KSIGHT_SEC_T_NAME);
 	e->c.ctx.trunc = t;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -201,7 +201,7 @@ static __always_inline int emit_memfd(struct pending_args *p, long ret)
 	e->flags = (__u32)p->args[1];
 	e->reserved = 0;
 	e->c.ctx.trunc = read_ustr(e->name, sizeof(e->name), p->args[0], KSIGHT_SEC_T_NAME);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ static __always_inline int emit_ptrace(struct pending_args *p, long ret)
 	e->pid = (__s32)p->args[1];
 	e->reserved = 0;
 	e->addr = p->args[2];
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -50,7 +50,7 @@ static __always_inline int emit_module(struct pending_args *p, long ret)
 		if (name)
 			bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static __always_inline int emit_setid(struct pending_args *p, long ret)
 		e->nids = 2;
 	else
 		e->nids = 3;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -113,7 +113,7 @@ static __always_inline int emit_bpf(struct pending_args *p, long ret)
 			    e->prog_name, sizeof(e->prog_name),
 			    (const void *)(attr + __builtin_offsetof(union bpf_attr, prog_name)));
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ static __always_inline int emit_kill(struct pending_args *p, long ret)
 		return 0;
 	e->pid = (__s32)p->args[0];
 	e->sig = (__s32)p->args[1];
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

@@ -108,7 +108,7 @@ static __always_inline int emit_connect(struct pending_args *p, long ret)
 	/* The caller's sockaddr is the truth for the remote end: after a
 	 * refused connect the socket no longer holds it. */
 	read_user_sockaddr(a, p->args[1], e->addrlen);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ static __always_inline int emit_accept(struct pending_args *p, long ret)
 	e->flags = p->syscall == KSIGHT_SC_ACCEPT4 ? (__u32)p->args[3] : 0;
 	if (ret >= 0)
 		read_sock(&e->addr, task_fd_file(task, (int)ret));
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -150,7 +150,7 @@ static __always_inline int emit_dup(struct pending_args *p, long ret)
 	f = task_fd_file(task, e->oldfd);
 	e->old_mode = file_mode(f);
 	read_sock(&e->addr, f);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ void SecuritySource::start() {
   uint32_t ignore = options_.ignore_pid;
   if (!ignore && options_.ignore_self) ignore = static_cast<uint32_t>(getpid());
   bpf->skel->rodata->ignore_tgid = ignore;
+  bpf->skel->rodata->wakeup_bytes = options_.wakeup_bytes;
   bpf_map__set_max_entries(bpf->skel->maps.sec_events, options_.ringbuf_bytes);
   bpf_ = std::move(bpf);
   try {
@@ -141,6 +142,8 @@ int SecuritySource::poll(int timeout_ms) {
   if (!bpf_) return 0;
   int n = ring_buffer__poll(bpf_->rb, timeout_ms);
   if (n == -EINTR) return 0;
+  // Records below the wakeup threshold raise no epoll event: take them now.
+  if (n == 0 && options_.wakeup_bytes) n = ring_buffer__consume(bpf_->rb);
   if (n < 0) throw Error(std::string("security: ring buffer poll: ") + strerror(-n));
   return n;
 }

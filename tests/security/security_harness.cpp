@@ -49,7 +49,7 @@ bool SecurityHarness::watched(const SecurityEventRecord& r) const {
 void SecurityHarness::on_event(const SecurityEventRecord& r) {
   std::lock_guard lock(mutex_);
   if (count_pid_ && (r.pid == count_pid_ || r.ppid == count_pid_)) {
-    counted_++;
+    if (++counted_ >= count_goal_) cv_.notify_all();
     return;  // storms are counted, not stored
   }
   if (!watched(r)) return;
@@ -150,6 +150,14 @@ size_t SecurityHarness::wait_count(const Predicate& pred, size_t count,
     return n >= count;
   });
   return n;
+}
+
+uint64_t SecurityHarness::wait_counted(uint64_t goal, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  count_goal_ = goal;
+  cv_.wait_for(lock, timeout, [&] { return counted_ >= goal; });
+  count_goal_ = UINT64_MAX;
+  return counted_;
 }
 
 uint64_t SecurityHarness::counted() const {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -49,6 +50,8 @@ class SecurityHarness {
   size_t wait_count(const Predicate& pred, size_t count, std::chrono::milliseconds timeout);
 
   uint64_t counted() const;  // events of the last spawn(..., count = true)
+  // Waits until counted() reaches `goal` or the timeout passes.
+  uint64_t wait_counted(uint64_t goal, std::chrono::milliseconds timeout);
 
   SecurityStats stats();  // stops polling briefly to read consistently
   SecuritySource& source() { return source_; }
@@ -66,6 +69,7 @@ class SecurityHarness {
   std::vector<SecurityEventRecord> events_;
   uint32_t count_pid_ = 0;
   uint64_t counted_ = 0;
+  uint64_t count_goal_ = UINT64_MAX;
 };
 
 }  // namespace ksight::agent::testing
