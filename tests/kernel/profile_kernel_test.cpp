@@ -81,7 +81,7 @@ TEST_F(ProfileKernelTest, HotLeafHoldsMostSamplesWithItsWholeCallerChain) {
     return contains_chain(s, {"main", "hog_outer", "hog_middle", "hog_leaf"});
   });
   // 99 samples per CPU second the hog got (minus start-up and tick jitter).
-  EXPECT_GE(static_cast<double>(total), cpu_used * 99 * 0.7) << r.err;
+  EXPECT_GE(static_cast<double>(total), cpu_used * 99 * 0.6) << r.err;
   EXPECT_GT(total, 20u) << r.err;
   EXPECT_GE(in_leaf, total * 8 / 10) << "hog_leaf should hold most samples";
   EXPECT_GE(whole_chain, total * 8 / 10) << "main;hog_outer;hog_middle;hog_leaf should be whole";
