@@ -252,19 +252,25 @@ LoadResult load_rules(const std::vector<RuleSource>& sources) {
   return result;
 }
 
-LoadResult load_rule_files(const std::vector<std::string>& paths) {
+std::vector<RuleSource> read_rule_sources(const std::vector<std::string>& paths,
+                                          Diagnostics& diags) {
   std::vector<RuleSource> sources;
-  Diagnostics io_errors;
   for (const auto& path : paths) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      io_errors.error(Location{path, 0, 0, ""}, "cannot read rules file");
+      diags.error(Location{path, 0, 0, ""}, "cannot read rules file");
       continue;
     }
     std::ostringstream text;
     text << in.rdbuf();
     sources.push_back({path, text.str()});
   }
+  return sources;
+}
+
+LoadResult load_rule_files(const std::vector<std::string>& paths) {
+  Diagnostics io_errors;
+  std::vector<RuleSource> sources = read_rule_sources(paths, io_errors);
   LoadResult result = load_rules(sources);
   if (io_errors.has_errors()) {
     io_errors.append(result.diagnostics);

@@ -76,6 +76,9 @@ struct RuleSource {
 LoadResult load_rules(const std::vector<RuleSource>& sources);
 // Same, reading the files (an unreadable file is an error diagnostic).
 LoadResult load_rule_files(const std::vector<std::string>& paths);
+// Reads files into sources; unreadable ones become errors in `diags`.
+std::vector<RuleSource> read_rule_sources(const std::vector<std::string>& paths,
+                                          Diagnostics& diags);
 
 // The default ruleset (rules/ksight_rules.yaml), embedded at build time.
 std::string_view default_rules_yaml();
