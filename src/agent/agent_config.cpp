@@ -1,0 +1,269 @@
+#include "agent/agent_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/duration.h"
+#include "common/error.h"
+
+namespace ksight::agent {
+
+namespace {
+
+using Result = std::optional<std::string>;
+
+Result parse_bool(const std::string& v, bool& out) {
+  std::string s = v;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (s == "true" || s == "yes" || s == "on" || s == "1") {
+    out = true;
+  } else if (s == "false" || s == "no" || s == "off" || s == "0") {
+    out = false;
+  } else {
+    return "expected true or false, got '" + v + "'";
+  }
+  return std::nullopt;
+}
+
+Result parse_uint(const std::string& v, uint32_t& out, uint64_t min, uint64_t max) {
+  if (v.empty() ||
+      !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return "expected a whole number, got '" + v + "'";
+  }
+  unsigned long long n = v.size() > 12 ? ~0ull : std::stoull(v);
+  if (n < min || n > max) {
+    return "expected a number from " + std::to_string(min) + " to " + std::to_string(max) +
+           ", got " + v;
+  }
+  out = static_cast<uint32_t>(n);
+  return std::nullopt;
+}
+
+template <typename D>
+Result parse_dur(const std::string& v, D& out, std::chrono::milliseconds min,
+                 std::chrono::milliseconds max) {
+  auto d = parse_duration(v);
+  if (!d) return "expected a duration such as 500ms, 10s or 2m, got '" + v + "'";
+  if (*d < min || *d > max) {
+    return "expected a duration from " + std::to_string(min.count()) + "ms to " +
+           std::to_string(max.count() / 1000) + "s, got '" + v + "'";
+  }
+  out = std::chrono::duration_cast<D>(*d);
+  return std::nullopt;
+}
+
+std::string fmt_ms(std::chrono::milliseconds d) {
+  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s"
+                               : std::to_string(d.count()) + "ms";
+}
+
+#define KEY_BOOL(key, field, reload, help_text)                                       \
+  ConfigKey {                                                                         \
+    key, "bool", help_text, reload,                                                   \
+        [](const AgentConfig& c) { return std::string(c.field ? "true" : "false"); }, \
+        [](AgentConfig& c, const std::string& v) { return parse_bool(v, c.field); }   \
+  }
+
+std::vector<ConfigKey> build_keys() {
+  using std::chrono::milliseconds;
+  return {
+      ConfigKey{"listen", "address", "HTTP address for /metrics, /healthz, /readyz, /debug/pprof.",
+                false, [](const AgentConfig& c) { return c.listen; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (!parse_listen_address(v)) {
+                    return "expected host:port such as 127.0.0.1:9464 or [::1]:9464, got '" + v +
+                           "'";
+                  }
+                  c.listen = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"log_level", "string", "trace, debug, info, warn, error, critical or off.", true,
+                [](const AgentConfig& c) { return c.log_level; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  static const char* levels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+                  if (std::find_if(std::begin(levels), std::end(levels),
+                                   [&](const char* l) { return v == l; }) == std::end(levels)) {
+                    return "expected trace, debug, info, warn, error, critical or off, got '" + v +
+                           "'";
+                  }
+                  c.log_level = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"collect_interval", "duration",
+                "How often kernel maps are read into metrics (100ms..60s).", true,
+                [](const AgentConfig& c) { return fmt_ms(c.collect_interval); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_dur(v, c.collect_interval, milliseconds(100), milliseconds(60000));
+                }},
+      KEY_BOOL("sources.syscalls", syscalls, true,
+               "Count syscalls per process and container (raw_syscalls:sys_enter)."),
+      KEY_BOOL("sources.syscall_latency", syscall_latency, false,
+               "Also time syscalls (raw_syscalls:sys_exit) for ksight_syscall_duration_seconds."),
+      KEY_BOOL("sources.process", process, false,
+               "Follow fork/exec/exit for the process table (sched:sched_process_*)."),
+      KEY_BOOL("sources.kmem", kmem, true,
+               "Kernel memory allocations by process and call site (kmem:*)."),
+      KEY_BOOL("sources.kmem_call_sites", kmem_call_sites, false,
+               "Also aggregate kmalloc/kmem_cache_alloc bytes by kernel call site."),
+      KEY_BOOL("sources.net", net, true,
+               "TCP connections, retransmits and resets (sock:inet_sock_set_state, tcp:*)."),
+      ConfigKey{"ring_buffer_kib", "uint",
+                "Ring buffer size per streaming source in KiB (power of two, 4..1048576).", false,
+                [](const AgentConfig& c) { return std::to_string(c.ring_buffer_kib); },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  uint32_t n = 0;
+                  if (auto err = parse_uint(v, n, 4, 1 << 20)) return err;
+                  if (n & (n - 1)) return "expected a power of two, got " + v;
+                  c.ring_buffer_kib = n;
+                  return std::nullopt;
+                }},
+      ConfigKey{"metrics.max_label_values", "uint",
+                "Cardinality guard: distinct values per label and metric before folding into "
+                "\"other\" (0: unlimited).",
+                true, [](const AgentConfig& c) { return std::to_string(c.max_label_values); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.max_label_values, 0, 100000);
+                }},
+      ConfigKey{"process_table.max_entries", "uint", "Most processes kept in the process table.",
+                true,
+                [](const AgentConfig& c) { return std::to_string(c.process_table_max_entries); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.process_table_max_entries, 64, 4u << 20);
+                }},
+      ConfigKey{
+          "process_table.exit_grace", "duration",
+          "How long exited processes stay resolvable (0s..1h).", true,
+          [](const AgentConfig& c) { return std::to_string(c.process_exit_grace.count()) + "s"; },
+          [](AgentConfig& c, const std::string& v) {
+            return parse_dur(v, c.process_exit_grace, milliseconds(0), milliseconds(3600 * 1000));
+          }},
+      KEY_BOOL("profiler.enabled", profiler, false,
+               "Continuous CPU profiling for /debug/pprof/profile."),
+      ConfigKey{"profiler.frequency", "uint", "CPU sampling frequency in Hz per CPU (1..1000).",
+                false, [](const AgentConfig& c) { return std::to_string(c.profiler_frequency); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.profiler_frequency, 1, 1000);
+                }},
+      ConfigKey{
+          "profiler.window", "duration", "Profile window kept in memory (1s..10m).", false,
+          [](const AgentConfig& c) { return std::to_string(c.profiler_window.count()) + "s"; },
+          [](AgentConfig& c, const std::string& v) {
+            return parse_dur(v, c.profiler_window, milliseconds(1000), milliseconds(600 * 1000));
+          }},
+  };
+}
+
+void walk(const YAML::Node& node, const std::string& prefix, const std::string& source,
+          AgentConfig& config) {
+  for (const auto& item : node) {
+    std::string key = item.first.as<std::string>();
+    std::string name = prefix.empty() ? key : prefix + "." + key;
+    int line = item.first.Mark().line + 1;
+    std::string where = source + ":" + std::to_string(line) + ": ";
+    const YAML::Node& value = item.second;
+    if (value.IsMap()) {
+      walk(value, name, source, config);
+      continue;
+    }
+    const ConfigKey* k = find_config_key(name);
+    if (!k) throw Error(where + "unknown key '" + name + "'");
+    if (!value.IsScalar()) throw Error(where + name + ": expected a " + k->type + " value");
+    if (auto err = k->set(config, value.Scalar())) throw Error(where + name + ": " + *err);
+  }
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = build_keys();
+  return keys;
+}
+
+const ConfigKey* find_config_key(const std::string& name) {
+  for (const auto& k : config_keys()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+AgentConfig parse_config_yaml(const std::string& text, const std::string& source,
+                              AgentConfig base) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (root.IsNull()) return base;  // an empty file keeps the defaults
+  if (!root.IsMap()) throw Error(source + ":1: expected a mapping of configuration keys");
+  walk(root, "", source, base);
+  return base;
+}
+
+AgentConfig load_config_file(const std::string& path, AgentConfig base) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config_yaml(ss.str(), path, std::move(base));
+}
+
+void apply_config_value(AgentConfig& config, const std::string& key, const std::string& value) {
+  const ConfigKey* k = find_config_key(key);
+  if (!k) throw Error("unknown configuration key '" + key + "'");
+  if (auto err = k->set(config, value)) throw Error("--" + key + ": " + *err);
+}
+
+std::string render_config_yaml(const AgentConfig& config) {
+  std::ostringstream out;
+  out << "# ksight agent configuration (every key is also a --<key> flag).\n";
+  std::string section;
+  for (const auto& k : config_keys()) {
+    std::string name = k.name;
+    auto dot = name.find('.');
+    std::string sec = dot == std::string::npos ? "" : name.substr(0, dot);
+    std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
+    if (sec != section && !sec.empty()) out << sec << ":\n";
+    section = sec;
+    std::string indent = sec.empty() ? "" : "  ";
+    out << indent << "# " << k.help << (k.reloadable ? "" : " (restart to change)") << "\n";
+    out << indent << leaf << ": " << k.get(config) << "\n";
+  }
+  return out.str();
+}
+
+std::vector<std::string> changed_keys(const AgentConfig& a, const AgentConfig& b) {
+  std::vector<std::string> changed;
+  for (const auto& k : config_keys()) {
+    if (k.get(a) != k.get(b)) changed.push_back(k.name);
+  }
+  return changed;
+}
+
+std::optional<std::pair<std::string, int>> parse_listen_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return std::nullopt;  // bare IPv6 needs brackets
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return std::nullopt;
+  }
+  int p = std::stoi(port);
+  if (p > 65535) return std::nullopt;
+  return std::pair{host, p};
+}
+
+}  // namespace ksight::agent

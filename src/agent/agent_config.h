@@ -1,0 +1,68 @@
+#pragma once
+// `ksight agent` configuration: embedded defaults < YAML file (--config) <
+// command-line flags. Every key is also a flag of the same dotted name
+// (`sources.kmem: false` in the file is `--sources.kmem=false`). One table
+// (config_keys()) drives parsing, validation, flags and the printed defaults,
+// so the three can never disagree.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ksight::agent {
+
+struct AgentConfig {
+  std::string listen = "127.0.0.1:9464";
+  std::string log_level = "info";
+  std::chrono::milliseconds collect_interval{1000};
+  bool syscalls = true;
+  bool syscall_latency = true;
+  bool process = true;
+  bool kmem = true;
+  bool kmem_call_sites = true;
+  bool net = true;
+  uint32_t ring_buffer_kib = 4096;
+  uint32_t max_label_values = 200;
+  uint32_t process_table_max_entries = 65536;
+  std::chrono::seconds process_exit_grace{30};
+  bool profiler = true;
+  uint32_t profiler_frequency = 19;
+  std::chrono::seconds profiler_window{10};
+};
+
+struct ConfigKey {
+  const char* name;  // dotted, e.g. "sources.kmem"
+  const char* type;  // "bool", "uint", "duration", "string", "address"
+  const char* help;
+  bool reloadable;  // applied on SIGHUP without a restart
+  std::function<std::string(const AgentConfig&)> get;
+  // Parses and validates `value` into the config; returns an error message.
+  std::function<std::optional<std::string>(AgentConfig&, const std::string& value)> set;
+};
+
+const std::vector<ConfigKey>& config_keys();
+const ConfigKey* find_config_key(const std::string& name);
+
+// Applies a YAML document on top of `base`. Throws ksight::Error naming the
+// file, line and key: "agent.yaml:7: metrics.max_label_values: expected ...".
+AgentConfig parse_config_yaml(const std::string& yaml_text, const std::string& source_name,
+                              AgentConfig base = {});
+// Reads and parses `path` (Error when unreadable).
+AgentConfig load_config_file(const std::string& path, AgentConfig base = {});
+
+// Applies "key" = "value" (from a flag); Error naming the flag when invalid.
+void apply_config_value(AgentConfig& config, const std::string& key, const std::string& value);
+
+// The effective configuration as a YAML document with comments (defaults
+// when `config` is default-constructed): `ksight agent --print-config`.
+std::string render_config_yaml(const AgentConfig& config);
+
+// Keys whose values differ between a and b.
+std::vector<std::string> changed_keys(const AgentConfig& a, const AgentConfig& b);
+
+// "host:port" → (host, port); IPv6 as "[::1]:9464". nullopt when malformed.
+std::optional<std::pair<std::string, int>> parse_listen_address(const std::string& text);
+
+}  // namespace ksight::agent
