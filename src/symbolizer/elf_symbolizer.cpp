@@ -60,7 +60,16 @@ class ElfSymbolizer final : public Symbolizer {
 
   void observe_process(uint32_t pid) override {
     std::lock_guard lock(mutex_);
-    snapshot(pid);
+    ProcessSnapshot& process = snapshot(pid);
+    // A long-running agent outlives pids: a reused pid gets a new snapshot.
+    // Checked at most once per maps_refresh_interval per pid.
+    if (!process.gone && due(process.identity_checked_at, options_.maps_refresh_interval)) {
+      process.identity_checked_at = ProcessSnapshot::Clock::now();
+      if (!reader_.same_process(process)) {
+        ++stats_.pid_reuses;
+        process = reader_.capture(pid);
+      }
+    }
   }
 
   void forget_process(uint32_t pid) override {

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -69,6 +71,7 @@ ProcessSnapshot SnapshotReader::capture(uint32_t pid) {
   if (!ok) return snapshot;
   snapshot.maps_read_at = ProcessSnapshot::Clock::now();
   snapshot.ns_pid = read_ns_pid(pid);
+  snapshot.start_time = read_start_time(pid);
   refresh_perf_map(snapshot);
   return snapshot;
 }
@@ -87,13 +90,42 @@ bool SnapshotReader::refresh_perf_map(ProcessSnapshot& snapshot) {
   snapshot.perf_map_read_at = ProcessSnapshot::Clock::now();
   // The runtime names the file with the pid it sees, inside its own root.
   std::string path = fmt::format("{}/root/tmp/perf-{}.map", pid_dir(snapshot.pid), snapshot.ns_pid);
+  // Perf maps only grow; a large one is parsed again only when it changed.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (snapshot.perf_map && st.st_size == snapshot.perf_map_size &&
+      st.st_mtim.tv_sec == snapshot.perf_map_mtime) {
+    return false;
+  }
   auto text = read_text_file(path);
   if (!text) return false;
+  snapshot.perf_map_size = st.st_size;
+  snapshot.perf_map_mtime = st.st_mtim.tv_sec;
   auto map = std::make_shared<PerfMap>(PerfMap::parse(*text));
   size_t before = snapshot.perf_map ? snapshot.perf_map->size() : 0;
   stats_.perf_map_symbols += map->size() > before ? map->size() - before : 0;
   snapshot.perf_map = std::move(map);
   return true;
+}
+
+uint64_t SnapshotReader::read_start_time(uint32_t pid) {
+  // Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces
+  // and parentheses, so count fields after the last ')'.
+  auto stat = read_text_file(pid_dir(pid) + "/stat");
+  if (!stat) return 0;
+  size_t at = stat->rfind(')');
+  if (at == std::string::npos) return 0;
+  std::istringstream fields(stat->substr(at + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && (fields >> field); ++i) {
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+bool SnapshotReader::same_process(const ProcessSnapshot& snapshot) {
+  uint64_t now = read_start_time(snapshot.pid);
+  return now == 0 || now == snapshot.start_time;  // 0: gone, keep what we have
 }
 
 uint32_t SnapshotReader::read_ns_pid(uint32_t pid) {

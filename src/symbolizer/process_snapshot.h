@@ -33,6 +33,10 @@ struct ProcessSnapshot {
   std::shared_ptr<PerfMap> perf_map;      // null when the process has none
   Clock::time_point maps_read_at{};
   Clock::time_point perf_map_read_at{};
+  int64_t perf_map_size = -1;
+  int64_t perf_map_mtime = 0;
+  uint64_t start_time = 0;  // clock ticks after boot (/proc/PID/stat field 22)
+  Clock::time_point identity_checked_at{};
 
   const SnapshotMapping* find(uint64_t address) const;
   size_t approximate_bytes() const;
@@ -55,8 +59,10 @@ class SnapshotReader {
   ProcessSnapshot capture(uint32_t pid);
   // Re-reads the maps of a live process; false (snapshot untouched) when gone.
   bool refresh_maps(ProcessSnapshot& snapshot);
-  // Re-reads the perf map; false when there is none.
+  // Re-reads the perf map; false when there is none or it did not change.
   bool refresh_perf_map(ProcessSnapshot& snapshot);
+  // False when the pid now belongs to another process (pid reuse).
+  bool same_process(const ProcessSnapshot& snapshot);
 
  private:
   std::vector<SnapshotMapping> read_mappings(uint32_t pid, bool* ok);
@@ -65,6 +71,7 @@ class SnapshotReader {
                                          const std::string& identity);
   std::shared_ptr<LoadedObject> vdso();
   uint32_t read_ns_pid(uint32_t pid);
+  uint64_t read_start_time(uint32_t pid);
   std::string pid_dir(uint32_t pid) const;
 
   SnapshotOptions options_;
