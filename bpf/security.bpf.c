@@ -89,22 +89,30 @@ static __always_inline __u32 current_tid(void) { return (__u32)bpf_get_current_p
 /* tty_nr as /proc/PID/stat encodes it (new_encode_dev of the tty device). */
 static __always_inline __u32 task_tty(struct task_struct *task)
 {
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	__u32 major, minor;
 
 	if (!tty)
 		return 0;
-	major = BPF_CORE_READ(tty, driver, major);
-	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	major = tty->driver->major;
+	minor = tty->driver->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
 /* Fileless execution: the exe was a memfd, whose dentry is "memfd:<name>". */
 static __always_inline bool exe_is_memfd(struct task_struct *task)
 {
-	const unsigned char *name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
+	struct mm_struct *mm = task->mm;
+	struct file *exe;
+	const unsigned char *name;
 	char buf[6] = {};
 
+	if (!mm)
+		return false;
+	exe = mm->exe_file;
+	if (!exe)
+		return false;
+	name = exe->f_path.dentry->d_name.name;
 	if (!name || bpf_probe_read_kernel(buf, sizeof(buf), name))
 		return false;
 	return buf[0] == 'm' && buf[1] == 'e' && buf[2] == 'm' && buf[3] == 'f' && buf[4] == 'd' &&
@@ -114,11 +122,13 @@ static __always_inline bool exe_is_memfd(struct task_struct *task)
 static __always_inline void fill_common(struct ksight_sec_common *c, __u32 type, __u32 size,
 					__u16 syscall, __s64 res)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	/* A BTF pointer: fields are read by direct (fault-safe) loads, not one
+	 * helper call each. */
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	struct ksight_sec_ctx *x = &c->ctx;
-	const struct cred *cred;
+	const struct cred *cred = task->cred;
 
 	c->hdr.timestamp_ns = bpf_ktime_get_boot_ns();
 	c->hdr.type = type;
@@ -129,19 +139,19 @@ static __always_inline void fill_common(struct ksight_sec_common *c, __u32 type,
 	bpf_get_current_comm(c->hdr.comm, sizeof(c->hdr.comm));
 	x->uid = (__u32)uid_gid;
 	x->gid = uid_gid >> 32;
-	x->euid = BPF_CORE_READ(task, cred, euid.val);
-	x->egid = BPF_CORE_READ(task, cred, egid.val);
-	x->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	x->euid = cred->euid.val;
+	x->egid = cred->egid.val;
+	x->ppid = task->real_parent->tgid;
 	x->flags = 0;
 	x->loginuid = 0xffffffff;
 	if (bpf_core_field_exists(task->loginuid)) {
-		x->loginuid = BPF_CORE_READ(task, loginuid.val);
+		x->loginuid = task->loginuid.val;
 		x->flags |= KSIGHT_SEC_F_HAS_LOGINUID;
 	}
 	x->tty = task_tty(task);
 	if (exe_is_memfd(task))
 		x->flags |= KSIGHT_SEC_F_EXE_FROM_MEMFD;
-	cred = BPF_CORE_READ(task, cred);
+	/* kernel_cap_t is a u64 since 6.3 and a u32[2] before: 8 bytes either way. */
 	bpf_core_read(&x->cap_effective, sizeof(x->cap_effective), &cred->cap_effective);
 	x->res = res;
 	x->syscall = syscall;

@@ -15,7 +15,18 @@ std::optional<std::string> ProcfsLinks::read_link(uint32_t pid, std::string_view
   return std::string(buf, static_cast<size_t>(n));
 }
 
+namespace {
+
+// Already normal: no empty, "." or ".." components and no trailing slash.
+bool is_normal(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') return false;
+  return path.find("//") == std::string_view::npos && path.find("/.") == std::string_view::npos;
+}
+
+}  // namespace
+
 std::string normalize_path(std::string_view path) {
+  if (!path.empty() && path.front() == '/' && is_normal(path)) return std::string(path);
   std::vector<std::string_view> parts;
   size_t pos = 0;
   while (pos <= path.size()) {
