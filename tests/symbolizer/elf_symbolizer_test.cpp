@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "fixture_process.h"
 #include "symbolizer/proc_maps.h"
@@ -275,6 +277,46 @@ TEST(ElfSymbolizer, ObjectsAreSharedAcrossProcessesAndBounded) {
   EXPECT_EQ(stats.elf_cache_entries, 1u);
   EXPECT_GT(stats.elf_cache_evictions, 0u);
   EXPECT_EQ(stats.processes, 1u);
+}
+
+TEST(ElfSymbolizer, ByteBudgetEvictsOldObjects) {
+  FixtureProcess p(fixture_path("fixture_pie"));
+  ASSERT_TRUE(p.ready());
+  SymbolizerOptions options = no_system_debug();
+  options.max_object_bytes = 1;  // every object is over budget: keep only the newest
+  auto s = make_symbolizer(options);
+  expect_full_debug(*s, p);  // objects held by the snapshot still work
+  expect_library(*s, p);
+  auto stats = s->stats();
+  EXPECT_EQ(stats.elf_cache_entries, 1u);
+  EXPECT_GT(stats.elf_cache_evictions, 0u);
+  EXPECT_GT(stats.elf_cache_bytes, 1u);
+}
+
+TEST(ElfSymbolizer, ConcurrentCallersGetConsistentAnswers) {
+  FixtureProcess p(fixture_path("fixture_pie"));
+  ASSERT_TRUE(p.ready());
+  auto s = make_symbolizer(no_system_debug());
+  std::vector<uint64_t> addresses = {call_site(p, "c_function"), call_site(p, "inlined"),
+                                     call_site(p, "lib_work"), call_site(p, "main")};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        if (t % 2) s->observe_process(p.pid());
+        auto r = s->symbolize_user(p.pid(), addresses);
+        wrong += r.at(0).frames.at(0).function != "fixture_c_function";
+        wrong += r.at(1).frames.size() != 2;
+        wrong += r.at(2).frames.at(0).function != "fixture_lib_work";
+        uint64_t k[] = {0};
+        s->symbolize_kernel(k);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(s->stats().addresses, 4u * 200u * (4u + 1u));
 }
 
 TEST(ElfSymbolizer, VdsoOfOurOwnProcess) {
