@@ -1,9 +1,12 @@
 #include "export/pprof_writer.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <ostream>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "export/gzip.h"
@@ -118,8 +121,26 @@ void add_label(const profile::Label& label, pb::Sample* out, StringTable& string
   }
 }
 
+// pprof consumers reject a profile whose samples break these rules, so a bug
+// upstream fails here, loudly, rather than as an unreadable file.
+void check_sample(const profile::Sample& s, const pb::Profile& out,
+                  const std::unordered_set<uint64_t>& location_ids) {
+  if (s.values.size() != static_cast<size_t>(out.sample_type_size())) {
+    throw Error(fmt::format("pprof: a sample has {} values for {} sample types", s.values.size(),
+                            out.sample_type_size()));
+  }
+  for (uint64_t id : s.location_ids) {
+    if (!location_ids.count(id)) {
+      throw Error(fmt::format("pprof: a sample refers to missing location {}", id));
+    }
+  }
+}
+
 void add_samples(const profile::Profile& in, pb::Profile& out, StringTable& strings) {
+  std::unordered_set<uint64_t> location_ids;
+  for (const auto& loc : out.location()) location_ids.insert(loc.id());
   for (const auto& s : in.samples) {
+    check_sample(s, out, location_ids);
     pb::Sample* ps = out.add_sample();
     for (uint64_t id : s.location_ids) ps->add_location_id(id);
     for (int64_t v : s.values) ps->add_value(v);

@@ -18,6 +18,8 @@ namespace ksight::exporter {
 // The uncompressed message. Strings are deduplicated (index 0 is ""),
 // functions are deduplicated by (name, system_name, filename, start_line),
 // and each location has one Line per inlined function, innermost first.
+// Throws ksight::Error when a sample refers to a missing location or its
+// value count differs from the number of sample types.
 perftools::profiles::Profile to_pprof_proto(const profile::Profile& profile);
 
 // The serialized message in one gzip member: the bytes of a .pb.gz file.

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "common/error.h"
 #include "export/gzip.h"
 #include "synthetic_profile.h"
 
@@ -159,6 +160,15 @@ TEST(PprofWriter, EmptyStringLabelsAreLeftOut) {
   p.samples[0].labels.push_back({"container_name", "", 0, "", false});
   pb::Profile msg = to_pprof_proto(p);
   EXPECT_EQ(msg.sample(0).label_size(), 4);
+}
+
+TEST(PprofWriter, InconsistentProfilesAreRefused) {
+  profile::Profile missing_location = synthetic_profile();
+  missing_location.samples[1].location_ids.push_back(42);
+  EXPECT_THROW(encode_pprof(missing_location), Error);
+  profile::Profile short_values = synthetic_profile();
+  short_values.samples[2].values.pop_back();
+  EXPECT_THROW(encode_pprof(short_values), Error);
 }
 
 }  // namespace
