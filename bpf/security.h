@@ -111,9 +111,13 @@ enum ksight_sec_lost_reason {
 #define KSIGHT_SEC_PARAMS_LEN 128
 #define KSIGHT_SEC_UNIX_PATH_LEN 108
 #define KSIGHT_SEC_BPF_NAME_LEN 16
-#define KSIGHT_SEC_MAX_ARGS 32	 /* argv entries read */
-#define KSIGHT_SEC_ARGS_LEN 1024 /* argv bytes kept (NUL-separated) */
-#define KSIGHT_SEC_ARG_MAX 256	 /* longest single argv entry read */
+#define KSIGHT_SEC_MAX_ARGS 32	  /* argv entries read */
+#define KSIGHT_SEC_ARGS_LEN 1024  /* argv bytes kept (NUL-separated) */
+#define KSIGHT_SEC_ARG_MAX 256	  /* longest single argv entry read */
+#define KSIGHT_SEC_DPATH_DEPTH 32 /* path components walked (mounts included) */
+#define KSIGHT_SEC_DPATH_LEN 512  /* components bytes kept */
+#define KSIGHT_SEC_DPATH_COMP 128 /* longest component read */
+#define KSIGHT_SEC_DPATH_BUF (KSIGHT_SEC_DPATH_LEN + KSIGHT_SEC_DPATH_COMP)
 /* The buffer has room for one whole entry past ARGS_LEN so the verifier can
  * bound every read; args_len never exceeds ARGS_LEN. */
 #define KSIGHT_SEC_ARGS_BUF (KSIGHT_SEC_ARGS_LEN + KSIGHT_SEC_ARG_MAX)
@@ -127,6 +131,8 @@ enum ksight_sec_lost_reason {
 #define KSIGHT_SEC_T_PATH2 (1u << 1) /* target / newpath */
 #define KSIGHT_SEC_T_ARGS (1u << 2)  /* argv bytes or count cut */
 #define KSIGHT_SEC_T_NAME (1u << 3)  /* exe / memfd / module name */
+#define KSIGHT_SEC_T_CWD (1u << 4)   /* exec cwd components */
+#define KSIGHT_SEC_T_EXE (1u << 5)   /* exec exe path components */
 
 /* Who did it: the calling task, read in BPF at the event. */
 struct ksight_sec_ctx {
@@ -159,6 +165,13 @@ struct ksight_sec_exec_event {
 	char filename[KSIGHT_SEC_PATH_LEN];
 	char exe_name[KSIGHT_SEC_NAME_LEN]; /* basename of mm->exe_file after exec */
 	char args[KSIGHT_SEC_ARGS_BUF];	    /* argv, each entry NUL-terminated */
+	/* The new image's cwd and exe path as walked up the dentry tree:
+	 * components leaf first, each NUL-terminated ("bin\0usr\0" is
+	 * /usr/bin); len 0 = the root directory. */
+	__u32 cwd_len;
+	__u32 exe_path_len;
+	char cwd[KSIGHT_SEC_DPATH_BUF];
+	char exe_path[KSIGHT_SEC_DPATH_BUF];
 };
 
 struct ksight_sec_open_event {

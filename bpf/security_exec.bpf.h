@@ -56,6 +56,70 @@ done:
 	e->args_len = off;
 }
 
+/*
+ * A struct path as components, leaf first, crossing mounts up to the
+ * global root: bpf_d_path is not available to tracepoints, and user space
+ * cannot read /proc/PID/cwd of a process that has already exited. One
+ * bpf_loop step per component keeps the verifier's work flat.
+ */
+struct dpath_walk {
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *mnt;
+	char *buf;
+	__u32 off;
+	bool done;
+};
+
+static long dpath_step(__u32 i, void *ctx)
+{
+	struct dpath_walk *w = ctx;
+	/* Locals first: CO-RE must not relocate fields of our own struct. */
+	struct dentry *d = w->d;
+	struct vfsmount *vmnt = w->vmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	char *buf = w->buf;
+	__u32 off = w->off;
+	long n;
+
+	if (d == BPF_CORE_READ(vmnt, mnt_root) || d == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (!up || up == mnt) {
+			w->done = true; /* the global root */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vmnt = &up->mnt;
+		return 0;
+	}
+	if (!buf || off >= KSIGHT_SEC_DPATH_LEN)
+		return 1;
+	n = bpf_probe_read_kernel_str(&buf[off & (KSIGHT_SEC_DPATH_LEN - 1)], KSIGHT_SEC_DPATH_COMP,
+				      BPF_CORE_READ(d, d_name.name));
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = parent;
+	return 0;
+}
+
+static __always_inline __u32 read_dpath(char *buf, const struct path *path, __u16 *trunc, __u16 bit)
+{
+	struct dpath_walk w = {};
+
+	w.d = BPF_CORE_READ(path, dentry);
+	w.vmnt = BPF_CORE_READ(path, mnt);
+	w.mnt = container_of(w.vmnt, struct mount, mnt);
+	w.buf = buf;
+	bpf_loop(KSIGHT_SEC_DPATH_DEPTH, dpath_step, &w, 0);
+	if (!w.done)
+		*trunc |= bit;
+	return w.off > KSIGHT_SEC_DPATH_LEN ? KSIGHT_SEC_DPATH_LEN : w.off;
+}
+
 static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, __u16 syscall)
 {
 	bool at = syscall == KSIGHT_SC_EXECVEAT;
@@ -85,6 +149,8 @@ static __always_inline int exec_exit(long ret)
 	__u32 tid = current_tid();
 	struct ksight_sec_exec_event *e = bpf_map_lookup_elem(&sec_exec_pending, &tid);
 	const unsigned char *name;
+	struct fs_struct *fs;
+	struct file *exe;
 	__u16 syscall, trunc;
 	long n;
 
@@ -102,6 +168,13 @@ static __always_inline int exec_exit(long ret)
 	n = bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name), name);
 	if (n == sizeof(e->exe_name))
 		e->c.ctx.trunc |= KSIGHT_SEC_T_NAME;
+	fs = BPF_CORE_READ(task, fs);
+	e->cwd_len = fs ? read_dpath(e->cwd, &fs->pwd, &e->c.ctx.trunc, KSIGHT_SEC_T_CWD) : 0;
+	e->exe_path_len = 0;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (exe)
+		e->exe_path_len =
+		    read_dpath(e->exe_path, &exe->f_path, &e->c.ctx.trunc, KSIGHT_SEC_T_EXE);
 	if (bpf_ringbuf_output(&sec_events, e, sizeof(*e), wakeup_flags()))
 		count_lost(KSIGHT_SEC_LOST_RINGBUF);
 	bpf_map_delete_elem(&sec_exec_pending, &tid);

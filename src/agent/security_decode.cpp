@@ -25,6 +25,8 @@ static_assert(offsetof(ksight_sec_connect_event, addr) == 112);
 static_assert(offsetof(ksight_sec_dup_event, addr) == 120);
 static_assert(sizeof(ksight_sec_kill_event) == 112);
 static_assert(sizeof(ksight_sec_exit_event) == 112);
+static_assert(offsetof(ksight_sec_exec_event, cwd) ==
+              offsetof(ksight_sec_exec_event, args) + KSIGHT_SEC_ARGS_BUF + 8);
 
 // A C string inside a fixed array: up to the first NUL or the array end.
 template <size_t N>
@@ -100,6 +102,14 @@ bool decode_exec(std::span<const std::byte> b, SecurityEventRecord& out) {
     r.exe_name = fixed_str(e.exe_name);
     uint32_t len = std::min<uint32_t>(e.args_len, KSIGHT_SEC_ARGS_LEN);
     r.argv = split_argv(std::string_view(e.args, len));
+    // Complete walks only; a cut one is left to /proc (security_paths.cpp).
+    if (!(e.c.ctx.trunc & KSIGHT_SEC_T_CWD)) {
+      r.cwd = path_from_components({e.cwd, std::min<uint32_t>(e.cwd_len, KSIGHT_SEC_DPATH_LEN)});
+    }
+    if (!(e.c.ctx.trunc & KSIGHT_SEC_T_EXE) && e.exe_path_len > 0) {
+      r.exe = path_from_components(
+          {e.exe_path, std::min<uint32_t>(e.exe_path_len, KSIGHT_SEC_DPATH_LEN)});
+    }
   });
 }
 
@@ -319,6 +329,16 @@ std::vector<std::string> split_argv(std::string_view bytes) {
     start = end + 1;
   }
   return out;
+}
+
+std::string path_from_components(std::string_view leaf_first) {
+  std::vector<std::string> parts = split_argv(leaf_first);
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    out += '/';
+    out += *it;
+  }
+  return out.empty() ? "/" : out;
 }
 
 std::string join_args(const std::vector<std::string>& argv, size_t first) {

@@ -36,6 +36,9 @@ size_t security_record_size(uint32_t type);
 
 // NUL-separated argv bytes -> entries (a trailing unterminated piece counts).
 std::vector<std::string> split_argv(std::string_view bytes);
+// Path components as BPF walks them, leaf first ("bin\0usr\0") -> "/usr/bin";
+// nothing -> "/".
+std::string path_from_components(std::string_view leaf_first);
 // Falco's proc.args: entries after argv[0], joined by single spaces.
 std::string join_args(const std::vector<std::string>& argv, size_t first = 1);
 

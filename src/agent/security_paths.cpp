@@ -65,7 +65,12 @@ std::optional<std::string> resolve_path(std::string_view path, int32_t dirfd, ui
 namespace {
 
 void resolve_exec(SecurityEventRecord& r, ProcLinks& proc) {
-  if (auto cwd = proc.read_link(r.pid, "cwd")) r.cwd = *cwd;
+  // BPF walked cwd and exe from the dentries when it could (complete walks
+  // only); /proc is the fallback while the process still exists.
+  if (r.cwd.empty()) {
+    if (auto cwd = proc.read_link(r.pid, "cwd")) r.cwd = *cwd;
+  }
+  if (!r.exe.empty()) return;
   // The filename as resolved in the caller is the exe the kernel loaded;
   // /proc/PID/exe is the fallback for fexecve (empty filename) and races.
   if (!r.filename.empty() && r.filename.front() == '/') {

@@ -55,6 +55,28 @@ TEST(SecurityDecode, ExecCarriesArgvExeAndCommonFields) {
   EXPECT_FALSE(r.truncated.args);
 }
 
+TEST(SecurityDecode, ExecCwdAndExePathFromComponents) {
+  using namespace std::string_view_literals;
+  auto e = make_record<ksight_sec_exec_event>(KSIGHT_EVENT_SEC_EXEC, KSIGHT_SC_EXECVE, 0);
+  auto cwd = "project\0alice\0home\0"sv;
+  std::memcpy(e.cwd, cwd.data(), cwd.size());
+  e.cwd_len = cwd.size();
+  auto exe = "true\0bin\0usr\0"sv;
+  std::memcpy(e.exe_path, exe.data(), exe.size());
+  e.exe_path_len = exe.size();
+  SecurityEventRecord r = decode_ok(bytes_of(e));
+  EXPECT_EQ(r.cwd, "/home/alice/project");
+  EXPECT_EQ(r.exe, "/usr/bin/true");
+
+  e.cwd_len = 0;                     // the root directory
+  e.c.ctx.trunc = KSIGHT_SEC_T_EXE;  // a cut walk is not trusted
+  r = decode_ok(bytes_of(e));
+  EXPECT_EQ(r.cwd, "/");
+  EXPECT_EQ(r.exe, "");
+  EXPECT_EQ(path_from_components(""), "/");
+  EXPECT_EQ(path_from_components("b\0a\0"sv), "/a/b");
+}
+
 TEST(SecurityDecode, ExecTruncationFlagsAndFullBuffer) {
   auto e = make_record<ksight_sec_exec_event>(KSIGHT_EVENT_SEC_EXEC, KSIGHT_SC_EXECVEAT, -2);
   // args_len claims more than the logical maximum: clamped, no overrun.

@@ -70,6 +70,7 @@ TEST(SecurityPaths, RecordEnrichment) {
   EXPECT_EQ(exec.exe, "/srv/run.sh");
 
   exec.filename = "";  // fexecve: only /proc/PID/exe knows
+  exec.exe.clear();
   resolve_record_paths(exec, proc);
   EXPECT_EQ(exec.exe, "/memfd:payload (deleted)");
 
