@@ -59,11 +59,12 @@ class FakeProc {
   std::string root_;
 };
 
-// A PIE's text mapped at `base` (its second PT_LOAD, file offset 0x1000).
+// A PIE mapped at `base` from file offset 0x1000 on (where its text starts),
+// generously sized: sanitizer builds make the fixtures larger.
 std::string text_mapping(uint64_t base, const std::string& path) {
   char line[512];
   snprintf(line, sizeof line, "%lx-%lx r-xp 00001000 08:01 99 %s\n",
-           static_cast<unsigned long>(base + 0x1000), static_cast<unsigned long>(base + 0x2000),
+           static_cast<unsigned long>(base + 0x1000), static_cast<unsigned long>(base + 0x100000),
            path.c_str());
   return line;
 }
