@@ -57,6 +57,27 @@ static __always_inline int emit_module(struct pending_args *p, long ret)
 SEC_SYSCALL(init_module, KSIGHT_SC_INIT_MODULE, emit_module)
 SEC_SYSCALL(finit_module, KSIGHT_SC_FINIT_MODULE, emit_module)
 
+/*
+ * Kernels built without module support have no init_module/finit_module
+ * tracepoints, yet an attacker's attempt is still worth an event. This
+ * raw_syscalls:sys_exit program sees every syscall (~100 ns each, machine
+ * wide), so the loader enables it only when asked and only where the
+ * per-syscall tracepoints are missing. x86-64 syscall numbers.
+ */
+SEC("tp/raw_syscalls/sys_exit")
+int raw_exit_module(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_args p;
+	long id = ctx->id;
+
+	if (id != 175 && id != 313)
+		return 0;
+	if (ignored())
+		return 0;
+	args_from_regs(&p, id == 175 ? KSIGHT_SC_INIT_MODULE : KSIGHT_SC_FINIT_MODULE);
+	return emit_module(&p, ctx->ret);
+}
+
 /* setuid family: privilege changes, escalation to uid 0. */
 static __always_inline int emit_setid(struct pending_args *p, long ret)
 {

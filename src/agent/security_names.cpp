@@ -87,6 +87,7 @@ constexpr FamilyEntry kFamilies[] = {
 SecurityFamily security_program_family(const std::string& name) {
   if (name == "sched_exit") return SecurityFamily::kExit;
   if (name == "sched_exec") return SecurityFamily::kExec;
+  if (name == "raw_exit_module") return SecurityFamily::kModule;
   std::string_view syscall = name;
   for (std::string_view prefix : {"enter_", "exit_"}) {
     if (syscall.substr(0, prefix.size()) == prefix) {

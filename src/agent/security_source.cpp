@@ -109,6 +109,14 @@ void SecuritySource::configure_programs() {
     std::string name = bpf_program__name(prog);
     SecurityFamily family = security_program_family(name);
     bool on = family != SecurityFamily::kCount && (options_.families & family_bit(family));
+    if (name == "raw_exit_module") {
+      bool missing = !tracepoint_exists(tracefs, "tp/syscalls/sys_exit_init_module");
+      if (!on || !options_.module_raw_fallback || !missing) {
+        bpf_program__set_autoload(prog, false);
+        skipped_.push_back(name + (missing ? ": fallback not enabled" : ": not needed"));
+      }
+      continue;
+    }
     // sched_exec only moves exec state between threads: needed with kExec.
     if (!on) {
       bpf_program__set_autoload(prog, false);

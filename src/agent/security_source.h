@@ -53,6 +53,10 @@ struct SecuritySourceOptions {
   // the poll timeout bounds the delay (poll with <= 100 ms). Batching more
   // than doubles the open-storm rate carried here (130k -> 290k events/s).
   uint64_t wakeup_bytes = 64 * 1024;
+  // On kernels without the init_module/finit_module tracepoints (no module
+  // support), watch module attempts through raw_syscalls:sys_exit instead.
+  // Off by default: that hook runs for every syscall on the machine.
+  bool module_raw_fallback = false;
 };
 
 class SecuritySource {
