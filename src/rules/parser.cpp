@@ -111,8 +111,20 @@ class Parser {
     return make_logical(kind, at(start), std::move(items));
   }
 
+  // Bounds the recursion of `not not ...` and `((((...` so hostile input
+  // cannot overflow the stack.
+  struct DepthGuard {
+    Parser& p;
+    DepthGuard(Parser& parser, uint32_t offset) : p(parser) {
+      if (++p.depth_ > kMaxDepth) p.fail(offset, "condition nested too deeply");
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
+  static constexpr int kMaxDepth = 200;
+
   NodePtr parse_not() {
     Token tok = expect_token(lexer_.peek());
+    DepthGuard guard(*this, tok.offset);
     if (tok.kind == TokenKind::kWord && tok.text == "not") {
       lexer_.next();
       return make_not(at(tok.offset), parse_not());
@@ -207,6 +219,7 @@ class Parser {
 
   std::shared_ptr<const SourceText> source_;
   Lexer lexer_;
+  int depth_ = 0;
 };
 
 uint64_t parse_uint(std::string_view text) {

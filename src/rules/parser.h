@@ -22,6 +22,8 @@
 //                    ( ">" | ">=" | "=" ) integer "within" duration ;
 //   duration       = integer ( "ms" | "s" | "m" | "h" ) ;   e.g. 60s
 //
+// Nesting (parentheses and `not`) is limited to 200 levels.
+//
 // A bare word is any run of characters up to a space, comma or parenthesis;
 // quoted strings take "..." or '...' with backslash escapes. Inside a list, a
 // bare item naming a list is replaced by that list's items (passes.h). Keywords

@@ -6,44 +6,68 @@ namespace ksight::rules {
 
 namespace {
 
-bool expand_node(NodePtr& node, MacroTable& macros, Diagnostics& diags,
-                 std::vector<std::string>& stack) {
+size_t count_nodes(const Node& node) {
+  size_t n = 1;
+  for (const auto& c : node.children) n += count_nodes(*c);
+  return n;
+}
+
+struct Expansion {
+  std::vector<std::string> stack;  // macros being expanded (cycle check)
+  size_t nodes = 0;                // nodes added so far
+};
+
+bool expand_node(NodePtr& node, MacroTable& macros, Diagnostics& diags, Expansion& state) {
   if (node->kind == NodeKind::kMacroRef) {
     auto it = macros.find(node->field);
     if (it == macros.end()) {
       diags.error(node->pos.locate(), "undefined macro '" + node->field + "'");
       return false;
     }
-    for (const auto& name : stack) {
+    for (const auto& name : state.stack) {
       if (name == node->field) {
         diags.error(node->pos.locate(), "macro '" + node->field + "' refers to itself");
         return false;
       }
     }
     it->second.used = true;
+    state.nodes += count_nodes(*it->second.ast);
+    if (state.nodes > kMaxExpandedNodes) {
+      diags.error(node->pos.locate(),
+                  "condition too large after expanding macro '" + node->field + "'");
+      return false;
+    }
     NodePtr copy = it->second.ast->clone();
-    stack.push_back(node->field);
-    bool ok = expand_node(copy, macros, diags, stack);
-    stack.pop_back();
+    state.stack.push_back(node->field);
+    bool ok = expand_node(copy, macros, diags, state);
+    state.stack.pop_back();
     node = std::move(copy);
     return ok;
   }
   bool ok = true;
-  for (auto& child : node->children) ok = expand_node(child, macros, diags, stack) && ok;
+  for (auto& child : node->children) {
+    ok = expand_node(child, macros, diags, state) && ok;
+    if (state.nodes > kMaxExpandedNodes) return false;
+  }
   return ok;
 }
 
 }  // namespace
 
 bool expand_macros(NodePtr& root, MacroTable& macros, Diagnostics& diags) {
-  std::vector<std::string> stack;
-  return expand_node(root, macros, diags, stack);
+  Expansion state;
+  return expand_node(root, macros, diags, state);
 }
 
-void expand_list_items(std::vector<Value>& items, ListTable& lists) {
+bool expand_list_items(std::vector<Value>& items, ListTable& lists) {
   std::vector<Value> out;
   for (auto& item : items) {
     auto it = item.quoted ? lists.end() : lists.find(item.text);
+    size_t adding = it == lists.end() ? 1 : it->second.items.size();
+    if (out.size() + adding > kMaxListItems) {
+      items = std::move(out);
+      return false;
+    }
     if (it == lists.end()) {
       out.push_back(std::move(item));
       continue;
@@ -52,6 +76,7 @@ void expand_list_items(std::vector<Value>& items, ListTable& lists) {
     out.insert(out.end(), it->second.items.begin(), it->second.items.end());
   }
   items = std::move(out);
+  return true;
 }
 
 bool expand_lists(Node& node, ListTable& lists, Diagnostics& diags) {
@@ -60,7 +85,11 @@ bool expand_lists(Node& node, ListTable& lists, Diagnostics& diags) {
       diags.error(node.values[0].pos.locate(), "undefined list '" + node.values[0].text + "'");
       return false;
     }
-    expand_list_items(node.values, lists);
+    if (!expand_list_items(node.values, lists)) {
+      diags.error(node.pos.locate(),
+                  "list too large (over " + std::to_string(kMaxListItems) + " items)");
+      return false;
+    }
     node.named_list = false;
   }
   bool ok = true;

@@ -34,7 +34,13 @@ struct ListDef {
 using MacroTable = std::map<std::string, MacroDef, std::less<>>;
 using ListTable = std::map<std::string, ListDef, std::less<>>;
 
-// Pass 1. Reports undefined macros and cycles; returns false on error.
+// Limits that keep hostile rule files (macros or lists that double at each
+// level) from exhausting memory.
+inline constexpr size_t kMaxExpandedNodes = 100'000;  // per condition
+inline constexpr size_t kMaxListItems = 100'000;      // per list
+
+// Pass 1. Reports undefined macros, cycles and oversized expansions;
+// returns false on error.
 bool expand_macros(NodePtr& root, MacroTable& macros, Diagnostics& diags);
 
 // Pass 2. `in (shell_binaries, zsh)` -> `in (bash, sh, ..., zsh)`. A named
@@ -43,7 +49,8 @@ bool expand_macros(NodePtr& root, MacroTable& macros, Diagnostics& diags);
 bool expand_lists(Node& root, ListTable& lists, Diagnostics& diags);
 
 // Expands list names inside list items (lists may reference earlier lists).
-void expand_list_items(std::vector<Value>& items, ListTable& lists);
+// Returns false (and stops) when the result would exceed kMaxListItems.
+bool expand_list_items(std::vector<Value>& items, ListTable& lists);
 
 using EventTypeSet = std::bitset<kEventTypeCount>;
 // Pass 4. Conservative: a set that may contain types the rule never matches,

@@ -53,7 +53,10 @@ void RuleCompiler::compile_lists(const RuleCollector& collected) {
   for (const auto& l : collected.lists()) {
     std::vector<Value> items;
     for (const auto& t : l.items) items.push_back(value_of(t));
-    expand_list_items(items, lists_);
+    if (!expand_list_items(items, lists_)) {
+      diags_.error(l.mark.location(), "list '" + l.name + "' too large (over " +
+                                          std::to_string(kMaxListItems) + " items)");
+    }
     lists_[l.name] = ListDef{l.name, std::move(items), l.mark.location(), false};
   }
 }

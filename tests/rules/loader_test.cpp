@@ -274,6 +274,27 @@ TEST(LoaderTest, WarningsForUnusedMacrosAlwaysTrueAndUnknownKeys) {
   EXPECT_EQ(result.diagnostics.error_count(), 0u);
 }
 
+TEST(LoaderTest, HostileInputIsBounded) {
+  // Macros and lists that double at every level must not exhaust memory.
+  std::string macros = "- macro: m0\n  condition: proc.name = a\n";
+  std::string lists = "- list: l0\n  items: [a, b]\n";
+  for (int i = 1; i < 40; ++i) {
+    std::string prev = std::to_string(i - 1), cur = std::to_string(i);
+    macros += "- macro: m" + cur + "\n  condition: (m" + prev + " or m" + prev + ")\n";
+    lists += "- list: l" + cur + "\n  items: [l" + prev + ", l" + prev + "]\n";
+  }
+  std::string rule =
+      "- rule: R\n  desc: d\n  condition: evt.type = execve and m39\n  output: o\n  priority: "
+      "INFO\n";
+  std::string text = load({macros + rule}).diagnostics.format();
+  EXPECT_NE(text.find("too large after expanding"), std::string::npos) << text.substr(0, 500);
+  text = load({lists}).diagnostics.format();
+  EXPECT_NE(text.find("too large"), std::string::npos) << text.substr(0, 500);
+  Diagnostics diags;
+  EXPECT_FALSE(compile_condition(std::string(5000, '(') + "proc.name = a", diags));
+  EXPECT_NE(diags.format().find("nested too deeply"), std::string::npos);
+}
+
 TEST(LoaderTest, UnreadableFileIsAnError) {
   auto result = load_rule_files({"/nonexistent/rules.yaml"});
   EXPECT_FALSE(result.ok());
