@@ -103,9 +103,7 @@ ContainerInfo parse_container(std::string_view cgroup_path) {
       info.id = seg;
       info.runtime = "lxc";
     }
-    if (info.pod_uid.empty() && (starts_with(seg, "pod") || starts_with(seg, "kubepods"))) {
-      info.pod_uid = pod_uid_of(seg);
-    }
+    if (info.pod_uid.empty()) info.pod_uid = pod_uid_of(seg);
     if (info.systemd_unit.empty() && ends_with(seg, ".service")) info.systemd_unit = seg;
   }
   if (info.id.empty()) info.pod_uid.clear();  // a pod slice alone is not a container
