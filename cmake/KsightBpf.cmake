@@ -56,5 +56,8 @@ function(ksight_bpf_object src)
     DEPENDS ${obj}
     COMMENT "skeleton ${name}.skel.h")
   add_custom_target(ksight_bpf_${name} DEPENDS ${skel})
+  # One generator of vmlinux.h: without this, parallel builds of several BPF
+  # targets each run its rule and race on the rename.
+  add_dependencies(ksight_bpf_${name} ksight_vmlinux_h)
   add_dependencies(ksight_bpf_skeletons ksight_bpf_${name})
 endfunction()
