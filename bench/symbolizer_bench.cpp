@@ -124,8 +124,29 @@ void BM_KernelWarm(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * addresses.size());
 }
 
+// What the profiler pays at the first sample of a new pid: reading maps,
+// opening and parsing every mapped ELF (cold), or only fstat()ing them when
+// the objects are already cached (a new pid of a known program).
+void BM_ObserveCold(benchmark::State& state) {
+  for (auto _ : state) {
+    auto s = sym::make_symbolizer(bench_options());
+    s->observe_process(getpid());
+  }
+}
+
+void BM_ObserveWarm(benchmark::State& state) {
+  auto s = sym::make_symbolizer(bench_options());
+  s->observe_process(getpid());
+  for (auto _ : state) {
+    s->forget_process(getpid());
+    s->observe_process(getpid());
+  }
+}
+
 }  // namespace
 
+BENCHMARK(BM_ObserveCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ObserveWarm)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LibcCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LibcWarm)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LibcWarmNoMemo)->Unit(benchmark::kMicrosecond);

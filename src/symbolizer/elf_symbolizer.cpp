@@ -28,7 +28,11 @@ MappedObject mapped_object(const SnapshotMapping& m) {
   object.file_offset = m.entry.offset;
   object.deleted = m.entry.deleted;
   object.path = m.entry.kind == MappingKind::kAnonymous ? "[anon]" : m.entry.path;
-  if (m.object) object.build_id = m.object->elf().build_id();
+  if (m.object) {
+    object.build_id = m.object->elf().build_id();
+    object.has_symbols = m.object->elf().symbol_count() > 0;
+    object.has_debug_info = m.object->has_debug_info();
+  }
   return object;
 }
 
@@ -215,6 +219,7 @@ class ElfSymbolizer final : public Symbolizer {
                               core ? "[kernel.kallsyms]" : "[" + hit->region->name + "]",
                               kernel_build_id_of(hit->region->name),
                               true};
+    out.object->has_symbols = true;
     Frame frame;
     frame.function = std::string(hit->name);
     frame.system_name = frame.function;

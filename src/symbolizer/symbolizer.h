@@ -20,7 +20,9 @@ struct MappedObject {
   std::string path;  // as the process saw it; "[kernel.kallsyms]", "[module]", "[anon]", "[jit]"...
   std::string build_id;  // lowercase hex GNU build-id; empty when none
   bool kernel = false;
-  bool deleted = false;  // the file was unlinked after mapping ("(deleted)" in maps)
+  bool deleted = false;         // the file was unlinked after mapping ("(deleted)" in maps)
+  bool has_symbols = false;     // a symbol table (or kallsyms) names functions in it
+  bool has_debug_info = false;  // DWARF was found: files, lines and inline frames
 };
 
 // One source-level function at an address; several for inlined code,

@@ -102,6 +102,8 @@ TEST(ElfSymbolizer, PieBinaryFunctionsLinesAndInlineFrames) {
   ASSERT_TRUE(c.object);
   EXPECT_THAT(c.object->path, EndsWith("/fixture_pie"));
   EXPECT_FALSE(c.object->kernel);
+  EXPECT_TRUE(c.object->has_symbols);
+  EXPECT_TRUE(c.object->has_debug_info);
   EXPECT_LE(c.object->start, c.address);
   EXPECT_GT(c.object->limit, c.address);
 }
@@ -190,6 +192,8 @@ TEST(ElfSymbolizer, StrippedBinaryKeepsDynsymAndOffsets) {
   EXPECT_EQ(m.frames[0].function, fmt::format("fixture_stripped+0x{:x}", vaddr));
   ASSERT_TRUE(m.object);
   EXPECT_THAT(m.object->path, EndsWith("fixture_stripped"));
+  EXPECT_TRUE(m.object->has_symbols);  // .dynsym
+  EXPECT_FALSE(m.object->has_debug_info);
   auto stats = s->stats();
   EXPECT_EQ(stats.unknown, 1u);
   EXPECT_EQ(stats.unknown_no_symbol, 1u);
