@@ -1,0 +1,183 @@
+#include "otel/exporter.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace ksight::otel {
+
+BatchExporter::BatchExporter(std::unique_ptr<Transport> transport, const Clock& clock,
+                             metrics::Registry& registry, ExporterOptions options)
+    : transport_(std::move(transport)),
+      clock_(clock),
+      options_(options),
+      dropped_(registry.counter("ksight_spans_dropped_total",
+                                "Spans dropped before export (queue full, rejected, retries "
+                                "exhausted, shutdown).",
+                                {"reason"})),
+      exported_(registry.counter("ksight_spans_exported_total",
+                                 "Spans accepted by the OTLP endpoint.", {"transport"})),
+      exports_(registry.counter("ksight_otlp_exports_total", "OTLP export attempts by result.",
+                                {"transport", "result"})),
+      queue_gauge_(registry.gauge("ksight_spans_queued", "Spans waiting for export.")) {}
+
+void BatchExporter::add(Span span) {
+  std::lock_guard lock(mutex_);
+  if (queue_.size() >= options_.max_queue) {
+    queue_.pop_front();
+    drop(1, "queue_full");
+  }
+  queue_.push_back({clock_.now(), std::move(span)});
+  queue_gauge_.set({}, static_cast<double>(queue_.size()));
+}
+
+bool BatchExporter::tick() {
+  std::vector<Span> batch;
+  Clock::time_point now;
+  {
+    std::lock_guard lock(mutex_);
+    now = clock_.now();
+    if (!retry_.empty()) {
+      if (now < retry_at_) return false;
+      batch = std::move(retry_);
+      retry_.clear();
+    } else {
+      bool due = queue_.size() >= options_.max_batch ||
+                 (!queue_.empty() && now - queue_.front().at >= options_.batch_timeout);
+      if (!due) return false;
+      size_t n = std::min(options_.max_batch, queue_.size());
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front().span));
+        queue_.pop_front();
+      }
+      queue_gauge_.set({}, static_cast<double>(queue_.size()));
+    }
+  }
+  ExportResult result = transport_->export_spans(batch);
+  std::lock_guard lock(mutex_);
+  settle(batch, result, now);
+  return true;
+}
+
+void BatchExporter::settle(std::vector<Span>& batch, const ExportResult& result,
+                           Clock::time_point now) {
+  const char* tname = transport_->name();
+  if (result.ok) {
+    exports_.inc({tname, "ok"});
+    exported_.inc({tname}, static_cast<double>(batch.size()));
+    counts_.exported += batch.size();
+    ++counts_.batches_ok;
+    attempts_ = 0;
+    return;
+  }
+  ++counts_.batches_failed;
+  exports_.inc({tname, result.retryable ? "retryable_error" : "error"});
+  ++attempts_;
+  if (result.retryable && attempts_ < options_.max_attempts) {
+    auto backoff = options_.initial_backoff * (int64_t{1} << std::min(attempts_ - 1, 20));
+    retry_at_ = now + std::min<std::chrono::milliseconds>(backoff, options_.max_backoff);
+    retry_ = std::move(batch);
+    spdlog::debug("otlp {}: {} (retry {} in {} ms)", tname, result.error, attempts_,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count());
+    return;
+  }
+  spdlog::warn("otlp {}: dropping {} spans: {}", tname, batch.size(), result.error);
+  drop(batch.size(), result.retryable ? "retries_exhausted" : "rejected");
+  attempts_ = 0;
+}
+
+std::optional<Clock::time_point> BatchExporter::next_due() const {
+  std::lock_guard lock(mutex_);
+  if (!retry_.empty()) return retry_at_;
+  if (queue_.empty()) return std::nullopt;
+  if (queue_.size() >= options_.max_batch) return clock_.now();
+  return queue_.front().at + options_.batch_timeout;
+}
+
+void BatchExporter::flush() {
+  for (;;) {
+    std::vector<Span> batch;
+    {
+      std::lock_guard lock(mutex_);
+      if (!retry_.empty()) {
+        batch = std::move(retry_);
+        retry_.clear();
+      }
+      while (batch.size() < options_.max_batch && !queue_.empty()) {
+        batch.push_back(std::move(queue_.front().span));
+        queue_.pop_front();
+      }
+      queue_gauge_.set({}, static_cast<double>(queue_.size()));
+      if (batch.empty()) return;
+    }
+    ExportResult result = transport_->export_spans(batch);
+    std::lock_guard lock(mutex_);
+    if (result.ok) {
+      settle(batch, result, clock_.now());
+    } else {
+      exports_.inc({transport_->name(), "error"});
+      ++counts_.batches_failed;
+      drop(batch.size(), "shutdown");
+    }
+  }
+}
+
+void BatchExporter::drop(size_t n, const char* reason) {
+  counts_.dropped += n;
+  dropped_.inc({reason}, static_cast<double>(n));
+}
+
+size_t BatchExporter::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size() + retry_.size();
+}
+
+ExporterCounts BatchExporter::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+ExporterThread::ExporterThread(BatchExporter& exporter)
+    : exporter_(exporter), thread_([this] { run(); }) {}
+
+ExporterThread::~ExporterThread() {
+  stop();
+}
+
+void ExporterThread::wake() {
+  std::lock_guard lock(mutex_);
+  woken_ = true;
+  cv_.notify_one();
+}
+
+void ExporterThread::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void ExporterThread::run() {
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto until = now + std::chrono::milliseconds(200);
+    if (auto due = exporter_.next_due()) until = std::min(until, std::max(now, *due));
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_until(lock, until, [this] { return stop_ || woken_; });
+      woken_ = false;
+      if (stop_) break;
+    }
+    while (exporter_.tick()) {
+      std::lock_guard lock(mutex_);
+      if (stop_) break;
+    }
+  }
+  exporter_.flush();
+}
+
+}  // namespace ksight::otel

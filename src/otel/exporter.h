@@ -1,0 +1,131 @@
+#pragma once
+// Span export pipeline: a bounded queue, batches, retries.
+//
+//   add(span) ─▶ queue (max_queue; full → oldest dropped,
+//                ksight_spans_dropped_total{reason="queue_full"})
+//   tick(now) ─▶ a batch leaves when max_batch spans wait or the oldest has
+//                waited batch_timeout; a retryable failure keeps the batch and
+//                retries after initial_backoff * 2^n (capped at max_backoff),
+//                at most max_attempts times; other failures drop it (counted).
+//
+// Time comes from an injectable Clock and the wire from a Transport, so the
+// whole policy is tested with a fake clock and a fake transport
+// (tests/otel/exporter_test.cpp). ExporterThread drives tick() for real.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "metrics/registry.h"
+#include "otel/span.h"
+
+namespace ksight::otel {
+
+class Clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  virtual time_point now() const = 0;
+};
+
+class SteadyClock : public Clock {
+ public:
+  time_point now() const override { return std::chrono::steady_clock::now(); }
+};
+
+struct ExportResult {
+  bool ok = false;
+  bool retryable = false;
+  std::string error;
+};
+
+// One OTLP transport (gRPC, HTTP/protobuf). export_spans blocks until the
+// peer answered or the transport's own deadline passed.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual const char* name() const = 0;
+  virtual ExportResult export_spans(const std::vector<Span>& spans) = 0;
+};
+
+struct ExporterOptions {
+  size_t max_queue = 4096;
+  size_t max_batch = 512;
+  std::chrono::milliseconds batch_timeout{5000};
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{30000};
+  int max_attempts = 5;
+};
+
+struct ExporterCounts {
+  uint64_t exported = 0;
+  uint64_t dropped = 0;
+  uint64_t batches_ok = 0;
+  uint64_t batches_failed = 0;  // attempts that failed
+};
+
+class BatchExporter {
+ public:
+  BatchExporter(std::unique_ptr<Transport> transport, const Clock& clock,
+                metrics::Registry& registry, ExporterOptions options = {});
+
+  // Thread-safe.
+  void add(Span span);
+  // Sends at most one batch if one is due; returns true when it sent.
+  bool tick();
+  // When tick() next has work: the batch deadline or the end of a backoff.
+  std::optional<Clock::time_point> next_due() const;
+  // Sends everything queued now, ignoring the batch timeout (one attempt each).
+  void flush();
+
+  size_t queued() const;
+  ExporterCounts counts() const;
+
+ private:
+  void settle(std::vector<Span>& batch, const ExportResult& result, Clock::time_point now);
+  void drop(size_t n, const char* reason);  // caller holds mutex_
+
+  std::unique_ptr<Transport> transport_;
+  const Clock& clock_;
+  ExporterOptions options_;
+  mutable std::mutex mutex_;
+  struct Queued {
+    Clock::time_point at;
+    Span span;
+  };
+  std::deque<Queued> queue_;
+  std::vector<Span> retry_;  // a batch waiting for its next attempt
+  int attempts_ = 0;
+  Clock::time_point retry_at_{};
+  ExporterCounts counts_;
+  metrics::Counter& dropped_;
+  metrics::Counter& exported_;
+  metrics::Counter& exports_;
+  metrics::Gauge& queue_gauge_;
+};
+
+// Runs tick() on its own thread until stop(), which flushes once.
+class ExporterThread {
+ public:
+  explicit ExporterThread(BatchExporter& exporter);
+  ~ExporterThread();
+  void wake();
+  void stop();
+
+ private:
+  void run();
+  BatchExporter& exporter_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ksight::otel

@@ -1,0 +1,66 @@
+#include "otel/http_pipeline.h"
+
+#include <variant>
+
+namespace ksight::otel {
+
+HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions options,
+                           IdentityFn identity, SpanFn on_span)
+    : options_(std::move(options)),
+      identity_(std::move(identity)),
+      on_span_(std::move(on_span)),
+      paths_(options_.routes, options_.max_paths),
+      builder_(paths_, options_.boot_to_unix_ns),
+      tracker_(
+          options_.tracker, [this](HttpExchange&& x) { on_exchange(std::move(x)); },
+          options_.id_seed),
+      requests_(registry.counter("http_requests_total",
+                                 "HTTP/1.x requests seen in socket syscalls (server and client).",
+                                 {"method", "path", "status", "service"})),
+      duration_(registry.histogram("http_request_duration_seconds",
+                                   "First request byte to last response byte.",
+                                   {"method", "path", "status", "service"}, options_.buckets)),
+      parse_events_(registry.counter("ksight_http_parser_events_total",
+                                     "HTTP stream parser outcomes (orphan responses, dropped "
+                                     "pending requests, resyncs, TLS/other connections).",
+                                     {"event"})) {}
+
+std::shared_ptr<const Resource> HttpPipeline::resource_for(uint32_t pid, const std::string& comm) {
+  auto it = resources_.find(pid);
+  if (it != resources_.end()) return it->second;
+  ProcessIdentity id = identity_ ? identity_(pid, comm) : ProcessIdentity{};
+  id.pid = pid;
+  if (id.comm.empty()) id.comm = comm;
+  auto r = make_resource(id, options_.host_name);
+  if (resources_.size() > 65536) resources_.clear();
+  resources_.emplace(pid, r);
+  return r;
+}
+
+void HttpPipeline::on_exchange(HttpExchange&& x) {
+  auto resource = resource_for(x.pid, x.comm);
+  Span span = builder_.build(x, resource);
+  const Attribute* svc = resource->find("service.name");
+  std::string service = svc ? std::get<std::string>(svc->value) : x.comm;
+  const Attribute* route = span.find("http.route");
+  std::string path =
+      route ? std::get<std::string>(route->value) : paths_.normalize(x.request.target).path;
+  metrics::LabelValues labels{x.request.method, path, std::to_string(x.response.status), service};
+  requests_.inc(labels);
+  double secs = static_cast<double>(x.end_ns > x.start_ns ? x.end_ns - x.start_ns : 0) / 1e9;
+  duration_.observe(labels, secs);
+  if (on_span_) on_span_(std::move(span));
+}
+
+void HttpPipeline::collect(uint64_t now_ns) {
+  tracker_.expire(now_ns, 300ull * 1'000'000'000);
+  const HttpTrackerStats& s = tracker_.stats();
+  parse_events_.set_total({"orphan_response"}, static_cast<double>(s.orphan_responses));
+  parse_events_.set_total({"pending_dropped"}, static_cast<double>(s.pending_dropped));
+  parse_events_.set_total({"connection_evicted"}, static_cast<double>(s.connections_evicted));
+  parse_events_.set_total({"tls_connection"}, static_cast<double>(s.tls_connections));
+  parse_events_.set_total({"other_connection"}, static_cast<double>(s.other_connections));
+  parse_events_.set_total({"resync"}, static_cast<double>(s.resyncs));
+}
+
+}  // namespace ksight::otel

@@ -1,0 +1,191 @@
+#include "otel/http_tracker.h"
+
+#include <random>
+
+namespace ksight::otel {
+
+struct HttpTracker::Connection {
+  // One parser per direction; the sink knows which one speaks.
+  struct Sink : HttpMessageSink {
+    HttpTracker* tracker = nullptr;
+    Connection* conn = nullptr;
+    Direction direction = Direction::kIngress;
+    void on_message(HttpMessage&& m) override {
+      if (m.is_request) {
+        tracker->on_request(*conn, direction, std::move(m));
+      } else {
+        tracker->on_response(*conn, direction, std::move(m));
+      }
+    }
+    bool response_has_body(int status) override {
+      if (status < 200 || status == 204 || status == 304) return false;
+      return conn->pending.empty() || conn->pending.front().request.method != "HEAD";
+    }
+  };
+
+  Connection(HttpTracker* t, const Payload& p)
+      : parsers{HttpStreamParser(sinks[0]), HttpStreamParser(sinks[1])} {
+    for (int i = 0; i < 2; ++i) {
+      sinks[i].tracker = t;
+      sinks[i].conn = this;
+      sinks[i].direction = static_cast<Direction>(i);
+    }
+    sock = p.sock;
+    pid = p.pid;
+  }
+
+  Sink sinks[2];
+  HttpStreamParser parsers[2];
+  std::deque<HttpExchange> pending;  // requests waiting for their response
+  std::list<Key>::iterator lru_pos;
+  uint64_t sock = 0;
+  uint32_t pid = 0;
+  uint64_t last_ns = 0;
+  uint32_t tid = 0;  // thread of the payload being fed
+  std::string comm;
+  Endpoint local, peer;
+  bool classified = false;
+};
+
+HttpTracker::HttpTracker(HttpTrackerOptions options, ExchangeFn on_exchange, uint64_t id_seed)
+    : options_(options),
+      on_exchange_(std::move(on_exchange)),
+      ids_(id_seed ? id_seed : std::random_device{}()) {}
+
+HttpTracker::~HttpTracker() = default;
+
+HttpTracker::Connection& HttpTracker::connection_for(const Payload& p) {
+  Key key{p.pid, p.fd};
+  auto it = conns_.find(key);
+  if (it != conns_.end() && it->second->sock != p.sock) {
+    // The fd now names another socket: the old connection is over.
+    it->second->parsers[0].close(p.ts_ns);
+    it->second->parsers[1].close(p.ts_ns);
+    drop(it);
+    it = conns_.end();
+  }
+  if (it == conns_.end()) {
+    if (conns_.size() >= options_.max_connections && !lru_.empty()) {
+      ++stats_.connections_evicted;
+      drop(conns_.find(lru_.back()));
+    }
+    lru_.push_front(key);
+    auto conn = std::make_unique<Connection>(this, p);
+    conn->lru_pos = lru_.begin();
+    it = conns_.emplace(key, std::move(conn)).first;
+  } else {
+    lru_.splice(lru_.begin(), lru_, it->second->lru_pos);
+  }
+  return *it->second;
+}
+
+void HttpTracker::drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it) {
+  if (it == conns_.end()) return;
+  stats_.resyncs += it->second->parsers[0].resyncs() + it->second->parsers[1].resyncs();
+  lru_.erase(it->second->lru_pos);
+  conns_.erase(it);
+}
+
+void HttpTracker::on_payload(const Payload& p) {
+  Connection& c = connection_for(p);
+  c.last_ns = p.ts_ns;
+  c.tid = p.tid;
+  if (c.comm.empty()) c.comm = p.comm;
+  if (!p.local.address.empty()) c.local = p.local;
+  if (!p.peer.address.empty()) c.peer = p.peer;
+  c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
+  if (!c.classified) classify(c);
+}
+
+void HttpTracker::classify(Connection& c) {
+  for (const auto& parser : c.parsers) {
+    if (parser.kind() == StreamKind::kHttp) {
+      c.classified = true;
+      return;
+    }
+  }
+  for (const auto& parser : c.parsers) {
+    if (parser.kind() == StreamKind::kTls) {
+      ++stats_.tls_connections;
+      c.classified = true;
+      return;
+    }
+    if (parser.kind() == StreamKind::kOther) {
+      ++stats_.other_connections;
+      c.classified = true;
+      return;
+    }
+  }
+}
+
+void HttpTracker::on_close(uint32_t pid, int32_t fd, uint64_t ts_ns) {
+  auto it = conns_.find(Key{pid, fd});
+  if (it == conns_.end()) return;
+  it->second->parsers[0].close(ts_ns);
+  it->second->parsers[1].close(ts_ns);
+  drop(it);
+}
+
+void HttpTracker::expire(uint64_t now_ns, uint64_t idle_ns) {
+  while (!lru_.empty()) {
+    auto it = conns_.find(lru_.back());
+    if (now_ns < it->second->last_ns + idle_ns) break;
+    drop(it);
+  }
+  // Server requests never answered must not pin their threads forever.
+  if (active_.size() > options_.max_connections) active_.clear();
+}
+
+void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
+  ++stats_.requests;
+  HttpExchange x;
+  x.kind = d == Direction::kIngress ? SpanKind::kServer : SpanKind::kClient;
+  x.start_ns = m.start_ns;
+  x.request = std::move(m);
+  x.tid = c.tid;
+  assign_ids(x);
+  if (c.pending.size() >= options_.max_pending) {
+    ++stats_.pending_dropped;
+    c.pending.pop_front();
+  }
+  c.pending.push_back(std::move(x));
+}
+
+void HttpTracker::assign_ids(HttpExchange& x) {
+  x.span_id = ids_.span_id();
+  if (auto tp = parse_traceparent(x.request.traceparent)) {
+    x.trace_id = tp->trace_id;
+    x.parent_span_id = tp->parent_id;
+  } else if (auto it = active_.find(x.tid); x.kind == SpanKind::kClient && it != active_.end()) {
+    x.trace_id = it->second.trace_id;
+    x.parent_span_id = it->second.span_id;
+  } else {
+    x.trace_id = ids_.trace_id();
+  }
+  if (x.kind == SpanKind::kServer) active_[x.tid] = {x.trace_id, x.span_id};
+}
+
+void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
+  if (m.status < 200) return;  // interim (100 Continue, 101 handled by the parser)
+  auto want = d == Direction::kEgress ? SpanKind::kServer : SpanKind::kClient;
+  if (c.pending.empty() || c.pending.front().kind != want) {
+    ++stats_.orphan_responses;
+    return;
+  }
+  HttpExchange x = std::move(c.pending.front());
+  c.pending.pop_front();
+  x.end_ns = m.end_ns;
+  x.response = std::move(m);
+  x.pid = c.pid;
+  x.comm = c.comm;
+  x.local = c.local;
+  x.peer = c.peer;
+  if (x.kind == SpanKind::kServer) {
+    auto it = active_.find(x.tid);
+    if (it != active_.end() && it->second.span_id == x.span_id) active_.erase(it);
+  }
+  ++stats_.exchanges;
+  on_exchange_(std::move(x));
+}
+
+}  // namespace ksight::otel

@@ -1,0 +1,131 @@
+#pragma once
+// Connections → request/response exchanges. Each TCP connection (pid, fd,
+// kernel socket) gets two HttpStreamParsers, one per direction; requests
+// queue per connection (pipelining) and each final response (status >= 200)
+// pairs with the oldest one. A connection whose requests arrive by read is
+// the server side (SERVER spans), by write the client side (CLIENT spans).
+//
+// Trace ids are given when a request is complete, so that client requests a
+// thread makes while it serves a request become that server span's
+// children (same tid between the request's read and the response's write).
+// A request carrying `traceparent` joins that trace under its parent id.
+//
+// Memory is bounded: at most max_connections connections (least recently
+// used evicted), max_pending requests per connection (oldest dropped), and
+// the parsers' own header bound.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "otel/http_parser.h"
+#include "otel/trace_context.h"
+
+namespace ksight::otel {
+
+enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3 };
+enum class Direction : uint8_t { kIngress = 0, kEgress = 1 };  // read / write
+
+struct Endpoint {
+  std::string address;  // textual IP, empty when unknown
+  uint16_t port = 0;
+};
+
+// One captured read or write on a TCP socket.
+struct Payload {
+  uint32_t pid = 0;
+  uint32_t tid = 0;
+  int32_t fd = -1;
+  uint64_t sock = 0;  // kernel socket identity (tells fd reuse apart)
+  Direction direction = Direction::kIngress;
+  uint64_t ts_ns = 0;  // monotonic (CLOCK_BOOTTIME) nanoseconds
+  uint64_t total = 0;  // bytes the syscall moved
+  std::span<const uint8_t> captured;
+  Endpoint local;
+  Endpoint peer;
+  std::string comm;
+};
+
+struct HttpExchange {
+  SpanKind kind = SpanKind::kServer;
+  HttpMessage request;
+  HttpMessage response;
+  uint32_t pid = 0;
+  uint32_t tid = 0;
+  std::string comm;
+  Endpoint local;
+  Endpoint peer;
+  TraceId trace_id{};
+  SpanId span_id{};
+  SpanId parent_span_id{};  // zero: a root span
+  uint64_t start_ns = 0;    // first request byte
+  uint64_t end_ns = 0;      // last response byte known
+};
+
+struct HttpTrackerOptions {
+  size_t max_connections = 16384;
+  size_t max_pending = 64;
+};
+
+struct HttpTrackerStats {
+  uint64_t exchanges = 0;
+  uint64_t requests = 0;
+  uint64_t orphan_responses = 0;  // a response with no request queued
+  uint64_t pending_dropped = 0;   // requests pushed out of a full queue
+  uint64_t connections_evicted = 0;
+  uint64_t tls_connections = 0;
+  uint64_t other_connections = 0;  // neither HTTP/1.x nor TLS
+  uint64_t resyncs = 0;
+};
+
+class HttpTracker {
+ public:
+  using ExchangeFn = std::function<void(HttpExchange&&)>;
+  HttpTracker(HttpTrackerOptions options, ExchangeFn on_exchange, uint64_t id_seed = 0);
+  ~HttpTracker();
+
+  void on_payload(const Payload& payload);
+  // The socket was closed (or the process is gone): end its messages.
+  void on_close(uint32_t pid, int32_t fd, uint64_t ts_ns);
+  // Drops connections idle for longer than idle_ns.
+  void expire(uint64_t now_ns, uint64_t idle_ns);
+
+  size_t connections() const { return conns_.size(); }
+  const HttpTrackerStats& stats() const { return stats_; }
+
+ private:
+  struct Connection;
+  struct Key {
+    uint32_t pid;
+    int32_t fd;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return (uint64_t{k.pid} << 32) ^ uint32_t(k.fd); }
+  };
+  struct ActiveServer {
+    TraceId trace_id;
+    SpanId span_id;
+  };
+
+  Connection& connection_for(const Payload& p);
+  void drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it);
+  void on_request(Connection& c, Direction d, HttpMessage&& m);
+  void on_response(Connection& c, Direction d, HttpMessage&& m);
+  void assign_ids(HttpExchange& x);
+  void classify(Connection& c);
+
+  HttpTrackerOptions options_;
+  ExchangeFn on_exchange_;
+  IdGenerator ids_;
+  std::list<Key> lru_;  // front: most recently used
+  std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash> conns_;
+  std::unordered_map<uint32_t, ActiveServer> active_;  // tid → server span in progress
+  HttpTrackerStats stats_;
+};
+
+}  // namespace ksight::otel

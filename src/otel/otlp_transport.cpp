@@ -1,0 +1,132 @@
+#include "otel/otlp_transport.h"
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <zlib.h>
+
+#include "common/error.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "otel/otlp_encode.h"
+
+namespace ksight::otel {
+namespace {
+
+namespace collector = opentelemetry::proto::collector::trace::v1;
+
+bool grpc_retryable(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::DATA_LOSS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class GrpcTransport : public Transport {
+ public:
+  explicit GrpcTransport(const TransportOptions& options) : options_(options) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // BatchExporter owns the retry policy
+    channel_ =
+        grpc::CreateCustomChannel(options.endpoint, grpc::InsecureChannelCredentials(), args);
+    stub_ = collector::TraceService::NewStub(channel_);
+  }
+  const char* name() const override { return "grpc"; }
+
+  ExportResult export_spans(const std::vector<Span>& spans) override {
+    ExportRequest req = encode_spans(spans);
+    collector::ExportTraceServiceResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+    if (options_.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    grpc::Status status = stub_->Export(&ctx, req, &resp);
+    if (status.ok()) return {true, false, {}};
+    return {false, grpc_retryable(status.error_code()),
+            "grpc " + std::to_string(status.error_code()) + ": " + status.error_message()};
+  }
+
+ private:
+  TransportOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<collector::TraceService::Stub> stub_;
+};
+
+class HttpTransport : public Transport {
+ public:
+  explicit HttpTransport(const TransportOptions& options) : options_(options) {
+    std::string base = options.endpoint;
+    if (base.find("://") == std::string::npos) base = "http://" + base;
+    // A base URL may carry a path prefix; the signal path is appended.
+    size_t slash = base.find('/', base.find("://") + 3);
+    path_ = (slash == std::string::npos ? "" : base.substr(slash));
+    if (!path_.ends_with("/v1/traces")) {
+      if (path_.ends_with("/")) path_.pop_back();
+      path_ += "/v1/traces";
+    }
+    client_ = std::make_unique<httplib::Client>(base.substr(0, slash));
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count();
+    client_->set_connection_timeout(secs ? secs : 1);
+    client_->set_read_timeout(secs ? secs : 1);
+    client_->set_write_timeout(secs ? secs : 1);
+  }
+  const char* name() const override { return "http"; }
+
+  ExportResult export_spans(const std::vector<Span>& spans) override {
+    std::string body = encode_spans(spans).SerializeAsString();
+    httplib::Headers headers;
+    if (options_.gzip) {
+      body = gzip_compress(body);
+      headers.emplace("Content-Encoding", "gzip");
+    }
+    auto res = client_->Post(path_, headers, body, "application/x-protobuf");
+    if (!res) return {false, true, "http: " + httplib::to_string(res.error())};
+    int code = res->status;
+    if (code >= 200 && code < 300) return {true, false, {}};
+    bool retry = code == 429 || code == 502 || code == 503 || code == 504;
+    return {false, retry, "http status " + std::to_string(code)};
+  }
+
+ private:
+  TransportOptions options_;
+  std::string path_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_grpc_transport(const TransportOptions& options) {
+  return std::make_unique<GrpcTransport>(options);
+}
+
+std::unique_ptr<Transport> make_http_transport(const TransportOptions& options) {
+  return std::make_unique<HttpTransport>(options);
+}
+
+std::unique_ptr<Transport> make_transport(const std::string& protocol,
+                                          const TransportOptions& options) {
+  if (protocol == "grpc") return make_grpc_transport(options);
+  if (protocol == "http/protobuf" || protocol == "http") return make_http_transport(options);
+  throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
+}
+
+std::string gzip_compress(const std::string& data) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace ksight::otel

@@ -1,0 +1,31 @@
+#pragma once
+// The two OTLP transports (https://opentelemetry.io/docs/specs/otlp/):
+//   gRPC  opentelemetry.proto.collector.trace.v1.TraceService/Export, gzip;
+//         retryable: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+//         ABORTED, CANCELLED, OUT_OF_RANGE, DATA_LOSS
+//   HTTP  POST <base>/v1/traces, application/x-protobuf, gzip body;
+//         retryable: 429, 502, 503, 504 and connection failures
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "otel/exporter.h"
+
+namespace ksight::otel {
+
+struct TransportOptions {
+  std::string endpoint = "localhost:4317";  // gRPC: host:port; HTTP: http://host:port
+  std::chrono::milliseconds timeout{10000};
+  bool gzip = true;
+};
+
+std::unique_ptr<Transport> make_grpc_transport(const TransportOptions& options);
+std::unique_ptr<Transport> make_http_transport(const TransportOptions& options);
+// "grpc" or "http/protobuf" (the OTEL_EXPORTER_OTLP_PROTOCOL values).
+std::unique_ptr<Transport> make_transport(const std::string& protocol,
+                                          const TransportOptions& options);
+
+// gzip (RFC 1952) of `data`.
+std::string gzip_compress(const std::string& data);
+
+}  // namespace ksight::otel

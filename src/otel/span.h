@@ -1,0 +1,76 @@
+#pragma once
+// Spans as ksight builds them, independent of the OTLP wire types
+// (otlp_encode.h turns them into opentelemetry.proto.trace.v1 messages).
+// HTTP spans follow the OpenTelemetry semantic conventions for HTTP
+// (v1.23+ names: http.request.method, url.path, http.route,
+// http.response.status_code, server.address, server.port, client.address,
+// network.protocol.version).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "otel/http_tracker.h"
+#include "otel/path_normalizer.h"
+#include "otel/trace_context.h"
+
+namespace ksight::otel {
+
+struct Attribute {
+  std::string key;
+  std::variant<std::string, int64_t, bool, double> value;
+};
+
+// What a span's process is: service.name, host.name, process.pid, ...
+struct Resource {
+  std::vector<Attribute> attributes;
+  const Attribute* find(std::string_view key) const;
+};
+
+enum class StatusCode { kUnset = 0, kOk = 1, kError = 2 };
+
+struct Span {
+  TraceId trace_id{};
+  SpanId span_id{};
+  SpanId parent_span_id{};
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  uint64_t start_unix_ns = 0;
+  uint64_t end_unix_ns = 0;
+  std::vector<Attribute> attributes;
+  StatusCode status = StatusCode::kUnset;
+  std::string status_message;
+  std::shared_ptr<const Resource> resource;
+  const Attribute* find(std::string_view key) const;
+};
+
+// The process behind an exchange, as the agent knows it.
+struct ProcessIdentity {
+  uint32_t pid = 0;
+  std::string comm;
+  std::string executable;  // basename of the exe
+  std::string container_id;
+  std::string pod_uid;
+  std::string service_name;  // empty: the comm
+};
+
+std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host);
+
+// Spans from exchanges. `boot_to_unix_ns` converts the kernel's
+// CLOCK_BOOTTIME stamps to Unix time.
+class SpanBuilder {
+ public:
+  SpanBuilder(PathNormalizer& paths, int64_t boot_to_unix_ns)
+      : paths_(paths), boot_to_unix_ns_(boot_to_unix_ns) {}
+  Span build(const HttpExchange& x, std::shared_ptr<const Resource> resource) const;
+
+ private:
+  PathNormalizer& paths_;
+  int64_t boot_to_unix_ns_;
+};
+
+// CLOCK_REALTIME - CLOCK_BOOTTIME, now.
+int64_t boot_to_unix_offset_ns();
+
+}  // namespace ksight::otel

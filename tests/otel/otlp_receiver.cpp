@@ -1,0 +1,192 @@
+#include "otlp_receiver.h"
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <zlib.h>
+
+#include <stdexcept>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "otel/trace_context.h"
+
+namespace ksight::otel::testing {
+namespace {
+
+namespace collector = opentelemetry::proto::collector::trace::v1;
+namespace common = opentelemetry::proto::common::v1;
+
+std::string value_text(const common::AnyValue& v) {
+  switch (v.value_case()) {
+    case common::AnyValue::kStringValue:
+      return v.string_value();
+    case common::AnyValue::kIntValue:
+      return std::to_string(v.int_value());
+    case common::AnyValue::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case common::AnyValue::kDoubleValue:
+      return std::to_string(v.double_value());
+    default:
+      return "?";
+  }
+}
+
+std::string hex(const std::string& bytes) {
+  return to_hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string gunzip(const std::string& in) {
+  z_stream zs{};
+  inflateInit2(&zs, 15 + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[65536];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  } while (rc == Z_OK);
+  inflateEnd(&zs);
+  return out;
+}
+
+class Service final : public collector::TraceService::Service {
+ public:
+  explicit Service(OtlpReceiver& r) : r_(r) {}
+  grpc::Status Export(grpc::ServerContext* ctx, const collector::ExportTraceServiceRequest* req,
+                      collector::ExportTraceServiceResponse*) override {
+    bool gzip = false;
+    for (const auto& [k, v] : ctx->client_metadata()) {
+      if (k == "grpc-encoding" && v == "gzip") gzip = true;
+    }
+    switch (r_.handle(req->SerializeAsString(), gzip)) {
+      case 1:
+        return {grpc::StatusCode::UNAVAILABLE, "receiver refuses"};
+      case 2:
+        return {grpc::StatusCode::INVALID_ARGUMENT, "receiver rejects"};
+      default:
+        return grpc::Status::OK;
+    }
+  }
+
+ private:
+  OtlpReceiver& r_;
+};
+
+}  // namespace
+
+std::string ReceivedSpan::attr(const std::string& key) const {
+  for (const auto& kv : span.attributes())
+    if (kv.key() == key) return value_text(kv.value());
+  return "";
+}
+std::string ReceivedSpan::trace_id_hex() const {
+  return hex(span.trace_id());
+}
+std::string ReceivedSpan::span_id_hex() const {
+  return hex(span.span_id());
+}
+std::string ReceivedSpan::parent_span_id_hex() const {
+  return hex(span.parent_span_id());
+}
+
+struct OtlpReceiver::Impl {
+  std::unique_ptr<Service> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<httplib::Server> http_server;
+  std::thread http_thread;
+};
+
+OtlpReceiver::OtlpReceiver(bool grpc, int port) : grpc_(grpc), port_(port) {
+  start();
+}
+
+OtlpReceiver::~OtlpReceiver() {
+  stop();
+}
+
+std::string OtlpReceiver::endpoint() const {
+  return (grpc_ ? "127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
+
+void OtlpReceiver::start() {
+  impl_ = std::make_unique<Impl>();
+  if (grpc_) {
+    impl_->service = std::make_unique<Service>(*this);
+    grpc::ServerBuilder b;
+    int chosen = 0;
+    b.AddListeningPort("127.0.0.1:" + std::to_string(port_), grpc::InsecureServerCredentials(),
+                       &chosen);
+    b.RegisterService(impl_->service.get());
+    impl_->grpc_server = b.BuildAndStart();
+    if (!impl_->grpc_server || chosen == 0) throw std::runtime_error("receiver: cannot listen");
+    port_ = chosen;
+    return;
+  }
+  impl_->http_server = std::make_unique<httplib::Server>();
+  impl_->http_server->Post(
+      "/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
+        bool gzip = req.get_header_value("Content-Encoding") == "gzip";
+        // httplib may have inflated the body already (CPPHTTPLIB_ZLIB_SUPPORT).
+        bool still_gzip = req.body.size() > 2 && static_cast<uint8_t>(req.body[0]) == 0x1f &&
+                          static_cast<uint8_t>(req.body[1]) == 0x8b;
+        std::string body = still_gzip ? gunzip(req.body) : req.body;
+        int verdict = handle(body, gzip);
+        res.status = verdict == 0 ? 200 : verdict == 1 ? 503 : 400;
+        res.set_content("", "application/x-protobuf");
+      });
+  if (port_ == 0) {
+    port_ = impl_->http_server->bind_to_any_port("127.0.0.1");
+  } else if (!impl_->http_server->bind_to_port("127.0.0.1", port_)) {
+    throw std::runtime_error("receiver: cannot listen");
+  }
+  impl_->http_thread = std::thread([this] { impl_->http_server->listen_after_bind(); });
+}
+
+void OtlpReceiver::stop() {
+  if (!impl_) return;
+  if (impl_->grpc_server) {
+    impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  }
+  if (impl_->http_server) {
+    impl_->http_server->stop();
+    if (impl_->http_thread.joinable()) impl_->http_thread.join();
+  }
+  impl_.reset();
+}
+
+int OtlpReceiver::handle(const std::string& serialized, bool gzip) {
+  ++requests_;
+  if (gzip) ++gzip_requests_;
+  if (auto d = delay_ms_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(d));
+  ReceiverMode mode = mode_;
+  if (mode == ReceiverMode::kRefuse) return 1;
+  if (mode == ReceiverMode::kReject) return 2;
+  collector::ExportTraceServiceRequest req;
+  if (!req.ParseFromString(serialized)) return 2;
+  std::lock_guard lock(mutex_);
+  for (const auto& rs : req.resource_spans()) {
+    std::map<std::string, std::string> resource;
+    for (const auto& kv : rs.resource().attributes()) resource[kv.key()] = value_text(kv.value());
+    for (const auto& ss : rs.scope_spans()) {
+      for (const auto& s : ss.spans()) spans_.push_back({s, resource});
+    }
+  }
+  cv_.notify_all();
+  return 0;
+}
+
+std::vector<ReceivedSpan> OtlpReceiver::spans() const {
+  std::lock_guard lock(mutex_);
+  return spans_;
+}
+
+bool OtlpReceiver::wait_for(const std::function<bool(const std::vector<ReceivedSpan>&)>& pred,
+                            std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, timeout, [&] { return pred(spans_); });
+}
+
+}  // namespace ksight::otel::testing

@@ -1,0 +1,140 @@
+// Span building per the OpenTelemetry HTTP semantic conventions, W3C ids,
+// OTLP encoding.
+#include "otel/span.h"
+
+#include <gtest/gtest.h>
+
+#include "otel/otlp_encode.h"
+#include "otel/trace_context.h"
+
+namespace ksight::otel {
+namespace {
+
+HttpExchange exchange(SpanKind kind, int status) {
+  HttpExchange x;
+  x.kind = kind;
+  x.request.method = "GET";
+  x.request.target = "/users/42?x=1";
+  x.request.version = "1.1";
+  x.request.host = "shop.local:8080";
+  x.request.user_agent = "curl/7.88.1";
+  x.response.status = status;
+  x.local = {"10.0.0.1", 8080};
+  x.peer = {"10.0.0.2", 51000};
+  x.start_ns = 1000;
+  x.end_ns = 3000;
+  x.span_id = {1, 2, 3, 4, 5, 6, 7, 8};
+  x.trace_id = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+  return x;
+}
+
+std::string str(const Span& s, const char* key) {
+  const Attribute* a = s.find(key);
+  return a ? std::get<std::string>(a->value) : "<none>";
+}
+int64_t num(const Span& s, const char* key) {
+  const Attribute* a = s.find(key);
+  return a ? std::get<int64_t>(a->value) : -1;
+}
+
+TEST(SpanBuilder, ServerSpanAttributes) {
+  PathNormalizer paths({"/users/{id}"});
+  SpanBuilder b(paths, 1'000'000);
+  Span s = b.build(exchange(SpanKind::kServer, 200), nullptr);
+  EXPECT_EQ(s.name, "GET /users/{id}");
+  EXPECT_EQ(s.kind, SpanKind::kServer);
+  EXPECT_EQ(s.start_unix_ns, 1'001'000u);
+  EXPECT_EQ(s.end_unix_ns, 1'003'000u);
+  EXPECT_EQ(str(s, "http.request.method"), "GET");
+  EXPECT_EQ(str(s, "url.path"), "/users/42");
+  EXPECT_EQ(str(s, "http.route"), "/users/{id}");
+  EXPECT_EQ(num(s, "http.response.status_code"), 200);
+  EXPECT_EQ(str(s, "server.address"), "shop.local");
+  EXPECT_EQ(num(s, "server.port"), 8080);
+  EXPECT_EQ(str(s, "client.address"), "10.0.0.2");
+  EXPECT_EQ(str(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(s.status, StatusCode::kUnset);
+}
+
+TEST(SpanBuilder, StatusRules) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  EXPECT_EQ(b.build(exchange(SpanKind::kServer, 404), nullptr).status, StatusCode::kUnset);
+  EXPECT_EQ(b.build(exchange(SpanKind::kServer, 503), nullptr).status, StatusCode::kError);
+  EXPECT_EQ(b.build(exchange(SpanKind::kClient, 404), nullptr).status, StatusCode::kError);
+  EXPECT_EQ(b.build(exchange(SpanKind::kClient, 302), nullptr).status, StatusCode::kUnset);
+}
+
+TEST(SpanBuilder, ClientSpanNamesThePeer) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  auto x = exchange(SpanKind::kClient, 200);
+  x.request.host.clear();
+  Span s = b.build(x, nullptr);
+  EXPECT_EQ(s.name, "GET");
+  EXPECT_EQ(str(s, "server.address"), "10.0.0.2");
+  EXPECT_EQ(num(s, "server.port"), 51000);
+  EXPECT_EQ(s.find("client.address"), nullptr);
+}
+
+TEST(Resource, FromProcessIdentity) {
+  ProcessIdentity id{
+      .pid = 7, .comm = "nginx", .executable = "nginx", .container_id = "abc", .pod_uid = "uid-1"};
+  auto r = make_resource(id, "node-1");
+  EXPECT_EQ(std::get<std::string>(r->find("service.name")->value), "nginx");
+  EXPECT_EQ(std::get<std::string>(r->find("host.name")->value), "node-1");
+  EXPECT_EQ(std::get<int64_t>(r->find("process.pid")->value), 7);
+  EXPECT_EQ(std::get<std::string>(r->find("container.id")->value), "abc");
+  EXPECT_EQ(std::get<std::string>(r->find("k8s.pod.uid")->value), "uid-1");
+  id.service_name = "shop";
+  EXPECT_EQ(std::get<std::string>(make_resource(id, "")->find("service.name")->value), "shop");
+}
+
+TEST(TraceContext, ParseAndFormat) {
+  auto tp = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(tp);
+  EXPECT_EQ(to_hex(tp->trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(tp->flags, 1);
+  EXPECT_EQ(format_traceparent(*tp), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_FALSE(parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"));
+  EXPECT_TRUE(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"));
+}
+
+TEST(TraceContext, GeneratedIdsAreNonZeroAndDistinct) {
+  IdGenerator g(1);
+  auto a = g.trace_id(), b = g.trace_id();
+  EXPECT_FALSE(is_zero(a));
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(is_zero(g.span_id()));
+}
+
+TEST(OtlpEncode, GroupsByResource) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  auto r1 = make_resource({.pid = 1, .comm = "a"}, "h");
+  auto r2 = make_resource({.pid = 2, .comm = "b"}, "h");
+  std::vector<Span> spans = {b.build(exchange(SpanKind::kServer, 200), r1),
+                             b.build(exchange(SpanKind::kServer, 500), r2),
+                             b.build(exchange(SpanKind::kClient, 200), r1)};
+  spans[2].parent_span_id = spans[0].span_id;
+  auto req = encode_spans(spans);
+  ASSERT_EQ(req.resource_spans_size(), 2);
+  const auto& first = req.resource_spans(0);
+  ASSERT_EQ(first.scope_spans(0).spans_size(), 2);
+  const auto& server = first.scope_spans(0).spans(0);
+  EXPECT_EQ(server.kind(), opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+  EXPECT_EQ(server.trace_id().size(), 16u);
+  EXPECT_EQ(server.span_id().size(), 8u);
+  EXPECT_TRUE(server.parent_span_id().empty());
+  EXPECT_EQ(first.scope_spans(0).spans(1).parent_span_id(), server.span_id());
+  EXPECT_EQ(req.resource_spans(1).scope_spans(0).spans(0).status().code(),
+            opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(first.resource().attributes(0).key(), "service.name");
+  EXPECT_EQ(first.resource().attributes(0).value().string_value(), "a");
+}
+
+}  // namespace
+}  // namespace ksight::otel

@@ -1,0 +1,113 @@
+// The real OTLP transports against the in-process receiver: gRPC and
+// HTTP/protobuf, accepted, refused (retryable), rejected, delayed, gone.
+#include "otel/otlp_transport.h"
+
+#include <gtest/gtest.h>
+
+#include "otlp_receiver.h"
+
+namespace ksight::otel {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::OtlpReceiver;
+using testing::ReceiverMode;
+
+std::vector<Span> some_spans(size_t n) {
+  auto resource = make_resource({.pid = 42, .comm = "nginx"}, "node");
+  std::vector<Span> spans(n);
+  IdGenerator ids(7);
+  for (auto& s : spans) {
+    s.trace_id = ids.trace_id();
+    s.span_id = ids.span_id();
+    s.name = "GET";
+    s.kind = SpanKind::kServer;
+    s.attributes.push_back({"http.response.status_code", int64_t{200}});
+    s.resource = resource;
+  }
+  return spans;
+}
+
+class TransportTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(TransportTest, DeliversRefusesRejectsAndTimesOut) {
+  bool grpc = GetParam();
+  OtlpReceiver receiver(grpc);
+  auto t = make_transport(grpc ? "grpc" : "http/protobuf",
+                          {.endpoint = receiver.endpoint(), .timeout = 1000ms});
+  ExportResult ok = t->export_spans(some_spans(3));
+  EXPECT_TRUE(ok.ok) << ok.error;
+  auto got = receiver.spans();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].resource.at("service.name"), "nginx");
+  EXPECT_EQ(got[0].attr("http.response.status_code"), "200");
+  EXPECT_EQ(got[0].span.kind(), opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+  if (!grpc) EXPECT_EQ(receiver.gzip_requests(), 1u);
+
+  receiver.set_mode(ReceiverMode::kRefuse);
+  ExportResult refused = t->export_spans(some_spans(1));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_TRUE(refused.retryable);
+
+  receiver.set_mode(ReceiverMode::kReject);
+  ExportResult rejected = t->export_spans(some_spans(1));
+  EXPECT_FALSE(rejected.ok);
+  EXPECT_FALSE(rejected.retryable);
+
+  receiver.set_mode(ReceiverMode::kAccept);
+  receiver.set_delay(1500ms);
+  ExportResult slow = t->export_spans(some_spans(1));
+  EXPECT_FALSE(slow.ok);
+  EXPECT_TRUE(slow.retryable);
+  receiver.set_delay(0ms);
+
+  receiver.stop();
+  ExportResult gone = t->export_spans(some_spans(1));
+  EXPECT_FALSE(gone.ok);
+  EXPECT_TRUE(gone.retryable);
+
+  receiver.start();  // back on the same port
+  bool delivered = false;
+  for (int i = 0; i < 20 && !delivered; ++i) {
+    delivered = t->export_spans(some_spans(2)).ok;
+    if (!delivered) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(delivered);
+}
+
+INSTANTIATE_TEST_SUITE_P(Otlp, TransportTest, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "grpc" : "http"; });
+
+TEST(Gzip, RoundTripsThroughTheReceiver) {
+  std::string data(10000, 'a');
+  EXPECT_LT(gzip_compress(data).size(), 200u);
+}
+
+TEST(ExporterThread, DeliversThroughGrpcAndCountsDropsWhenGone) {
+  OtlpReceiver receiver(true);
+  SteadyClock clock;
+  metrics::Registry registry;
+  BatchExporter exporter(make_grpc_transport({.endpoint = receiver.endpoint(), .timeout = 500ms}),
+                         clock, registry,
+                         {.max_queue = 100,
+                          .max_batch = 10,
+                          .batch_timeout = 50ms,
+                          .initial_backoff = 50ms,
+                          .max_backoff = 200ms,
+                          .max_attempts = 2});
+  {
+    ExporterThread thread(exporter);
+    for (auto& s : some_spans(25)) exporter.add(std::move(s));
+    EXPECT_TRUE(receiver.wait_for([](const auto& s) { return s.size() == 25; }, 5s));
+    receiver.stop();
+    for (auto& s : some_spans(300)) exporter.add(std::move(s));
+  }
+  auto counts = exporter.counts();
+  EXPECT_EQ(counts.exported, 25u);
+  EXPECT_EQ(counts.dropped, 300u);  // 200 queue_full, the rest failed while the receiver was gone
+  EXPECT_EQ(registry.counter("ksight_spans_dropped_total", "", {"reason"}).value({"queue_full"}),
+            200);
+}
+
+}  // namespace
+}  // namespace ksight::otel
