@@ -44,6 +44,10 @@ TEST(Demangle, CxxNamesAndPassThrough) {
   EXPECT_EQ(demangle("main"), "main");
   EXPECT_EQ(demangle("_Znot a name"), "_Znot a name");
   EXPECT_EQ(demangle("_Z3foov@@LIB_1.0"), "foo()@@LIB_1.0");
+  // Rust legacy mangling: the hash segment goes.
+  EXPECT_EQ(demangle("_ZN4core3ptr13drop_in_place17h0123456789abcdefE"),
+            "core::ptr::drop_in_place");
+  EXPECT_EQ(demangle("_ZN3foo3bar17hzzzzzzzzzzzzzzzzE"), "foo::bar::hzzzzzzzzzzzzzzzz");
 }
 
 }  // namespace
