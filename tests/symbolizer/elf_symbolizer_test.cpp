@@ -207,6 +207,25 @@ TEST(ElfSymbolizer, SplitDebugThroughGnuDebuglink) {
   EXPECT_GE(s->stats().debug_files_found, 1u);
 }
 
+TEST(ElfSymbolizer, SplitDebugThroughDebuglinkInDotDebug) {
+  FixtureProcess p(fixture_path("fixture_dotdebug"));
+  ASSERT_TRUE(p.ready());
+  auto s = make_symbolizer(no_system_debug());
+  expect_full_debug(*s, p);
+}
+
+TEST(ElfSymbolizer, SplitDebugThroughDebuglinkUnderADebugDir) {
+  FixtureProcess p(fixture_path("fixture_globaldebug"));
+  ASSERT_TRUE(p.ready());
+  SymbolizerOptions options = no_system_debug();
+  options.debug_dirs = {fixture_path("globaldebug")};
+  auto s = make_symbolizer(options);
+  expect_full_debug(*s, p);
+  // Without that directory the link leads nowhere: names, but no lines.
+  auto blind = make_symbolizer(no_system_debug());
+  EXPECT_EQ(one(*blind, p.pid(), call_site(p, "c_function")).frames.at(0).line, 0u);
+}
+
 TEST(ElfSymbolizer, SplitDebugThroughBuildIdDirectory) {
   FixtureProcess p(fixture_path("fixture_buildid"));
   ASSERT_TRUE(p.ready());
