@@ -72,6 +72,7 @@ ProcessSnapshot SnapshotReader::capture(uint32_t pid) {
   snapshot.maps_read_at = ProcessSnapshot::Clock::now();
   snapshot.ns_pid = read_ns_pid(pid);
   snapshot.start_time = read_start_time(pid);
+  snapshot.exe_identity = exe_identity(pid);
   refresh_perf_map(snapshot);
   return snapshot;
 }
@@ -123,9 +124,18 @@ uint64_t SnapshotReader::read_start_time(uint32_t pid) {
   return 0;
 }
 
+std::string SnapshotReader::exe_identity(uint32_t pid) {
+  struct stat st {};
+  if (::stat((pid_dir(pid) + "/exe").c_str(), &st) != 0) return {};
+  return fmt::format("{:x}:{}", st.st_dev, st.st_ino);
+}
+
 bool SnapshotReader::same_process(const ProcessSnapshot& snapshot) {
+  // Another process behind the pid changes the start time; an execve keeps
+  // pid and start time but changes the executable.
   uint64_t now = read_start_time(snapshot.pid);
-  return now == 0 || now == snapshot.start_time;  // 0: gone, keep what we have
+  if (now == 0) return true;  // gone: keep what we have
+  return now == snapshot.start_time && exe_identity(snapshot.pid) == snapshot.exe_identity;
 }
 
 uint32_t SnapshotReader::read_ns_pid(uint32_t pid) {

@@ -35,7 +35,8 @@ struct ProcessSnapshot {
   Clock::time_point perf_map_read_at{};
   int64_t perf_map_size = -1;
   int64_t perf_map_mtime = 0;
-  uint64_t start_time = 0;  // clock ticks after boot (/proc/PID/stat field 22)
+  uint64_t start_time = 0;   // clock ticks after boot (/proc/PID/stat field 22)
+  std::string exe_identity;  // dev:inode of /proc/PID/exe (changes on execve)
   Clock::time_point identity_checked_at{};
 
   const SnapshotMapping* find(uint64_t address) const;
@@ -61,7 +62,8 @@ class SnapshotReader {
   bool refresh_maps(ProcessSnapshot& snapshot);
   // Re-reads the perf map; false when there is none or it did not change.
   bool refresh_perf_map(ProcessSnapshot& snapshot);
-  // False when the pid now belongs to another process (pid reuse).
+  // False when the pid now belongs to another process (pid reuse) or the
+  // process exec'ed another program.
   bool same_process(const ProcessSnapshot& snapshot);
 
  private:
@@ -72,6 +74,7 @@ class SnapshotReader {
   std::shared_ptr<LoadedObject> vdso();
   uint32_t read_ns_pid(uint32_t pid);
   uint64_t read_start_time(uint32_t pid);
+  std::string exe_identity(uint32_t pid);
   std::string pid_dir(uint32_t pid) const;
 
   SnapshotOptions options_;

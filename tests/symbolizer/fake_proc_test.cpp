@@ -106,6 +106,25 @@ TEST(FakeProc, PidReuseGetsANewSnapshot) {
   EXPECT_EQ(s->stats().pid_reuses, 1u);
 }
 
+TEST(FakeProc, ExecveGetsANewSnapshot) {
+  const std::string pie = testing::fixture_path("fixture_pie");
+  const std::string lib = testing::fixture_path("libfixture_lib.so");
+  FakeProc proc;
+  proc.set_start_time(100);  // execve keeps the start time...
+  fs::create_symlink(pie, proc.dir() + "/exe");
+  proc.write("maps", text_mapping(0x10000000, pie));
+  auto s = make_symbolizer(fake_options(proc));
+  s->observe_process(FakeProc::kPid);
+  s->observe_process(FakeProc::kPid);
+  EXPECT_EQ(s->stats().pid_reuses, 0u);
+  fs::remove(proc.dir() + "/exe");  // ...but not the executable
+  fs::create_symlink(lib, proc.dir() + "/exe");
+  proc.write("maps", text_mapping(0x10000000, lib));
+  s->observe_process(FakeProc::kPid);
+  EXPECT_EQ(s->stats().pid_reuses, 1u);
+  EXPECT_EQ(name_at(*s, 0x10000000 + symbol_vaddr(lib, "fixture_lib_work")), "fixture_lib_work");
+}
+
 TEST(FakeProc, MapsReReadWhenAnAddressIsInNoMapping) {
   const std::string pie = testing::fixture_path("fixture_pie");
   const std::string lib = testing::fixture_path("libfixture_lib.so");
