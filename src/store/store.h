@@ -1,0 +1,116 @@
+#pragma once
+// The agent's profile store: windows (one profile::Profile each, e.g. 10 s of
+// CPU samples of one process) of labelled series, indexed by time. Recent
+// windows stay in memory up to a byte budget; older ones are spilled to a
+// directory as pprof files (encode_pprof) up to a disk budget, and the oldest
+// are evicted first. A store opened on a spill directory reloads what an
+// earlier agent left there. Queries merge every window of the matching
+// series that overlaps a time range into one profile.
+//
+// Thread-safe: the agent adds windows while the HTTP threads query.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "profile/profile.h"
+#include "store/labels.h"
+
+namespace ksight::store {
+
+struct StoreOptions {
+  size_t memory_bytes = size_t{64} << 20;  // estimated bytes of in-memory windows
+  std::string spill_dir;                   // empty: windows past the memory budget are dropped
+  uint64_t disk_bytes = uint64_t{512} << 20;
+};
+
+struct TimeRange {
+  int64_t from_ns = std::numeric_limits<int64_t>::min();
+  int64_t to_ns = std::numeric_limits<int64_t>::max();
+  // Windows are [start, end); a range includes a window that overlaps it.
+  bool overlaps(int64_t start_ns, int64_t end_ns) const {
+    return start_ns < to_ns && end_ns > from_ns;
+  }
+};
+
+struct SeriesInfo {
+  uint64_t id = 0;
+  Labels labels;
+  size_t windows = 0;
+  int64_t first_ns = 0;  // earliest window start
+  int64_t last_ns = 0;   // latest window end
+};
+
+struct WindowInfo {
+  uint64_t series = 0;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  bool spilled = false;
+};
+
+struct StoreStats {
+  size_t series = 0;
+  size_t windows = 0;
+  size_t spilled_windows = 0;
+  size_t memory_bytes = 0;
+  uint64_t disk_bytes = 0;
+  uint64_t spills = 0;     // windows written to disk
+  uint64_t evictions = 0;  // windows dropped for good
+  uint64_t spill_errors = 0;
+};
+
+class Store {
+ public:
+  // Creates `spill_dir` when missing and reloads the windows in it.
+  explicit Store(StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Adds one window of the series named by `labels` (the "type" label names
+  // the profile type). The profile's time and duration are set to the window.
+  void add_window(const Labels& labels, profile::Profile profile, int64_t start_ns, int64_t end_ns);
+
+  std::vector<SeriesInfo> series(const Selector& selector = {}) const;
+  // Every label key with the values seen for it across series.
+  std::map<std::string, std::set<std::string>> label_values() const;
+  // Windows of matching series overlapping `range`, oldest first.
+  std::vector<WindowInfo> windows(const Selector& selector, TimeRange range = {}) const;
+  // The merged profile of those windows; no samples when none match. Each
+  // sample gets the series' labels (comm, pid, ...) it did not carry already.
+  profile::Profile query(const Selector& selector, TimeRange range = {}) const;
+  StoreStats stats() const;
+
+ private:
+  struct Window {
+    uint64_t series = 0;
+    int64_t end_ns = 0;
+    std::shared_ptr<const profile::Profile> profile;  // null once spilled
+    size_t memory_bytes = 0;
+    std::string spill_path;  // set once spilled
+    uint64_t disk_bytes = 0;
+  };
+  uint64_t series_id(const Labels& labels);
+  void enforce_budgets();
+  bool spill_one();
+  void evict_one_spilled();
+  void reload();
+
+  StoreOptions options_;
+  mutable std::mutex mutex_;
+  std::map<Labels, uint64_t> series_ids_;
+  std::map<uint64_t, Labels> series_labels_;
+  // Keyed by (start, sequence): iteration is oldest first.
+  std::map<std::pair<int64_t, uint64_t>, Window> windows_;
+  uint64_t next_seq_ = 1;
+  StoreStats stats_;
+};
+
+// Estimated heap bytes of a profile (strings, tables, samples).
+size_t estimate_bytes(const profile::Profile& profile);
+
+}  // namespace ksight::store
