@@ -37,6 +37,8 @@ class SecurityRulesSource : public rules::EventSource {
 
 // Registers a factory with rules::register_live_source that starts a
 // SecurityRulesSource with default options (needs ksight_rules linked).
+// Without `enrich`, a SecurityEnricher fills container id, pod uid and
+// user name.
 void register_security_live_source(SecurityRulesSource::Enricher enrich = {});
 
 }  // namespace ksight::agent
