@@ -29,8 +29,9 @@ size_t frames_bytes(const ObjectResolution& r) {
 
 }  // namespace
 
-LoadedObject::LoadedObject(std::unique_ptr<ElfObject> elf, int debug_fd, size_t memo_limit)
-    : elf_(std::move(elf)), debug_fd_(debug_fd), memo_limit_(memo_limit) {}
+LoadedObject::LoadedObject(std::unique_ptr<ElfObject> elf, int debug_fd, size_t memo_limit,
+                           SymbolizerStats* stats)
+    : elf_(std::move(elf)), debug_fd_(debug_fd), memo_limit_(memo_limit), stats_(stats) {}
 
 LoadedObject::~LoadedObject() {
   if (debug_fd_ >= 0) ::close(debug_fd_);
@@ -43,6 +44,7 @@ void LoadedObject::open_dwarf() {
   dwarf_ = DwarfIndex::open(fd, &error);  // owns fd even on failure
   if (!dwarf_) {
     dwarf_failed_ = true;
+    if (stats_) ++stats_->dwarf_errors;
     spdlog::debug("symbolizer: DWARF unusable (build-id {}): {}", elf_->build_id(), error);
   }
 }
@@ -61,12 +63,12 @@ const ObjectResolution& LoadedObject::resolve(uint64_t vaddr) {
 ObjectResolution LoadedObject::compute(uint64_t vaddr) {
   ObjectResolution out;
   auto symbol = elf_->lookup(vaddr);
-  if (debuginfod_fetches_) {
+  if (debuginfod_pending_) {
+    debuginfod_pending_ = false;
     if (auto found = find_debuginfod(*elf_)) {
       debug_fd_ = found->fd;
-      ++*debuginfod_fetches_;
+      if (stats_) ++stats_->debuginfod_fetches;
     }
-    debuginfod_fetches_ = nullptr;
   }
   if (debug_fd_ >= 0) open_dwarf();
   if (dwarf_) {

@@ -23,11 +23,13 @@ struct ObjectResolution {
 class LoadedObject {
  public:
   // `debug_fd` (may be -1) holds DWARF for this object and is taken over.
-  LoadedObject(std::unique_ptr<ElfObject> elf, int debug_fd, size_t memo_limit);
+  // DWARF failures and debuginfod fetches are counted in `stats` (optional,
+  // must outlive the object).
+  LoadedObject(std::unique_ptr<ElfObject> elf, int debug_fd, size_t memo_limit,
+               SymbolizerStats* stats = nullptr);
 
-  // With no local debug info: ask debuginfod once, at the first resolve();
-  // each successful fetch increments `*fetches`.
-  void defer_to_debuginfod(uint64_t* fetches) { debuginfod_fetches_ = fetches; }
+  // With no local debug info: ask debuginfod once, at the first resolve().
+  void defer_to_debuginfod() { debuginfod_pending_ = true; }
   ~LoadedObject();
   LoadedObject(const LoadedObject&) = delete;
   LoadedObject& operator=(const LoadedObject&) = delete;
@@ -50,8 +52,9 @@ class LoadedObject {
   int debug_fd_ = -1;
   std::unique_ptr<DwarfIndex> dwarf_;
   bool dwarf_failed_ = false;
-  uint64_t* debuginfod_fetches_ = nullptr;  // non-null: debuginfod still to be asked
+  bool debuginfod_pending_ = false;
   size_t memo_limit_;
+  SymbolizerStats* stats_;
   std::unordered_map<uint64_t, ObjectResolution> memo_;
   size_t memo_bytes_ = 0;
 };

@@ -233,8 +233,9 @@ std::shared_ptr<LoadedObject> SnapshotReader::load_new(int fd, uint32_t pid, con
   }
   stats_.debug_files_found += debug_fd >= 0 ? 1 : 0;
   bool ask_debuginfod = debug_fd < 0 && options_.debug.debuginfod && debuginfod_available(*elf);
-  auto object = std::make_shared<LoadedObject>(std::move(elf), debug_fd, options_.memo_per_object);
-  if (ask_debuginfod) object->defer_to_debuginfod(&stats_.debuginfod_fetches);
+  auto object =
+      std::make_shared<LoadedObject>(std::move(elf), debug_fd, options_.memo_per_object, &stats_);
+  if (ask_debuginfod) object->defer_to_debuginfod();
   cache_.insert(key, identity, object);
   return object;
 }

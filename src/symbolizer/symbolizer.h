@@ -63,9 +63,9 @@ struct SymbolizerStats {
 
   uint64_t elf_cache_bytes = 0;  // approximate bytes held by cached objects
   uint64_t elf_cache_evictions = 0;
-  uint64_t processes = 0;       // process snapshots held
-  uint64_t maps_refreshes = 0;  // /proc/PID/maps re-read after a miss
-  uint64_t pid_reuses = 0;  // observe_process found a new process (or an execve) behind a known pid
+  uint64_t processes = 0;                // process snapshots held
+  uint64_t maps_refreshes = 0;           // /proc/PID/maps re-read after a miss
+  uint64_t pid_reuses = 0;               // a known pid now runs another process (reuse or execve)
   uint64_t perf_map_symbols = 0;         // JIT symbols loaded from perf maps
   uint64_t kernel_symbols = 0;           // symbols in the current kallsyms table
   uint64_t kallsyms_reloads = 0;         // re-reads after module changes or uncovered addresses
