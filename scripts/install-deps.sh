@@ -4,6 +4,21 @@
 # runs dpkg-query and returns in well under a second.
 set -euo pipefail
 
+# The official OTLP .proto files (src/otel), from the npm package that ships
+# them, into a cache outside the repository. Defined here, run at the end.
+OTLP_NPM_PREFIX=${KSIGHT_NPM_CACHE:-/var/cache/ksight/npm}
+OTLP_NPM_PKG=@opentelemetry/otlp-grpc-exporter-base@0.34.0
+install_otlp_protos() {
+  local protos="$OTLP_NPM_PREFIX/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/protos"
+  if [ -f "$protos/opentelemetry/proto/collector/trace/v1/trace_service.proto" ]; then
+    echo "install-deps: OTLP protos present in $protos"
+    return 0
+  fi
+  echo "install-deps: fetching $OTLP_NPM_PKG (OTLP .proto files) into $OTLP_NPM_PREFIX"
+  mkdir -p "$OTLP_NPM_PREFIX"
+  npm install --prefix "$OTLP_NPM_PREFIX" --no-audit --no-fund --ignore-scripts "$OTLP_NPM_PKG" >/dev/null
+}
+
 PACKAGES=(
   # build chain
   build-essential cmake pkg-config clang llvm lld clang-format
@@ -17,9 +32,9 @@ PACKAGES=(
   # tests and real peers
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   golang-go prometheus curl nginx-light iproute2 procps python3
-  libxml2-utils nodejs
+  libxml2-utils nodejs npm
   # benchmark peers
-  linux-perf bpftrace hyperfine time
+  linux-perf bpftrace hyperfine time wrk
 )
 
 missing=()
@@ -31,6 +46,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_otlp_protos
   exit 0
 fi
 
@@ -48,3 +64,6 @@ if command -v systemctl >/dev/null 2>&1; then
   systemctl disable --now prometheus prometheus-node-exporter nginx >/dev/null 2>&1 || true
 fi
 echo "install-deps: done"
+
+# ---- OTLP protos (npm) -----------------------------------------------------
+install_otlp_protos

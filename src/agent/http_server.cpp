@@ -65,6 +65,12 @@ void HttpServer::set_profile_provider(ProfileProvider* provider, ProfileSerializ
   serializer_ = std::move(serializer);
 }
 
+void HttpServer::add_routes(const RouteInstaller& install, IndexHandler index) {
+  install(*server_);
+  std::lock_guard lock(provider_mutex_);
+  if (index) index_ = std::move(index);
+}
+
 void HttpServer::routes() {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(registry_.render(), metrics::kTextContentType);
@@ -121,7 +127,13 @@ void HttpServer::routes() {
       res.set_content(std::string("profile failed: ") + e.what() + "\n", "text/plain");
     }
   });
-  server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+    IndexHandler index;
+    {
+      std::lock_guard lock(provider_mutex_);
+      index = index_;
+    }
+    if (index) return index(req, res);
     res.set_content("ksight agent\n/metrics\n/healthz\n/readyz\n/debug/pprof/profile?seconds=N\n",
                     "text/plain");
   });

@@ -17,7 +17,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace ksight::agent {
 
@@ -50,6 +52,13 @@ class HttpServer {
 
   void set_profile_provider(ProfileProvider* provider, ProfileSerializer serializer);
 
+  // Lets another module serve on this listener (the profile UI, src/ui),
+  // before start(): `install` adds its routes; `index`, when set, answers
+  // "/" instead of the plain list of endpoints.
+  using RouteInstaller = std::function<void(httplib::Server&)>;
+  using IndexHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void add_routes(const RouteInstaller& install, IndexHandler index = nullptr);
+
   // Binds `listen` ("host:port"; port 0 picks one) and serves on a thread.
   // Throws ksight::Error with the reason ("address already in use") at once.
   void start(const std::string& listen);
@@ -70,6 +79,7 @@ class HttpServer {
   std::mutex provider_mutex_;
   ProfileProvider* provider_ = nullptr;
   ProfileSerializer serializer_;
+  IndexHandler index_;  // guarded by provider_mutex_
   metrics::Counter& requests_;
 };
 
