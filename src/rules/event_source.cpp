@@ -3,14 +3,21 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <iostream>
 
 #include "common/error.h"
 #include "rules/event_json.h"
 
 namespace ksight::rules {
 
-ReplaySource::ReplaySource(const std::string& path)
-    : in_(std::make_unique<std::ifstream>(path)), name_(path) {
+ReplaySource::ReplaySource(const std::string& path) : name_(path) {
+  if (path == "-") {
+    // Borrow std::cin's buffer without owning it.
+    in_ = std::make_unique<std::istream>(std::cin.rdbuf());
+    name_ = "<stdin>";
+    return;
+  }
+  in_ = std::make_unique<std::ifstream>(path);
   if (!*in_) throw Error("cannot read replay file " + path);
 }
 
@@ -32,6 +39,9 @@ bool ReplaySource::poll(const EventCallback& on_event, int) {
       continue;
     }
     on_event(*ev);
+    // From a pipe, hand back control before blocking for more input, so the
+    // caller handles signals (SIGHUP) between what has arrived and what has not.
+    if (in_->rdbuf()->in_avail() <= 0) break;
   }
   return true;
 }

@@ -28,7 +28,9 @@ class EventSource {
 // skipped and counted in lost().
 class ReplaySource : public EventSource {
  public:
-  explicit ReplaySource(const std::string& path);  // throws ksight::Error
+  // `path` "-" reads standard input (a pipe works: events are processed as
+  // they arrive). Throws ksight::Error when the file cannot be opened.
+  explicit ReplaySource(const std::string& path);
   explicit ReplaySource(std::unique_ptr<std::istream> in, std::string name = "<stream>");
   bool poll(const EventCallback& on_event, int timeout_ms) override;
   uint64_t lost() const override { return lost_; }

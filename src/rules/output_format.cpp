@@ -17,7 +17,9 @@ std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics&
   OutputFormat format;
   auto src = std::make_shared<SourceText>();
   src->append(text.value, text.mark.file, text.mark.line, text.mark.column);
-  const std::string& s = text.value;
+  // Folded YAML scalars (`output: >`) end in a newline; an alert is one line.
+  std::string s = text.value;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   Segment current;
   bool ok = true;
   for (size_t i = 0; i < s.size(); ++i) {

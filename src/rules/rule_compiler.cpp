@@ -1,5 +1,6 @@
 #include "rules/rule_compiler.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -177,6 +178,9 @@ std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule
   lint_condition(*root, diags_);
   out.name = rule.name;
   out.desc = rule.desc.value;
+  while (!out.desc.empty() && std::isspace(static_cast<unsigned char>(out.desc.back()))) {
+    out.desc.pop_back();
+  }
   out.priority = *priority;
   for (const auto& t : rule.tags) out.tags.push_back(t.value);
   out.enabled = rule.enabled;

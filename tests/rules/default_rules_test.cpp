@@ -31,6 +31,10 @@ struct RuleCase {
   int repeat = 1;  // rate rules need a burst
 };
 
+void PrintTo(const RuleCase& c, std::ostream* os) {
+  *os << c.rule;
+}
+
 SecurityEvent with_arg(SecurityEvent ev, std::string name, std::string value) {
   ev.set_arg(std::move(name), std::move(value));
   return ev;
@@ -239,6 +243,7 @@ TEST_P(DefaultRuleTest, AlertHasUsefulOutput) {
       std::find_if(alerts.begin(), alerts.end(), [&](const Alert& a) { return a.rule == c.rule; });
   ASSERT_NE(it, alerts.end());
   EXPECT_FALSE(it->tags.empty());
+  EXPECT_FALSE(std::isspace(static_cast<unsigned char>(it->output.back()))) << it->output;
   EXPECT_GE(it->output_fields.size(), 3u);
   bool has_mitre = false;
   for (const auto& t : it->tags) has_mitre |= t.size() > 1 && t[0] == 'T' && std::isdigit(t[1]);
