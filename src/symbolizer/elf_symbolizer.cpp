@@ -66,8 +66,8 @@ class ElfSymbolizer final : public Symbolizer {
     std::lock_guard lock(mutex_);
     ProcessSnapshot& process = snapshot(pid);
     // A long-running agent outlives pids: a reused pid, or a process that
-    // exec'ed, gets a new snapshot.
-    // Checked at most once per maps_refresh_interval per pid.
+    // exec'ed, gets a new snapshot. Checked at most once per
+    // maps_refresh_interval per pid.
     if (!process.gone && due(process.identity_checked_at, options_.maps_refresh_interval)) {
       process.identity_checked_at = ProcessSnapshot::Clock::now();
       if (!reader_.same_process(process)) {

@@ -73,6 +73,7 @@ ProcessSnapshot SnapshotReader::capture(uint32_t pid) {
   snapshot.ns_pid = read_ns_pid(pid);
   snapshot.start_time = read_start_time(pid);
   snapshot.exe_identity = exe_identity(pid);
+  snapshot.identity_checked_at = snapshot.maps_read_at;
   refresh_perf_map(snapshot);
   return snapshot;
 }
