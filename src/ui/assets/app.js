@@ -337,7 +337,7 @@ function drawTop() {
     tr.innerHTML = `<td>${escapeHtml(r.name)}${r.kind === 'k' ? ' <small>[k]</small>' : ''}</td>` +
       `<td>${fmtValue(r.flat, d.unit)}</td><td>${pct(r.flat, d.total)}</td>` +
       `<td>${fmtValue(r.cum, d.unit)}</td><td>${pct(r.cum, d.total)}</td>` +
-      `<td class="diff-only ${dl > 0 ? 'grow' : 'shrink'}">${(dl * 100).toFixed(2)} pp</td>`;
+      `<td class="diff-only ${dl > 1e-12 ? 'grow' : dl < -1e-12 ? 'shrink' : ''}">${(dl * 100).toFixed(2)} pp</td>`;
     tr.addEventListener('click', () => { $('search').value = '^' + r.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'; applySearch(); });
     tbody.appendChild(tr);
   }
@@ -350,6 +350,7 @@ async function runQuery() {
   state.diff = $('diff-on').checked;
   document.body.classList.toggle('diff', state.diff);
   const params = queryParams();
+  $('tooltip').hidden = true;
   $('status').textContent = 'loading…';
   try {
     const data = await api(state.diff ? 'diff' : 'profile', params);
