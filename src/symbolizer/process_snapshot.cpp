@@ -34,6 +34,10 @@ class FdGuard {
 
 using FileId = std::tuple<uint32_t, uint32_t, uint64_t, std::string>;
 
+// A perf map is read whole; one this large is a runaway writer, not symbols
+// worth the memory.
+constexpr off_t kMaxPerfMapBytes = off_t{256} << 20;
+
 FileId file_id(const MapsEntry& e) {
   return {e.dev_major, e.dev_minor, e.inode, e.path};
 }
@@ -95,6 +99,10 @@ bool SnapshotReader::refresh_perf_map(ProcessSnapshot& snapshot) {
   // Perf maps only grow; a large one is parsed again only when it changed.
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
+  if (st.st_size > kMaxPerfMapBytes) {
+    spdlog::debug("symbolizer: {} is {} bytes, over the limit; ignored", path, st.st_size);
+    return false;
+  }
   if (snapshot.perf_map && st.st_size == snapshot.perf_map_size &&
       st.st_mtim.tv_sec == snapshot.perf_map_mtime) {
     return false;
