@@ -6,6 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -143,8 +145,41 @@ void BM_ObserveWarm(benchmark::State& state) {
   }
 }
 
+// `ksight profile --all` on this machine: observe every process, then name
+// one address in each executable mapping of each.
+void BM_AllProcessesCold(benchmark::State& state) {
+  std::vector<uint32_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (std::all_of(name.begin(), name.end(), ::isdigit)) pids.push_back(std::stoul(name));
+  }
+  uint64_t addresses = 0;
+  sym::SymbolizerStats stats;
+  for (auto _ : state) {
+    auto s = sym::make_symbolizer(bench_options());
+    for (uint32_t pid : pids) s->observe_process(pid);
+    for (uint32_t pid : pids) {
+      std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+      std::vector<uint64_t> sample;
+      for (std::string line; std::getline(maps, line);) {
+        auto e = sym::parse_maps_line(line);
+        if (e && e->executable) sample.push_back(e->start + (e->limit - e->start) / 2);
+      }
+      addresses += s->symbolize_user(pid, sample).size();
+    }
+    stats = s->stats();
+  }
+  state.SetItemsProcessed(addresses);
+  state.counters["processes"] = pids.size();
+  state.counters["objects"] = stats.elf_cache_entries;
+  state.counters["unknown_share"] =
+      double(stats.unknown) / double(std::max<uint64_t>(1, stats.addresses));
+  state.counters["elf_errors"] = stats.elf_errors;
+}
+
 }  // namespace
 
+BENCHMARK(BM_AllProcessesCold)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_ObserveCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ObserveWarm)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LibcCold)->Unit(benchmark::kMillisecond);
