@@ -5,8 +5,10 @@
 #include <libelf.h>
 
 #include <algorithm>
+
 #include <cstring>
 #include <mutex>
+#include "symbolizer/plt_symbols.h"
 
 namespace ksight::symbolizer {
 namespace {
@@ -149,6 +151,12 @@ void ElfObject::read_sections(void* handle) {
   if (symbols_.empty() && chosen == symtab && dynsym && gelf_getshdr(dynsym, &shdr)) {
     read_symbols(elf, dynsym, shdr.sh_link);
   }
+  // PLT stubs rank below real symbols, should a symbol table name them too.
+  for (const PltEntry& stub : read_plt_entries(elf)) {
+    symbols_.push_back({stub.address, stub.size, static_cast<uint32_t>(names_.size()), 3});
+    names_.append(stub.name);
+    names_.push_back('\0');
+  }
 }
 
 void ElfObject::read_symbols(void* handle, void* section, uint32_t link) {
@@ -156,7 +164,7 @@ void ElfObject::read_symbols(void* handle, void* section, uint32_t link) {
   Elf_Scn* scn = static_cast<Elf_Scn*>(section);
   Elf_Data* data = elf_getdata(scn, nullptr);
   GElf_Shdr shdr;
-  if (!data || !gelf_getshdr(scn, &shdr) || shdr.sh_entsize == 0) return;
+  if (!data || !data->d_buf || !gelf_getshdr(scn, &shdr) || shdr.sh_entsize == 0) return;
   size_t count = std::min<size_t>(shdr.sh_size / shdr.sh_entsize, data->d_size / shdr.sh_entsize);
   for (size_t i = 0; i < count; ++i) {
     GElf_Sym sym;

@@ -9,8 +9,10 @@
 
 #include <fmt/format.h>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "fixture_process.h"
@@ -197,6 +199,48 @@ TEST(ElfSymbolizer, StrippedBinaryKeepsDynsymAndOffsets) {
   auto stats = s->stats();
   EXPECT_EQ(stats.unknown, 1u);
   EXPECT_EQ(stats.unknown_no_symbol, 1u);
+}
+
+// [start, end) of section `name` from readelf -SW.
+std::pair<uint64_t, uint64_t> section_range(const std::string& file, const std::string& name) {
+  FILE* pipe = popen(("readelf -SW '" + file + "'").c_str(), "r");
+  char line[512];
+  std::pair<uint64_t, uint64_t> range{0, 0};
+  while (pipe && fgets(line, sizeof line, pipe)) {
+    char section[64], type[64];
+    unsigned long long address = 0, offset = 0, size = 0;
+    const char* bracket = std::strchr(line, ']');
+    if (bracket &&
+        sscanf(bracket + 1, "%63s %63s %llx %llx %llx", section, type, &address, &offset, &size) ==
+            5 &&
+        name == section) {
+      range = {address, address + size};
+    }
+  }
+  if (pipe) pclose(pipe);
+  return range;
+}
+
+// PLT stubs have no symbols, but .rela.plt (kept by strip) names them.
+TEST(ElfSymbolizer, PltStubsAreNamedEvenWhenStripped) {
+  FixtureProcess p(fixture_path("fixture_stripped"));
+  ASSERT_TRUE(p.ready());
+  auto [start, end] = section_range(fixture_path("fixture_stripped"), ".plt");
+  ASSERT_GT(end, start);
+  // Runtime = load base + vaddr; the base is where main's page is minus its vaddr.
+  uint64_t main_site = call_site(p, "main");
+  uint64_t base = main_site - pie_vaddr(p.pid(), fixture_path("fixture_stripped"), main_site);
+  auto s = make_symbolizer(no_system_debug());
+  std::vector<uint64_t> stubs;
+  for (uint64_t v = start + 16; v + 16 <= end; v += 16) stubs.push_back(base + v + 4);
+  std::set<std::string> names;
+  for (const auto& r : s->symbolize_user(p.pid(), stubs)) {
+    EXPECT_TRUE(r.symbol_found) << r.frames.at(0).function;
+    names.insert(r.frames.at(0).function);
+  }
+  EXPECT_TRUE(names.count("fixture_lib_work@plt")) << ::testing::PrintToString(names);
+  EXPECT_TRUE(names.count("printf@plt")) << ::testing::PrintToString(names);
+  EXPECT_EQ(names.size(), stubs.size());  // one import per stub
 }
 
 TEST(ElfSymbolizer, SplitDebugThroughGnuDebuglink) {
