@@ -80,21 +80,31 @@ TEST(CorruptInput, TruncatedBinariesAtManySizes) {
   EXPECT_LT(parsed, 10);
 }
 
-TEST(CorruptInput, FlippedBytesInDebugInfo) {
-  std::string full = read_all(testing::fixture_path("fixture_split.debug"));
+// Damage past the ELF header so the section table usually still parses and
+// libelf/libdw read garbage symbols, relocations and DWARF.
+void flip_bytes(const std::string& path, int rounds, SymbolizerStats* stats) {
+  std::string full = read_all(path);
   ASSERT_FALSE(full.empty());
   std::mt19937 random(12345);
-  SymbolizerStats stats;
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::string damaged = full;
-    // Damage past the ELF header so the section table usually still parses
-    // and libdw reads garbage DWARF.
     std::uniform_int_distribution<size_t> where(64, damaged.size() - 1);
     for (int flips = 0; flips < 64; ++flips) damaged[where(random)] ^= 0x5a;
-    exercise(damaged, &stats);
+    exercise(damaged, stats);
   }
+}
+
+TEST(CorruptInput, FlippedBytesInDebugInfo) {
+  SymbolizerStats stats;
+  flip_bytes(testing::fixture_path("fixture_split.debug"), 40, &stats);
   // Some of the damage lands in the DWARF headers: counted, not fatal.
   EXPECT_GT(stats.dwarf_errors, 0u);
+}
+
+TEST(CorruptInput, FlippedBytesInBinaries) {
+  SymbolizerStats stats;
+  flip_bytes(testing::fixture_path("fixture_pie"), 40, &stats);
+  flip_bytes(testing::fixture_path("libfixture_lib.so"), 40, &stats);
 }
 
 TEST(CorruptInput, DwarfIndexRejectsFilesWithoutDebugInfo) {
