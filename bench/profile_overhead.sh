@@ -18,10 +18,11 @@ trap 'rm -rf "$WORK"; kill $(jobs -p) 2>/dev/null || true' EXIT
 # One hog per CPU for the whole run, so every tool sees the same busy machine.
 for _ in $(seq "$(nproc)"); do "$HOG" $((SECONDS_PER_TOOL * 6 + 30)) >/dev/null & done
 
-# Runs a command under GNU time; prints "user+sys maxrss_kb".
+# Runs a command under GNU time; prints "user+sys maxrss_kb". (GNU time puts
+# "Command exited with non-zero status" first when timeout stops a tool.)
 measure() {
   /usr/bin/time -f "%U %S %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || true
-  awk '{printf "%.3f %d\n", $1 + $2, $3}' "$WORK/time"
+  tail -n 1 "$WORK/time" | awk '{printf "%.3f %d\n", $1 + $2, $3}'
 }
 
 per_minute() { awk -v c="$1" -v s="$SECONDS_PER_TOOL" 'BEGIN{printf "%.3f", c * 60 / s}'; }
