@@ -69,11 +69,22 @@ void Store::add_window(const Labels& labels, profile::Profile profile, int64_t s
   w.end_ns = end_ns;
   w.memory_bytes = estimate_bytes(profile);
   w.profile = std::make_shared<const profile::Profile>(std::move(profile));
+  auto shared = w.profile;
+  WindowListener listener;
+  {
+    std::lock_guard lock(mutex_);
+    w.series = series_id(labels);
+    stats_.memory_bytes += w.memory_bytes;
+    windows_.emplace(std::make_pair(start_ns, next_seq_++), std::move(w));
+    enforce_budgets();
+    listener = listener_;
+  }
+  if (listener) listener(labels, std::move(shared), start_ns, end_ns);
+}
+
+void Store::set_listener(WindowListener listener) {
   std::lock_guard lock(mutex_);
-  w.series = series_id(labels);
-  stats_.memory_bytes += w.memory_bytes;
-  windows_.emplace(std::make_pair(start_ns, next_seq_++), std::move(w));
-  enforce_budgets();
+  listener_ = std::move(listener);
 }
 
 void Store::enforce_budgets() {

@@ -9,6 +9,7 @@
 //
 // Thread-safe: the agent adds windows while the HTTP threads query.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -75,6 +76,13 @@ class Store {
   // the profile type). The profile's time and duration are set to the window.
   void add_window(const Labels& labels, profile::Profile profile, int64_t start_ns, int64_t end_ns);
 
+  // Called after every add_window (on the adding thread, outside the lock),
+  // e.g. to push windows to a remote store (PyroscopePusher::enqueue).
+  using WindowListener =
+      std::function<void(const Labels& labels, std::shared_ptr<const profile::Profile> profile,
+                         int64_t start_ns, int64_t end_ns)>;
+  void set_listener(WindowListener listener);
+
   std::vector<SeriesInfo> series(const Selector& selector = {}) const;
   // Every label key with the values seen for it across series.
   std::map<std::string, std::set<std::string>> label_values() const;
@@ -108,6 +116,7 @@ class Store {
   std::map<std::pair<int64_t, uint64_t>, Window> windows_;
   uint64_t next_seq_ = 1;
   StoreStats stats_;
+  WindowListener listener_;  // guarded by mutex_
 };
 
 // Estimated heap bytes of a profile (strings, tables, samples).
