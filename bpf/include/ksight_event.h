@@ -4,7 +4,8 @@
  * Fixed-width types only; the C++ side static_asserts the layout
  * (src/agent/event_layout.h). Event type numbers are part of the ABI: append,
  * never renumber. Ranges: 1-99 profiling, 100-199 process lifecycle,
- * 200-399 syscalls, 400-499 memory, 500-599 network, 1000+ one-liners.
+ * 200-399 syscalls, 400-499 memory, 500-599 network, 600-699 socket
+ * payloads (HTTP), 1000+ one-liners.
  */
 #ifndef KSIGHT_EVENT_H
 #define KSIGHT_EVENT_H
@@ -26,6 +27,8 @@ enum ksight_event_type {
 	KSIGHT_EVENT_TCP_CONNECT = 500,
 	KSIGHT_EVENT_TCP_ACCEPT = 501,
 	KSIGHT_EVENT_TCP_CLOSE = 502,
+	/* 600-699 socket payloads for protocol parsing (bpf/http.h) */
+	KSIGHT_EVENT_HTTP_PAYLOAD = 600,
 };
 
 /* Every ring-buffer record starts with this header. */

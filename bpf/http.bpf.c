@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The first bytes of every payload read from or written to a TCP socket,
+ * for the user-space HTTP/1.x parser (src/otel via src/agent/http_source).
+ *
+ * Why syscalls:sys_{enter,exit}_{read,write,readv,writev,recvfrom,sendto,
+ * recvmsg,sendmsg,sendfile64}: the user buffer is only known at the syscall
+ * boundary (kprobes on tcp_sendmsg/tcp_recvmsg are unavailable here, and
+ * the sock:* tracepoints carry lengths, not data). Enter records the fd
+ * and buffer per thread — only when current->files->fdt->fd[fd] is a
+ * socket whose sk_protocol is TCP, so file and pipe I/O costs a lookup and
+ * nothing more. Exit knows how many bytes moved and copies up to
+ * capture_bytes of them (read: the data just received; write: the data
+ * sent) into the ring buffer. sendfile64 carries no user buffer: it is
+ * reported with its length only, so the parser can skip a body by length.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "http.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+enum buf_kind { BUF_PLAIN = 0, BUF_IOVEC = 1, BUF_MSGHDR = 2, BUF_NONE = 3 };
+
+struct active_io {
+	__u64 buf; /* plain buffer, iovec array or user_msghdr */
+	__u64 sk;
+	__s32 fd;
+	__u8 kind;
+	__u8 direction;
+};
+
+const volatile __u32 capture_bytes = KSIGHT_HTTP_DEFAULT_CAPTURE;
+const volatile __u32 self_tgid = 0;
+/* Wake the consumer only once this much is pending: at 10^4-10^5 payloads/s
+ * a wakeup per record costs more than the copy. The agent also drains on
+ * its collect timer, so a quiet connection's payloads wait at most that. */
+const volatile __u64 wakeup_bytes = 256 << 10;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KSIGHT_HTTP_ACTIVE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct active_io);
+} active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KSIGHT_HTTP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* The struct sock behind fd when it is a TCP socket, else NULL. */
+static __always_inline struct sock *tcp_sock_of(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline int enter(int fd, __u64 buf, __u8 kind, __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct active_io io = { .buf = buf, .fd = fd, .kind = kind, .direction = direction };
+
+	if (self_tgid && (pid_tgid >> 32) == self_tgid)
+		return 0;
+	io.sk = (__u64)tcp_sock_of(fd);
+	if (!io.sk)
+		return 0;
+	if (bpf_map_update_elem(&active, &tid, &io, BPF_ANY))
+		count(KSIGHT_HTTP_LOST_ACTIVE);
+	return 0;
+}
+
+/* The user buffer holding the first bytes: iovec[0] for the vector calls. */
+static __always_inline __u64 first_buffer(struct active_io *io, __u64 *len)
+{
+	struct iovec iov = {};
+	struct user_msghdr msg = {};
+
+	if (io->kind == BUF_PLAIN)
+		return io->buf;
+	if (io->kind == BUF_MSGHDR) {
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)io->buf))
+			return 0;
+		io->buf = (__u64)msg.msg_iov;
+	} else if (io->kind != BUF_IOVEC) {
+		return 0;
+	}
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)io->buf))
+		return 0;
+	if (iov.iov_len < *len)
+		*len = iov.iov_len;
+	return (__u64)iov.iov_base;
+}
+
+static __always_inline void fill_tuple(struct ksight_http_payload *e, struct sock *sk)
+{
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline int leave(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct active_io *found = bpf_map_lookup_elem(&active, &tid);
+	struct active_io io;
+	struct ksight_http_payload *e;
+	__u64 len, src;
+
+	if (!found)
+		return 0;
+	io = *found;
+	bpf_map_delete_elem(&active, &tid);
+	if (ret <= 0)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KSIGHT_HTTP_LOST_RINGBUF);
+		return 0;
+	}
+	e->header.timestamp_ns = bpf_ktime_get_boot_ns();
+	e->header.type = KSIGHT_EVENT_HTTP_PAYLOAD;
+	e->header.size = sizeof(*e);
+	e->header.pid = pid_tgid >> 32;
+	e->header.tid = tid;
+	e->header.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(&e->header.comm, sizeof(e->header.comm));
+	e->sock = io.sk;
+	e->total = ret;
+	e->fd = io.fd;
+	e->direction = io.direction;
+	e->pad = 0;
+	fill_tuple(e, (struct sock *)io.sk);
+	len = ret < capture_bytes ? ret : capture_bytes;
+	src = first_buffer(&io, &len);
+	if (len > KSIGHT_HTTP_MAX_CAPTURE)
+		len = KSIGHT_HTTP_MAX_CAPTURE;
+	if (!src || bpf_probe_read_user(e->data, len, (void *)src))
+		len = 0;
+	e->captured = len;
+	if ((__u64)ret > len)
+		count(KSIGHT_HTTP_TRUNCATED);
+	count(KSIGHT_HTTP_EVENTS);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+#define ENTER(name, kind, dir)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)                  \
+	{                                                                        \
+		return enter((int)ctx->args[0], kind == BUF_NONE ? 0 : ctx->args[1], \
+			     kind, dir);                                         \
+	}                                                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
+	{                                                                        \
+		return leave(ctx->ret);                                          \
+	}
+
+ENTER(read, BUF_PLAIN, KSIGHT_HTTP_INGRESS)
+ENTER(recvfrom, BUF_PLAIN, KSIGHT_HTTP_INGRESS)
+ENTER(readv, BUF_IOVEC, KSIGHT_HTTP_INGRESS)
+ENTER(recvmsg, BUF_MSGHDR, KSIGHT_HTTP_INGRESS)
+ENTER(write, BUF_PLAIN, KSIGHT_HTTP_EGRESS)
+ENTER(sendto, BUF_PLAIN, KSIGHT_HTTP_EGRESS)
+ENTER(writev, BUF_IOVEC, KSIGHT_HTTP_EGRESS)
+ENTER(sendmsg, BUF_MSGHDR, KSIGHT_HTTP_EGRESS)
+ENTER(sendfile64, BUF_NONE, KSIGHT_HTTP_EGRESS)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * TCP payload capture ABI shared by bpf/http.bpf.c and
+ * src/agent/http_source: the first bytes of every read/write on a TCP
+ * socket, for the HTTP/1.x parser in src/otel.
+ */
+#ifndef KSIGHT_HTTP_H
+#define KSIGHT_HTTP_H
+
+#include "ksight_event.h"
+
+/* Upper bound of the bytes captured per syscall; the rodata tunable
+ * capture_bytes (default KSIGHT_HTTP_DEFAULT_CAPTURE) picks up to this. */
+#define KSIGHT_HTTP_MAX_CAPTURE 1024
+#define KSIGHT_HTTP_DEFAULT_CAPTURE 512
+#define KSIGHT_HTTP_ACTIVE_ENTRIES 16384
+
+enum ksight_http_direction {
+	KSIGHT_HTTP_INGRESS = 0, /* read, readv, recvfrom, recvmsg */
+	KSIGHT_HTTP_EGRESS = 1,  /* write, writev, sendto, sendmsg, sendfile */
+};
+
+/* header.type == KSIGHT_EVENT_HTTP_PAYLOAD. Fixed size; `captured` says how
+ * many bytes of data are valid, `total` how many the syscall moved. */
+struct ksight_http_payload {
+	struct ksight_event_header header;
+	__u64 sock;  /* struct sock address: tells a reused fd apart */
+	__u64 total; /* syscall return value (> 0) */
+	__s32 fd;
+	__u32 captured;
+	__u8 direction; /* enum ksight_http_direction */
+	__u8 pad;
+	__u16 family; /* AF_INET / AF_INET6 */
+	__u16 lport;  /* host order */
+	__u16 rport;  /* host order */
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	__u8 data[KSIGHT_HTTP_MAX_CAPTURE];
+};
+
+/* counters per-CPU array indices */
+enum ksight_http_counter {
+	KSIGHT_HTTP_EVENTS = 0,
+	KSIGHT_HTTP_LOST_RINGBUF = 1,   /* ring buffer full: payload lost */
+	KSIGHT_HTTP_LOST_ACTIVE = 2,    /* per-thread syscall map full */
+	KSIGHT_HTTP_TRUNCATED = 3,      /* payloads longer than the capture */
+	KSIGHT_HTTP_COUNTER_MAX = 4,
+};
+
+#endif /* KSIGHT_HTTP_H */

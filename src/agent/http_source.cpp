@@ -1,0 +1,235 @@
+#include "agent/http_source.h"
+
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstring>
+
+#include "agent/bpf_maps.h"
+#include "agent/process_table.h"
+#include "common/error.h"
+#include "http.h"
+#include "http.skel.h"
+#include "otel/exporter.h"
+#include "otel/http_pipeline.h"
+#include "otel/otlp_transport.h"
+
+static_assert(offsetof(ksight_http_payload, sock) == 48);
+static_assert(offsetof(ksight_http_payload, total) == 56);
+static_assert(offsetof(ksight_http_payload, fd) == 64);
+static_assert(offsetof(ksight_http_payload, captured) == 68);
+static_assert(offsetof(ksight_http_payload, direction) == 72);
+static_assert(offsetof(ksight_http_payload, family) == 74);
+static_assert(offsetof(ksight_http_payload, lport) == 76);
+static_assert(offsetof(ksight_http_payload, rport) == 78);
+static_assert(offsetof(ksight_http_payload, laddr) == 80);
+static_assert(offsetof(ksight_http_payload, raddr) == 96);
+static_assert(offsetof(ksight_http_payload, data) == 112);
+
+namespace ksight::agent {
+namespace {
+
+std::string address_text(uint16_t family, const uint8_t* addr) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family == AF_INET) {
+    inet_ntop(AF_INET, addr, buf, sizeof buf);
+  } else if (family == AF_INET6) {
+    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(addr, kMapped, 12) == 0) {
+      inet_ntop(AF_INET, addr + 12, buf, sizeof buf);  // ::ffff:a.b.c.d → a.b.c.d
+    } else {
+      inet_ntop(AF_INET6, addr, buf, sizeof buf);
+    }
+  }
+  return buf;
+}
+
+uint64_t boot_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::string basename_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+class HttpSource : public EventSource {
+ public:
+  HttpSource(SourceContext& ctx, HttpSourceOptions options)
+      : ctx_(ctx), options_(std::move(options)), counters_(ctx.registry) {
+    otel::HttpPipelineOptions po;
+    po.routes = options_.routes;
+    po.max_paths = options_.max_paths;
+    if (!options_.buckets.empty()) po.buckets = options_.buckets;
+    po.host_name = host_name();
+    po.boot_to_unix_ns = otel::boot_to_unix_offset_ns();
+    pipeline_ = std::make_unique<otel::HttpPipeline>(
+        ctx.registry, po,
+        [this](uint32_t pid, const std::string& comm) { return identity(pid, comm); },
+        [this](otel::Span&& s) { on_span(std::move(s)); });
+  }
+  ~HttpSource() override { stop(); }
+
+  const char* name() const override { return "http"; }
+
+  void start() override {
+    if (!options_.otlp_endpoint.empty()) start_exporter();
+    skel_ = http_bpf__open();
+    if (!skel_) throw CapabilityError("http: cannot open BPF object");
+    skel_->rodata->capture_bytes =
+        std::min<uint32_t>(options_.capture_bytes, KSIGHT_HTTP_MAX_CAPTURE);
+    skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
+    bpf_map__set_max_entries(skel_->maps.events,
+                             std::max<uint32_t>(ctx_.ring_buffer_bytes, 16u << 20));
+    if (int err = http_bpf__load(skel_)) {
+      stop();
+      throw CapabilityError(std::string("http: BPF load failed: ") + strerror(-err));
+    }
+    if (int err = http_bpf__attach(skel_)) {
+      stop();
+      throw CapabilityError(std::string("http: attach syscalls tracepoints failed: ") +
+                            strerror(-err));
+    }
+    ring_ =
+        ring_buffer__new(bpf_map__fd(skel_->maps.events), &HttpSource::on_record, this, nullptr);
+    if (!ring_) {
+      stop();
+      throw CapabilityError("http: cannot create ring buffer consumer");
+    }
+  }
+
+  void stop() override {
+    if (ring_) {
+      ring_buffer__consume(ring_);
+      ring_buffer__free(ring_);
+    }
+    ring_ = nullptr;
+    if (skel_) http_bpf__destroy(skel_);
+    skel_ = nullptr;
+    exporter_thread_.reset();  // flushes what is queued
+  }
+
+  int poll_fd() const override { return ring_ ? ring_buffer__epoll_fd(ring_) : -1; }
+  int consume() override { return ring_ ? ring_buffer__consume(ring_) : 0; }
+
+  void collect() override {
+    if (!skel_) return;
+    consume();  // records below the wakeup threshold
+    auto c = sum_percpu_u64_array(bpf_map__fd(skel_->maps.counters), KSIGHT_HTTP_COUNTER_MAX);
+    counters_.events.set_total({name()}, static_cast<double>(c[KSIGHT_HTTP_EVENTS]));
+    counters_.lost.set_total(
+        {name()}, static_cast<double>(c[KSIGHT_HTTP_LOST_RINGBUF] + c[KSIGHT_HTTP_LOST_ACTIVE]));
+    pipeline_->collect(boot_now_ns());
+  }
+
+  void forget(const std::vector<uint32_t>& pids) override {
+    for (uint32_t pid : pids) pipeline_->forget(pid);
+  }
+
+ private:
+  static int on_record(void* self, void* data, size_t size) {
+    auto* source = static_cast<HttpSource*>(self);
+    auto p = decode_http_payload({static_cast<const uint8_t*>(data), size});
+    if (!p) {
+      source->counters_.decode_errors.inc({"http"});
+      return 0;
+    }
+    source->pipeline_->on_payload(*p);
+    return 0;
+  }
+
+  void start_exporter() {
+    otel::TransportOptions to;
+    to.endpoint = options_.otlp_endpoint;
+    exporter_ = std::make_unique<otel::BatchExporter>(
+        otel::make_transport(options_.otlp_protocol, to), clock_, ctx_.registry);
+    exporter_thread_ = std::make_unique<otel::ExporterThread>(*exporter_);
+    spdlog::info("http: exporting spans to {} ({})", options_.otlp_endpoint,
+                 options_.otlp_protocol);
+  }
+
+  void on_span(otel::Span&& span) {
+    if (options_.on_span) options_.on_span(span);
+    if (exporter_) exporter_->add(std::move(span));
+  }
+
+  otel::ProcessIdentity identity(uint32_t pid, const std::string& comm) {
+    otel::ProcessIdentity id;
+    id.pid = pid;
+    id.comm = comm;
+    if (auto info = ctx_.processes.lookup(pid)) {
+      id.executable = basename_of(info->exe);
+      id.container_id = info->container.id;
+      id.pod_uid = info->container.pod_uid;
+    }
+    id.service_name =
+        service_name_for(options_.service_names, id.container_id, id.executable, comm);
+    return id;
+  }
+
+  SourceContext& ctx_;
+  HttpSourceOptions options_;
+  SourceCounters counters_;
+  otel::SteadyClock clock_;
+  std::unique_ptr<otel::BatchExporter> exporter_;
+  std::unique_ptr<otel::ExporterThread> exporter_thread_;
+  std::unique_ptr<otel::HttpPipeline> pipeline_;
+  http_bpf* skel_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+};
+
+}  // namespace
+
+std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record) {
+  ksight_http_payload e;
+  if (record.size() < offsetof(ksight_http_payload, data)) return std::nullopt;
+  std::memcpy(&e, record.data(), offsetof(ksight_http_payload, data));
+  if (e.header.type != KSIGHT_EVENT_HTTP_PAYLOAD || e.captured > KSIGHT_HTTP_MAX_CAPTURE ||
+      record.size() < offsetof(ksight_http_payload, data) + e.captured || e.total == 0) {
+    return std::nullopt;
+  }
+  otel::Payload p;
+  p.pid = e.header.pid;
+  p.tid = e.header.tid;
+  p.fd = e.fd;
+  p.sock = e.sock;
+  p.direction =
+      e.direction == KSIGHT_HTTP_EGRESS ? otel::Direction::kEgress : otel::Direction::kIngress;
+  p.ts_ns = e.header.timestamp_ns;
+  p.total = e.total;
+  p.captured = record.subspan(offsetof(ksight_http_payload, data), e.captured);
+  p.local = {address_text(e.family, e.laddr), e.lport};
+  p.peer = {address_text(e.family, e.raddr), e.rport};
+  p.comm.assign(e.header.comm, strnlen(e.header.comm, sizeof e.header.comm));
+  return p;
+}
+
+std::string service_name_for(const std::map<std::string, std::string>& names,
+                             const std::string& container_id, const std::string& exe,
+                             const std::string& comm) {
+  if (!container_id.empty()) {
+    if (auto it = names.find(container_id); it != names.end()) return it->second;
+    if (auto it = names.find(container_id.substr(0, 12)); it != names.end()) return it->second;
+  }
+  if (auto it = names.find(exe); !exe.empty() && it != names.end()) return it->second;
+  if (auto it = names.find(comm); it != names.end()) return it->second;
+  return {};
+}
+
+std::unique_ptr<EventSource> make_http_source(SourceContext& context, HttpSourceOptions options) {
+  return std::make_unique<HttpSource>(context, std::move(options));
+}
+
+}  // namespace ksight::agent

@@ -1,0 +1,49 @@
+#pragma once
+// HTTP source (bpf/http.bpf.c): TCP payloads from the socket syscalls →
+// otel::HttpPipeline (HTTP/1.x parsing, pairing, spans, RED metrics) →
+// the OTLP exporter when an endpoint is configured.
+//
+//   ring buffer ─▶ decode_http_payload ─▶ HttpPipeline ─▶ http_requests_total, ...
+//                                                      └▶ BatchExporter ─▶ OTLP gRPC/HTTP
+//
+// Resource attributes come from the agent's process table (comm, exe,
+// container id, pod uid); service.name from the configured mapping, else
+// the comm.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agent/event_source.h"
+#include "otel/http_tracker.h"
+#include "otel/span.h"
+
+namespace ksight::agent {
+
+struct HttpSourceOptions {
+  uint32_t capture_bytes = 512;  // per syscall, at most KSIGHT_HTTP_MAX_CAPTURE
+  std::vector<std::string> routes;
+  size_t max_paths = 500;
+  std::vector<double> buckets;  // empty: the defaults
+  // service.name by container id (full or 12-char), exe basename or comm.
+  std::map<std::string, std::string> service_names;
+  std::string otlp_endpoint;                       // empty: spans are not exported
+  std::string otlp_protocol = "grpc";              // or "http/protobuf"
+  std::function<void(const otel::Span&)> on_span;  // tests, `--print-spans`
+};
+
+std::unique_ptr<EventSource> make_http_source(SourceContext& context, HttpSourceOptions options);
+
+// One ring-buffer record → Payload (captured bytes point into `record`).
+std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record);
+
+// The service name for a process under `names` (see HttpSourceOptions).
+std::string service_name_for(const std::map<std::string, std::string>& names,
+                             const std::string& container_id, const std::string& exe,
+                             const std::string& comm);
+
+}  // namespace ksight::agent
