@@ -32,7 +32,7 @@ PACKAGES=(
   # tests and real peers
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   golang-go prometheus curl nginx-light iproute2 procps python3
-  libxml2-utils nodejs npm
+  libxml2-utils nodejs
   chromium  # headless browser test of the profile UI (tests/ui)
   # benchmark peers
   linux-perf bpftrace hyperfine time wrk
