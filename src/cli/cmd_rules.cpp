@@ -16,6 +16,7 @@ struct RulesOptions {
   std::vector<std::string> files;
   bool with_default = false;
   bool markdown = false;
+  bool strict = false;
 };
 
 // The embedded default ruleset first when asked (or when no file is given),
@@ -41,13 +42,15 @@ int run_validate(const RulesOptions& opts) {
   std::fputs(result.diagnostics.format().c_str(), stderr);
   size_t errors = result.diagnostics.error_count();
   size_t warnings = result.diagnostics.warning_count();
-  if (!result.ok()) {
-    std::fprintf(stderr, "invalid: %zu error(s), %zu warning(s)\n", errors, warnings);
+  if (!result.ok() || (opts.strict && warnings > 0)) {
+    std::fprintf(stderr, "invalid: %zu error(s), %zu warning(s)%s\n", errors, warnings,
+                 opts.strict && result.ok() ? " (--strict)" : "");
     return 1;
   }
-  std::printf("ok: %zu rules (%zu enabled), %zu macros, %zu lists, %zu warning(s)\n",
+  std::printf("ok: %zu rules (%zu enabled, %zu skipped), %zu macros, %zu lists, %zu warning(s)\n",
               result.rules->rules().size(), result.rules->enabled_count(),
-              result.rules->macro_names().size(), result.rules->list_names().size(), warnings);
+              result.rules->skipped_rules().size(), result.rules->macro_names().size(),
+              result.rules->list_names().size(), warnings);
   return 0;
 }
 
@@ -92,6 +95,8 @@ std::function<int()> setup_rules(CLI::App& app) {
   auto* validate = rules->add_subcommand(
       "validate", "Check rule files (loaded in order); errors as file:line:col with a caret");
   validate->add_option("files", opts->files, "Rule files")->required();
+  validate->add_flag("--strict", opts->strict,
+                     "Fail on warnings too (unknown fields skip a rule with a warning)");
   validate->add_flag("--with-default", opts->with_default,
                      "Load the embedded default ruleset first (to check an override file)");
   auto* fields = rules->add_subcommand("fields", "Print the fields conditions and outputs can use");

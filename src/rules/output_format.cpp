@@ -13,7 +13,8 @@ bool field_char(char c) {
 
 }  // namespace
 
-std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics& diags) {
+std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics& diags,
+                                                  bool* unknown_as_warning) {
   OutputFormat format;
   auto src = std::make_shared<SourceText>();
   src->append(text.value, text.mark.file, text.mark.line, text.mark.column);
@@ -41,10 +42,14 @@ std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics&
     ResolvedField field = resolve_field(name, &error);
     if (!field.info) {
       Location where = src->locate(i);
-      diags.error(where, "output: " +
-                             (name.empty()
-                                  ? std::string("'%' without a field name (use %% for a literal %)")
-                                  : error));
+      if (name.empty()) {
+        diags.error(where, "output: '%' without a field name (use %% for a literal %)");
+      } else if (unknown_as_warning && error.starts_with("unknown field")) {
+        diags.warning(where, "output: " + error + ": rule skipped");
+        *unknown_as_warning = true;
+      } else {
+        diags.error(where, "output: " + error);
+      }
       ok = false;
     } else {
       current.field = std::move(field);

@@ -20,8 +20,11 @@ struct OutputField {
 
 class OutputFormat {
  public:
-  // Unknown fields are errors at the position of the '%'.
-  static std::optional<OutputFormat> compile(const Text& text, Diagnostics& diags);
+  // Unknown fields are errors at the position of the '%'; with
+  // `unknown_as_warning` set they are warnings instead and set it to true
+  // (the rule compiler then skips the rule).
+  static std::optional<OutputFormat> compile(const Text& text, Diagnostics& diags,
+                                             bool* unknown_as_warning = nullptr);
 
   void render(EvalContext& ctx, std::string& out) const;
   void render_fields(EvalContext& ctx, std::vector<OutputField>& out) const;

@@ -146,6 +146,19 @@ std::optional<RateSpec> RuleCompiler::compile_rate(const RateClause& clause) {
   return spec;
 }
 
+bool RuleCompiler::has_unknown_fields(const CollectedRule& rule, const Node& node) {
+  bool unknown = false;
+  if (node.kind == NodeKind::kCompare) {
+    std::string error;
+    if (!resolve_field(node.field, &error).info && error.starts_with("unknown field")) {
+      diags_.warning(node.pos.locate(), error + ": rule '" + rule.name + "' skipped");
+      unknown = true;
+    }
+  }
+  for (const auto& child : node.children) unknown = has_unknown_fields(rule, *child) || unknown;
+  return unknown;
+}
+
 std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule) {
   ParseResult parsed = parse_condition(rule.condition, true);
   if (parsed.error) {
@@ -157,6 +170,12 @@ std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule
   if (!expand_macros(root, macros_, diags_) || !expand_lists(*root, lists_, diags_)) {
     return std::nullopt;
   }
+  bool skip = has_unknown_fields(rule, *root);
+  auto output = OutputFormat::compile(rule.output, diags_, &skip);
+  if (skip) {
+    skipped_.push_back(rule.name);
+    return std::nullopt;
+  }
   CompiledRule out;
   out.check = compile_check(*root, diags_);
   auto priority = priority_from_name(rule.priority.value);
@@ -166,7 +185,6 @@ std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule
                      "' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, "
                      "NOTICE, INFORMATIONAL, DEBUG)");
   }
-  auto output = OutputFormat::compile(rule.output, diags_);
   if (parsed.rate) out.rate = compile_rate(*parsed.rate);
   if (!out.check || !priority || !output || (parsed.rate && !out.rate)) return std::nullopt;
   out.event_types = event_types(*root);
@@ -219,6 +237,7 @@ std::shared_ptr<RuleSet> RuleCompiler::compile(const RuleCollector& collected) {
   warn_unused();
   for (const auto& m : collected.macros()) set->macro_names_.push_back(m.name);
   for (const auto& l : collected.lists()) set->list_names_.push_back(l.name);
+  set->skipped_ = skipped_;
   if (diags_.error_count() != errors) return nullptr;
   return set;
 }

@@ -52,13 +52,15 @@ class RuleSet {
   }
   const std::vector<std::string>& macro_names() const { return macro_names_; }
   const std::vector<std::string>& list_names() const { return list_names_; }
+  // Rules left out because they use fields this engine does not know.
+  const std::vector<std::string>& skipped_rules() const { return skipped_; }
   size_t enabled_count() const;
 
  private:
   friend class RuleCompiler;
   std::vector<CompiledRule> rules_;
   std::vector<std::vector<uint32_t>> by_type_ = std::vector<std::vector<uint32_t>>(kEventTypeCount);
-  std::vector<std::string> macro_names_, list_names_;
+  std::vector<std::string> macro_names_, list_names_, skipped_;
 };
 
 struct LoadResult {

@@ -35,9 +35,16 @@ cat > "$work/bad.yaml" <<'YAML'
   output: o
   priority: WARNING
 YAML
-if "$ksight" rules validate "$work/bad.yaml" 2> "$work/err.txt"; then fail "bad rules validated"; fi
-grep -q "bad.yaml:3:36: error: unknown field 'proc.nmae'" "$work/err.txt" || fail "$(cat "$work/err.txt")"
+# (an unknown field skips the rule with a warning; --strict fails on it)
+"$ksight" rules validate "$work/bad.yaml" > "$work/out.txt" 2>&1 || fail "non-strict: $(cat "$work/out.txt")"
+grep -q "1 skipped" "$work/out.txt" || fail "skipped count: $(cat "$work/out.txt")"
+if "$ksight" rules validate --strict "$work/bad.yaml" 2> "$work/err.txt"; then fail "--strict passed"; fi
+grep -q "bad.yaml:3:36: warning: unknown field 'proc.nmae': rule 'Bad' skipped" "$work/err.txt" ||
+  fail "$(cat "$work/err.txt")"
 grep -q "^  *\^$" "$work/err.txt" || fail "no caret: $(cat "$work/err.txt")"
+printf -- '- rule: R\n  desc: d\n  condition: evt.type = execve and (proc.name = a\n  output: o\n  priority: INFO\n' > "$work/syntax.yaml"
+if "$ksight" rules validate "$work/syntax.yaml" 2> "$work/err.txt"; then fail "syntax error validated"; fi
+grep -q "syntax.yaml:3:50: error: expected ')'" "$work/err.txt" || fail "$(cat "$work/err.txt")"
 
 # fields --markdown is docs/fields.md; list shows the default rules
 "$ksight" rules fields --markdown | diff -q - "$src/docs/fields.md" >/dev/null || fail "fields.md stale"
