@@ -106,6 +106,7 @@ int run_trace(const TraceOptions& options) {
     codegen::CodegenOptions cg;
     cg.filter_pid = child.pid > 0 ? child.pid : options.pid;
     cg.start_ns = monotonic_ns();
+    cg.child_pid = child.pid > 0 ? child.pid : 0;
     auto compiled = compile(options.program, env, cg);
     runtime::CompiledProgram program{compiled->source, &compiled->info, compiled->probes,
                                      compiled->programs, env.tracepoints};

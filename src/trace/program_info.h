@@ -61,6 +61,7 @@ struct ProgramInfo {
   std::vector<FormatInfo> formats;
   bool uses_kstack = false;
   bool uses_ustack = false;
+  bool uses_usym = false;
   MapInfo* find_map(const std::string& name);
 };
 

@@ -1,5 +1,6 @@
 // Expressions: integers end in R0, everything else in scratch memory.
 #include "trace/codegen/generator.h"
+#include "trace/passes/semantic_analyser.h"
 
 namespace ksight::trace::codegen {
 
@@ -125,6 +126,8 @@ void Generator::builtin(ast::Builtin* bi) {
       b_.ld_imm64(BPF_REG_1, opts_.start_ns);
       b_.alu_reg(BPF_SUB, BPF_REG_0, BPF_REG_1);
     }
+  } else if (n == "cpid") {
+    b_.ld_imm64(BPF_REG_0, static_cast<uint64_t>(opts_.child_pid));
   } else if (n == "cgroup") {
     b_.call(BPF_FUNC_get_current_cgroup_id);
   } else if (n == "kstack" || n == "ustack") {
@@ -235,6 +238,11 @@ Slot Generator::call_value(ast::Call* c) {
 
 void Generator::call_int(ast::Call* c) {
   if (c->func == "ksym") return int_expr(c->args[0]);
+  if (c->func == "reg") {
+    const std::string& name = static_cast<ast::String*>(c->args[0])->value;
+    b_.ldx(kDW, BPF_REG_0, kCtx, static_cast<int16_t>(pt_regs_offset(name)));
+    return;
+  }
   if (c->func == "kstack" || c->func == "ustack") return stack_id(c->func == "ustack");
   error(c->loc, "codegen: " + c->func + "() is not an integer");
 }

@@ -268,7 +268,7 @@ void SemanticAnalyser::builtin(ast::Builtin* b) {
   const std::string& n = b->name;
   ProbeType t = probe_->spec.type;
   if (n == "pid" || n == "tid" || n == "uid" || n == "gid" || n == "cpu" || n == "nsecs" ||
-      n == "elapsed" || n == "cgroup") {
+      n == "elapsed" || n == "cgroup" || n == "cpid") {
     b->type = Type::integer(false);
   } else if (n == "comm") {
     b->type = Type::string(kCommSize);
@@ -387,10 +387,23 @@ void SemanticAnalyser::call(ast::Call* c) {
       size = static_cast<uint32_t>(n) + 1;
     }
     c->type = Type::string(size);
+  } else if (f == "reg") {
+    ProbeType t = probe_->spec.type;
+    if (t != ProbeType::kUprobe && t != ProbeType::kUretprobe && t != ProbeType::kUsdt &&
+        t != ProbeType::kProfile) {
+      error(c->loc, "reg() is only valid in uprobe, uretprobe, usdt and profile probes");
+    }
+    if (c->args.size() != 1 || c->args[0]->kind != NodeKind::kString) {
+      error(c->loc, "reg() takes a register name, e.g. reg(\"ip\")");
+    }
+    const std::string& name = static_cast<ast::String*>(c->args[0])->value;
+    if (pt_regs_offset(name) < 0) error(c->args[0]->loc, "unknown register '" + name + "'");
+    c->type = Type::integer(false);
   } else if (f == "ksym" || f == "usym") {
     if (c->args.size() != 1) error(c->loc, f + "() takes 1 argument");
     require_int(c->args[0], f + "()");
     c->type = Type::of(f == "ksym" ? TypeKind::kKsym : TypeKind::kUsym, f == "ksym" ? 8 : 16);
+    if (f == "usym") info_.uses_usym = true;
   } else if (f == "kstack" || f == "ustack") {
     if (!c->args.empty()) error(c->loc, f + "() arguments are not supported");
     c->type = Type::of(f == "kstack" ? TypeKind::kKstack : TypeKind::kUstack, 8);
@@ -403,6 +416,16 @@ void SemanticAnalyser::call(ast::Call* c) {
   } else {
     error(c->loc, "unknown function '" + f + "'", suggest(f, function_names()));
   }
+}
+
+int pt_regs_offset(const std::string& name) {
+  static const std::map<std::string, int> offsets = {
+      {"r15", 0},     {"r14", 8},  {"r13", 16}, {"r12", 24},      {"bp", 32},  {"bx", 40},
+      {"r11", 48},    {"r10", 56}, {"r9", 64},  {"r8", 72},       {"ax", 80},  {"cx", 88},
+      {"dx", 96},     {"si", 104}, {"di", 112}, {"orig_ax", 120}, {"ip", 128}, {"cs", 136},
+      {"flags", 144}, {"sp", 152}, {"ss", 160}};
+  auto it = offsets.find(name);
+  return it == offsets.end() ? -1 : it->second;
 }
 
 void SemanticAnalyser::call_statement(ast::Call* c) {

@@ -54,6 +54,9 @@ class SemanticAnalyser {
   bool strict_ = true;
 };
 
+// x86_64 struct pt_regs offset of a register ("ip", "sp", "di"...), or -1.
+int pt_regs_offset(const std::string& name);
+
 // Runs the analyser over every probe until types are stable.
 void analyse_program(std::string_view source, const std::vector<ConcreteProbe>& probes,
                      ProgramInfo& info);

@@ -98,6 +98,15 @@ std::vector<MapEntry> read_map(int fd, const MapInfo& map) {
   return out;
 }
 
+std::vector<uint32_t> key_pids(int fd, const MapInfo& map, size_t offset, bool usym) {
+  std::vector<uint32_t> pids;
+  for (const auto& key : all_keys(fd, map.key_size())) {
+    uint64_t v = static_cast<uint64_t>(at(key.data(), offset + (usym ? 8 : 0)));
+    pids.push_back(static_cast<uint32_t>(usym ? v : v >> 32));
+  }
+  return pids;
+}
+
 void clear_map(int fd, const MapInfo& map) {
   for (const auto& key : all_keys(fd, map.key_size())) bpf_map_delete_elem(fd, key.data());
 }

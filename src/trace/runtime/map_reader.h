@@ -10,6 +10,9 @@ namespace ksight::trace::runtime {
 
 std::vector<MapEntry> read_map(int fd, const MapInfo& map);
 void clear_map(int fd, const MapInfo& map);
+// Pids inside a ustack (high half of the u64 at `offset`) or usym (u64 at
+// `offset + 8`) key field.
+std::vector<uint32_t> key_pids(int fd, const MapInfo& map, size_t offset, bool usym);
 void zero_map(int fd, const MapInfo& map);
 
 // Combines raw per-CPU values (value_size * ncpus, 8-byte aligned slots)

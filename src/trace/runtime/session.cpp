@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/error.h"
 #include "trace/runtime/attach.h"
@@ -218,11 +219,31 @@ class Session {
       if (child.get() >= 0) add(child.get(), kChild);
     }
     for (size_t t = 0; t < timers_.size(); ++t) add(timers_[t].fd.get(), t);
+    // User addresses can only be symbolized while their process lives:
+    // capture the mappings of pids appearing in ustack/usym keys as we go.
+    constexpr uint64_t kObserve = kRing + 3;
+    Fd observe_timer;
+    if (prog_.info->uses_ustack || prog_.info->uses_usym) {
+      observe_timer = Fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+      itimerspec spec{};
+      spec.it_interval.tv_nsec = 100000000;
+      spec.it_value = spec.it_interval;
+      timerfd_settime(observe_timer.get(), 0, &spec, nullptr);
+      add(observe_timer.get(), kObserve);
+    }
     while (!stop_) {
       epoll_event events[16];
       int n = epoll_wait(ep.get(), events, 16, -1);
       if (n < 0 && errno != EINTR) throw Error(std::string("epoll_wait: ") + std::strerror(errno));
-      for (int k = 0; k < n && !stop_; ++k) handle(events[k].data.u64, kRing, kSignal, kChild);
+      for (int k = 0; k < n && !stop_; ++k) {
+        if (events[k].data.u64 == kObserve) {
+          uint64_t expirations = 0;
+          if (::read(observe_timer.get(), &expirations, sizeof(expirations)) > 0)
+            observe_user_pids();
+          continue;
+        }
+        handle(events[k].data.u64, kRing, kSignal, kChild);
+      }
       out_.flush();
     }
   }
@@ -240,6 +261,21 @@ class Session {
       uint64_t expirations = 0;
       if (::read(timers_[tag].fd.get(), &expirations, sizeof(expirations)) > 0)
         test_run(timers_[tag].probe);
+    }
+  }
+
+  void observe_user_pids() {
+    for (const auto& m : prog_.info->maps) {
+      size_t off = 0;
+      for (const auto& k : m.key_types) {
+        if (k.kind == ast::TypeKind::kUstack || k.kind == ast::TypeKind::kUsym) {
+          bool usym = k.kind == ast::TypeKind::kUsym;
+          for (uint32_t pid : key_pids(maps_.user.at(m.id).get(), m, off, usym)) {
+            if (observed_.insert(pid).second) symbols_.observe(pid);
+          }
+        }
+        off += value_size_of(k);
+      }
     }
   }
 
@@ -263,6 +299,7 @@ class Session {
   std::vector<Timer> timers_;
   ring_buffer* ring_ = nullptr;
   bool stop_ = false;
+  std::set<uint32_t> observed_;
 };
 
 }  // namespace
