@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "common/error.h"
 
@@ -17,21 +18,34 @@ MappingKey mapping_key(const profile::Mapping& m) {
   return {m.file, m.build_id, m.start, m.limit, m.file_offset, m.kernel};
 }
 
-// Location identity: mapping, address and the frames it names (two processes
-// can run different code at one address, and their mappings differ then).
-std::string location_key(uint64_t mapping_id, const profile::Location& l) {
-  std::string key =
-      std::to_string(mapping_id) + '/' + std::to_string(l.address) + (l.kernel ? "/k" : "/u");
-  for (const auto& line : l.lines) {
-    key += '\x1f' + line.function + '\x1e' + line.file + ':' + std::to_string(line.line);
+// Location identity: mapping, address and the frames' names (an address in
+// unknown memory is different code in different processes, and fixtures or
+// re-symbolized windows may name one address differently).
+struct LocationKey {
+  uint64_t mapping = 0;
+  uint64_t address = 0;
+  bool kernel = false;
+  std::string name;
+  bool operator==(const LocationKey&) const = default;
+};
+
+struct LocationKeyHash {
+  size_t operator()(const LocationKey& k) const {
+    size_t h = std::hash<uint64_t>()(k.address * 31 + k.mapping) ^ (k.kernel ? 0x9e3779b9 : 0);
+    return h ^ std::hash<std::string>()(k.name);
   }
+};
+
+LocationKey location_key(uint64_t mapping_id, const profile::Location& l) {
+  LocationKey key{mapping_id, l.address, l.kernel, ""};
+  for (const auto& line : l.lines) key.name += line.function + '\x1f';
   return key;
 }
 
+// Location ids as raw bytes, then the labels.
 std::string sample_key(const std::vector<uint64_t>& ids,
                        const std::vector<profile::Label>& labels) {
-  std::string key;
-  for (uint64_t id : ids) key += std::to_string(id) + ',';
+  std::string key(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(uint64_t));
   for (const auto& l : labels) {
     key += '\x1f' + l.key + '=' + (l.is_num ? std::to_string(l.num) + l.num_unit : l.str);
   }
@@ -55,8 +69,8 @@ struct ProfileMerger::Impl {
   int64_t start = std::numeric_limits<int64_t>::max();
   int64_t end = std::numeric_limits<int64_t>::min();
   std::map<MappingKey, uint64_t> mappings;
-  std::map<std::string, uint64_t> locations;
-  std::map<std::string, size_t> samples;
+  std::unordered_map<LocationKey, uint64_t, LocationKeyHash> locations;
+  std::unordered_map<std::string, size_t> samples;
 
   void take_shape(const profile::Profile& p) {
     out.sample_types = p.sample_types;

@@ -1,8 +1,8 @@
 #include "ui/flame_json.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <unordered_map>
+#include <vector>
 
 #include "export/stacks.h"
 
@@ -25,27 +25,30 @@ const char* kind_code(exporter::FrameKind kind) {
 }
 
 struct Node {
-  std::string name;
-  exporter::FrameKind kind = exporter::FrameKind::kUser;
+  uint32_t frame = 0;  // id into Aggregator::frames_; unused for the root
   int64_t value = 0;
   int64_t base = 0;
-  std::map<std::pair<std::string, int>, size_t> children;  // (name, kind) → node index
+  std::vector<uint32_t> children;
 };
 
 struct TopRow {
-  exporter::FrameKind kind;
   int64_t flat = 0, cum = 0, base_flat = 0, base_cum = 0;
+  uint64_t last_stack = 0;  // stack number that last counted cum (once per stack)
 };
 
-// Builds one tree and one table from one or two profiles' stacks.
+// Builds one tree and one table from one or two profiles' stacks. Frames are
+// interned by (name, kind) so that the stacks of two profiles line up, and
+// tree edges are found by (parent node, frame) in one hash map.
 class Aggregator {
  public:
-  Aggregator() { nodes_.push_back({"all"}); }
+  Aggregator() { nodes_.push_back({}); }
 
   void add(const exporter::StackSet& set, bool is_base) {
+    std::vector<uint32_t> remap(set.frames.size());
+    for (size_t i = 0; i < set.frames.size(); ++i) remap[i] = intern(set.frames[i]);
     for (const auto& stack : set.stacks) {
       if (stack.value == 0) continue;
-      add_stack(set, stack, is_base);
+      add_stack(stack, remap, is_base);
     }
   }
 
@@ -56,19 +59,24 @@ class Aggregator {
   }
 
   nlohmann::json top(size_t rows, bool diff) const {
-    std::vector<std::pair<std::string, const TopRow*>> sorted;
-    for (const auto& [name, row] : top_) sorted.emplace_back(name, &row);
-    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-      auto ka = std::max(a.second->flat, a.second->base_flat);
-      auto kb = std::max(b.second->flat, b.second->base_flat);
+    std::vector<uint32_t> order;
+    for (uint32_t f = 0; f < frames_.size(); ++f) {
+      if (frames_[f].kind != exporter::FrameKind::kProcess) order.push_back(f);
+    }
+    std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+      auto ka = std::max(top_[a].flat, top_[a].base_flat);
+      auto kb = std::max(top_[b].flat, top_[b].base_flat);
       if (ka != kb) return ka > kb;
-      return a.second->cum > b.second->cum;
+      if (top_[a].cum != top_[b].cum) return top_[a].cum > top_[b].cum;
+      return frames_[a].name < frames_[b].name;
     });
     nlohmann::json out = nlohmann::json::array();
-    for (size_t i = 0; i < sorted.size() && i < rows; ++i) {
-      const TopRow& r = *sorted[i].second;
-      nlohmann::json row = {
-          {"name", sorted[i].first}, {"kind", kind_code(r.kind)}, {"flat", r.flat}, {"cum", r.cum}};
+    for (size_t i = 0; i < order.size() && i < rows; ++i) {
+      const TopRow& r = top_[order[i]];
+      nlohmann::json row = {{"name", frames_[order[i]].name},
+                            {"kind", kind_code(frames_[order[i]].kind)},
+                            {"flat", r.flat},
+                            {"cum", r.cum}};
       if (diff) {
         row["base_flat"] = r.base_flat;
         row["base_cum"] = r.base_cum;
@@ -81,48 +89,77 @@ class Aggregator {
   int64_t total(bool base) const { return base ? nodes_[0].base : nodes_[0].value; }
 
  private:
-  void add_stack(const exporter::StackSet& set, const exporter::Stack& stack, bool is_base) {
-    size_t node = 0;
+  uint32_t intern(const exporter::Frame& frame) {
+    std::string key = frame.name;
+    key += static_cast<char>('0' + static_cast<int>(frame.kind));
+    auto [it, fresh] = frame_ids_.emplace(std::move(key), frames_.size());
+    if (fresh) {
+      frames_.push_back(frame);
+      top_.emplace_back();
+    }
+    return it->second;
+  }
+
+  void add_stack(const exporter::Stack& stack, const std::vector<uint32_t>& remap, bool is_base) {
+    ++stack_number_;
+    uint32_t node = 0;
     bump(nodes_[0], stack.value, is_base);
-    std::set<std::string> seen;
     for (size_t i = 0; i < stack.frames.size(); ++i) {
-      const auto& frame = set.frames[stack.frames[i]];
+      uint32_t frame = remap[stack.frames[i]];
       node = child(node, frame);
       bump(nodes_[node], stack.value, is_base);
-      if (frame.kind == exporter::FrameKind::kProcess) continue;
-      TopRow& row = top_.try_emplace(frame.name, TopRow{frame.kind}).first->second;
-      if (seen.insert(frame.name).second) (is_base ? row.base_cum : row.cum) += stack.value;
+      if (frames_[frame].kind == exporter::FrameKind::kProcess) continue;
+      TopRow& row = top_[frame];
+      if (row.last_stack != stack_number_) {
+        row.last_stack = stack_number_;
+        (is_base ? row.base_cum : row.cum) += stack.value;
+      }
       if (i + 1 == stack.frames.size()) (is_base ? row.base_flat : row.flat) += stack.value;
     }
   }
 
-  size_t child(size_t parent, const exporter::Frame& frame) {
-    auto key = std::make_pair(frame.name, static_cast<int>(frame.kind));
-    auto it = nodes_[parent].children.find(key);
-    if (it != nodes_[parent].children.end()) return it->second;
-    nodes_.push_back({frame.name, frame.kind});
-    nodes_[parent].children.emplace(key, nodes_.size() - 1);
-    return nodes_.size() - 1;
+  uint32_t child(uint32_t parent, uint32_t frame) {
+    uint64_t edge = (uint64_t{parent} << 32) | frame;
+    auto [it, fresh] = edges_.emplace(edge, static_cast<uint32_t>(nodes_.size()));
+    if (fresh) {
+      nodes_.push_back({frame});
+      nodes_[parent].children.push_back(it->second);
+    }
+    return it->second;
   }
 
   static void bump(Node& n, int64_t value, bool is_base) { (is_base ? n.base : n.value) += value; }
 
-  nlohmann::json node_json(size_t index, int64_t min_value, bool diff) const {
+  nlohmann::json node_json(uint32_t index, int64_t min_value, bool diff) const {
     const Node& n = nodes_[index];
-    nlohmann::json j = {{"n", n.name}, {"k", index == 0 ? "r" : kind_code(n.kind)}, {"v", n.value}};
-    if (diff) j["b"] = n.base;
-    nlohmann::json children = nlohmann::json::array();
-    for (const auto& [key, child_index] : n.children) {
-      const Node& c = nodes_[child_index];
-      if (std::max(c.value, c.base) < min_value) continue;
-      children.push_back(node_json(child_index, min_value, diff));
+    nlohmann::json j;
+    if (index == 0) {
+      j = {{"n", "all"}, {"k", "r"}, {"v", n.value}};
+    } else {
+      j = {{"n", frames_[n.frame].name}, {"k", kind_code(frames_[n.frame].kind)}, {"v", n.value}};
     }
-    if (!children.empty()) j["c"] = std::move(children);
+    if (diff) j["b"] = n.base;
+    std::vector<uint32_t> shown;
+    for (uint32_t c : n.children) {
+      if (std::max(nodes_[c].value, nodes_[c].base) >= min_value) shown.push_back(c);
+    }
+    if (shown.empty()) return j;
+    // Children by name, as flamegraph.pl orders them: deterministic pictures.
+    std::sort(shown.begin(), shown.end(), [this](uint32_t a, uint32_t b) {
+      return frames_[nodes_[a].frame].name < frames_[nodes_[b].frame].name;
+    });
+    nlohmann::json children = nlohmann::json::array();
+    for (uint32_t c : shown) children.push_back(node_json(c, min_value, diff));
+    j["c"] = std::move(children);
     return j;
   }
 
   std::vector<Node> nodes_;
-  std::map<std::string, TopRow> top_;
+  std::vector<exporter::Frame> frames_;
+  std::vector<TopRow> top_;
+  std::unordered_map<std::string, uint32_t> frame_ids_;
+  std::unordered_map<uint64_t, uint32_t> edges_;
+  uint64_t stack_number_ = 0;
 };
 
 nlohmann::json sample_types_json(const profile::Profile& p) {
