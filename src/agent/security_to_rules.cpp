@@ -139,7 +139,9 @@ void fill_files(const SecurityEventRecord& r, rules::SecurityEvent& e) {
 
 void fill_other(const SecurityEventRecord& r, rules::SecurityEvent& e) {
   switch (r.kind) {
-    case SecurityEventKind::kOpen: fill_open(r, e); return;
+    case SecurityEventKind::kOpen:
+      fill_open(r, e);
+      return;
     case SecurityEventKind::kConnect:
       fill_socket(r.sock, false, e.fd);
       e.set_arg("fd", num(r.fd));
