@@ -43,6 +43,7 @@ TEST(SecurityNames, ProgramFamilies) {
   EXPECT_EQ(security_program_family("sched_exec"), SecurityFamily::kExec);
   EXPECT_EQ(security_program_family("sched_exit"), SecurityFamily::kExit);
   EXPECT_EQ(security_program_family("enter_dup3"), SecurityFamily::kDup);
+  EXPECT_EQ(security_program_family("raw_exit_module"), SecurityFamily::kModule);
   EXPECT_EQ(security_program_family("enter_nosuch"), SecurityFamily::kCount);
 }
 
