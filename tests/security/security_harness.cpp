@@ -160,6 +160,11 @@ uint64_t SecurityHarness::wait_counted(uint64_t goal, std::chrono::milliseconds 
   return counted_;
 }
 
+void SecurityHarness::watch(pid_t pid) {
+  std::lock_guard lock(mutex_);
+  pids_.insert(static_cast<uint32_t>(pid));
+}
+
 uint64_t SecurityHarness::counted() const {
   std::lock_guard lock(mutex_);
   return counted_;

@@ -49,6 +49,7 @@ class SecurityHarness {
   // Waits until `count` events match or the timeout passes; returns the count.
   size_t wait_count(const Predicate& pred, size_t count, std::chrono::milliseconds timeout);
 
+  void watch(pid_t pid);     // also keep events of this pid
   uint64_t counted() const;  // events of the last spawn(..., count = true)
   // Waits until counted() reaches `goal` or the timeout passes.
   uint64_t wait_counted(uint64_t goal, std::chrono::milliseconds timeout);

@@ -337,6 +337,22 @@ TEST_F(SecuritySourceKernel, InitModuleAttemptIsSeen) {
   EXPECT_LT(e->res, 0);
   EXPECT_EQ(e->module_len, 64u);
   EXPECT_EQ(e->params, "ksight=1");
+  // Families left out are not loaded: the loader's opens of libc are not
+  // reported by this source.
+  EXPECT_TRUE(
+      modules.matching([](const Record& r) { return r.kind == SecurityEventKind::kOpen; }).empty());
+}
+
+TEST_F(SecuritySourceKernel, AgentOwnSyscallsAreIgnored) {
+  h().watch(getpid());
+  std::string path = (dir_ / "self.txt").string();
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  // A marker from a trigger proves the feed moved past our open.
+  auto t = h().run({"kill"});
+  ASSERT_TRUE(h().wait_for(of(t.pid, SecuritySyscall::kKill)));
+  EXPECT_TRUE(h().matching([&](const Record& r) { return r.pid == uint32_t(getpid()); }).empty());
 }
 
 TEST_F(SecuritySourceKernel, ProcessExitCarriesStatus) {
