@@ -69,8 +69,22 @@ bool SecuritySource::running() const {
   return bpf_ != nullptr;
 }
 
+// The kernel must offer what every program here needs; say which is missing
+// rather than fail inside the loader.
+void SecuritySource::check_features() {
+  KernelFeatures& features = options_.features ? *options_.features : kernel_features();
+  for (Feature f : {Feature::kBtf, Feature::kRingBuffer, Feature::kTracepoint}) {
+    FeatureStatus status = features.status(f);
+    if (!status.available) {
+      throw CapabilityError("security: the kernel lacks " + std::string(feature_name(f)) + ": " +
+                            status.detail);
+    }
+  }
+}
+
 void SecuritySource::start() {
   if (bpf_) return;
+  check_features();
   auto bpf = std::make_unique<Bpf>();
   bpf->skel = security_bpf__open();
   if (!bpf->skel) throw Error(std::string("security: opening BPF object: ") + strerror(errno));

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/feature_probe.h"
 #include "agent/security_pipeline.h"
 
 namespace ksight::agent {
@@ -57,6 +58,9 @@ struct SecuritySourceOptions {
   // support), watch module attempts through raw_syscalls:sys_exit instead.
   // Off by default: that hook runs for every syscall on the machine.
   bool module_raw_fallback = false;
+  // Asked before loading (BTF, ring buffer, tracepoints); null = the
+  // process-wide probe. Tests substitute a fake.
+  KernelFeatures* features = nullptr;
 };
 
 class SecuritySource {
@@ -81,6 +85,7 @@ class SecuritySource {
 
  private:
   struct Bpf;
+  void check_features();
   void configure_programs();
   void attach_programs();
   SecuritySourceOptions options_;

@@ -343,6 +343,29 @@ TEST_F(SecuritySourceKernel, InitModuleAttemptIsSeen) {
       modules.matching([](const Record& r) { return r.kind == SecurityEventKind::kOpen; }).empty());
 }
 
+class NoRingBuffer : public KernelFeatures {
+ public:
+  FeatureStatus status(Feature f) override {
+    if (f == Feature::kRingBuffer) return {false, "BPF_MAP_TYPE_RINGBUF: EINVAL"};
+    return {true, ""};
+  }
+  KernelInfo info() override { return {}; }
+};
+
+TEST_F(SecuritySourceKernel, MissingFeatureIsAClearError) {
+  NoRingBuffer features;
+  SecuritySourceOptions options;
+  options.features = &features;
+  SecuritySource source(options, {});
+  try {
+    source.start();
+    FAIL() << "started without a ring buffer";
+  } catch (const CapabilityError& e) {
+    EXPECT_NE(std::string(e.what()).find("ringbuf"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(source.running());
+}
+
 TEST_F(SecuritySourceKernel, AgentOwnSyscallsAreIgnored) {
   h().watch(getpid());
   std::string path = (dir_ / "self.txt").string();
