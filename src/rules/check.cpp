@@ -1,6 +1,7 @@
 #include "rules/check.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cctype>
 #include <charconv>
 
@@ -170,6 +171,25 @@ class FieldCheck : public Check {
   std::string empty_;
 };
 
+// `evt.type = x`, `!=` and `in (...)`: a bitset test instead of string
+// compares; the most common comparison in every ruleset.
+class EventTypeCheck : public Check {
+ public:
+  EventTypeCheck(const Node& node) : negate_(node.op == CompareOp::kNe) {
+    for (const auto& v : node.values) {
+      EventType t = event_type_from_name(v.text);
+      if (t != EventType::kUnknown) types_.set(static_cast<size_t>(t));
+    }
+  }
+  bool eval(EvalContext& ctx) const override {
+    return types_.test(static_cast<size_t>(ctx.event().type)) != negate_;
+  }
+
+ private:
+  std::bitset<kEventTypeCount> types_;
+  bool negate_;
+};
+
 bool parse_number(const Value& v, FieldType type, int64_t* out) {
   if (type == FieldType::kBool) {
     if (v.text == "true") return *out = 1, true;
@@ -194,6 +214,10 @@ bool op_allowed(FieldType type, CompareOp op) {
 }
 
 CheckPtr compile_compare(const Node& node, Diagnostics& diags) {
+  if (node.field == "evt.type" &&
+      (node.op == CompareOp::kEq || node.op == CompareOp::kNe || node.op == CompareOp::kIn)) {
+    return std::make_unique<EventTypeCheck>(node);
+  }
   std::string error;
   ResolvedField field = resolve_field(node.field, &error);
   if (!field.info) {

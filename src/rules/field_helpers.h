@@ -16,8 +16,4 @@ inline bool set_num(FieldValue& out, int64_t value) {
   return true;
 }
 
-inline bool is_open_family(EventType type) {
-  return type == EventType::kOpen || type == EventType::kOpenat || type == EventType::kOpenat2;
-}
-
 }  // namespace ksight::rules::detail

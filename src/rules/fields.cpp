@@ -21,7 +21,22 @@ std::string_view field_type_name(FieldType type) {
 
 void EvalContext::reset(const SecurityEvent& event) {
   event_ = &event;
-  have_cmdline_ = have_args_ = have_fd_name_ = have_evt_args_ = false;
+  have_cmdline_ = have_args_ = have_fd_name_ = have_evt_args_ = have_open_access_ = false;
+}
+
+uint8_t EvalContext::open_access() {
+  if (have_open_access_) return open_access_;
+  have_open_access_ = true;
+  open_access_ = 0;
+  EventType t = event_->type;
+  bool is_open = t == EventType::kOpen || t == EventType::kOpenat || t == EventType::kOpenat2;
+  const std::string* flags = is_open && event_->res >= 0 ? event_->arg("flags") : nullptr;
+  if (!flags) return 0;
+  auto has = [&](std::string_view f) { return flags->find(f) != std::string::npos; };
+  bool rdwr = has("O_RDWR");
+  if (rdwr || has("O_RDONLY")) open_access_ |= kOpenRead;
+  if (rdwr || has("O_WRONLY") || has("O_CREAT") || has("O_TRUNC")) open_access_ |= kOpenWrite;
+  return open_access_;
 }
 
 std::string_view EvalContext::args_text() {

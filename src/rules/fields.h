@@ -46,11 +46,17 @@ class EvalContext {
   std::string_view fd_name();    // fd.name, or "sip:sport->dip:dport" for sockets
   std::string_view evt_args();   // "name=value name=value"
   std::string& scratch() { return scratch_; }
+  // For a successful open: kOpenRead | kOpenWrite from the "flags" argument,
+  // computed once per event (several rules ask).
+  static constexpr uint8_t kOpenRead = 1, kOpenWrite = 2;
+  uint8_t open_access();
 
  private:
   const SecurityEvent* event_ = nullptr;
   std::string cmdline_, args_, fd_name_, evt_args_, scratch_;
   bool have_cmdline_ = false, have_args_ = false, have_fd_name_ = false, have_evt_args_ = false;
+  bool have_open_access_ = false;
+  uint8_t open_access_ = 0;
 };
 
 // One extracted value. Strings point into the event or the EvalContext and

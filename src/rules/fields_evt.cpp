@@ -32,16 +32,6 @@ bool event_arg(EvalContext& ctx, const FieldArg& arg, FieldValue& out) {
   return value && set_str(out, *value);
 }
 
-bool flags_have(const SecurityEvent& ev, std::initializer_list<std::string_view> wanted) {
-  if (!detail::is_open_family(ev.type) || ev.res < 0) return false;
-  const std::string* flags = ev.arg("flags");
-  if (!flags) return false;
-  for (auto w : wanted) {
-    if (flags->find(w) != std::string::npos) return true;
-  }
-  return false;
-}
-
 const FieldInfo kEvtFields[] = {
     {"evt.type", FieldType::kString, FieldArgKind::kNone,
      "Syscall name: execve, openat, connect, ... (`procexit` for process exit).",
@@ -74,12 +64,12 @@ const FieldInfo kEvtFields[] = {
     {"evt.is_open_read", FieldType::kBool, FieldArgKind::kNone,
      "true for a successful open/openat/openat2 with O_RDONLY or O_RDWR.",
      [](EvalContext& c, const FieldArg&, FieldValue& o) {
-       return set_num(o, flags_have(c.event(), {"O_RDONLY", "O_RDWR"}));
+       return set_num(o, (c.open_access() & EvalContext::kOpenRead) != 0);
      }},
     {"evt.is_open_write", FieldType::kBool, FieldArgKind::kNone,
      "true for a successful open/openat/openat2 with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC.",
      [](EvalContext& c, const FieldArg&, FieldValue& o) {
-       return set_num(o, flags_have(c.event(), {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"}));
+       return set_num(o, (c.open_access() & EvalContext::kOpenWrite) != 0);
      }},
 };
 
