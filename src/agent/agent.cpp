@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "agent/feature_probe.h"
 #include "agent/kmem_source.h"
 #include "agent/net_source.h"
 #include "agent/process_source.h"
@@ -112,6 +113,7 @@ void Agent::stop_source(const std::string& key) {
 void Agent::start() {
   http_.start(config_.listen);
   heartbeat();
+  ensure_tracefs();  // tp/ programs (kmem, net) look tracepoint ids up there
   size_t enabled = 0;
   // The process source first, so no fork/exec is missed between the /proc
   // scan and the sources that label by process.

@@ -95,6 +95,15 @@ std::vector<ConfigKey> build_keys() {
                   c.log_level = v;
                   return std::nullopt;
                 }},
+      ConfigKey{"proc_root", "string",
+                "Where the host's procfs is visible (/proc with hostPID, or a hostPath mount).",
+                false, [](const AgentConfig& c) { return c.proc_root; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (v.empty() || v.front() != '/')
+                    return "expected an absolute path, got '" + v + "'";
+                  c.proc_root = v;
+                  return std::nullopt;
+                }},
       ConfigKey{"collect_interval", "duration",
                 "How often kernel maps are read into metrics (100ms..60s).", true,
                 [](const AgentConfig& c) { return fmt_ms(c.collect_interval); },

@@ -16,6 +16,7 @@ namespace ksight::agent {
 struct AgentConfig {
   std::string listen = "127.0.0.1:9464";
   std::string log_level = "info";
+  std::string proc_root = "/proc";
   std::chrono::milliseconds collect_interval{1000};
   bool syscalls = true;
   bool syscall_latency = true;
