@@ -9,6 +9,8 @@
  * tracepoint skips the perf trace-buffer copy a tp/ program pays on every
  * call. The latency twin uses sys_exit; it can be switched off (latency
  * rodata) when only counts are wanted, halving the cost.
+ * Two twins: tp_btf keeps the entry timestamp in task local storage (cheap);
+ * raw_tp falls back to an LRU hash keyed by tid where tp_btf is refused.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,6 +34,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ksight_syscall_start);
 } start SEC(".maps");
+
+/* tp_btf twin: the entry timestamp lives in the task itself (task local
+ * storage), a pointer chase instead of a hash update per syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ksight_syscall_start);
+} task_start SEC(".maps");
 
 /* hist[nr * SLOTS + slot]; per-CPU so the hot path needs no atomics. */
 struct {
@@ -122,22 +133,18 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+static __always_inline void account_exit(struct ksight_syscall_start *s)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ksight_syscall_start *s;
 	__u64 delta, *n;
 	__u32 idx, nr;
 
-	s = bpf_map_lookup_elem(&start, &tid);
 	if (!s || !s->ts_ns)
-		return 0;
+		return;
 	delta = bpf_ktime_get_ns() - s->ts_ns;
 	nr = s->nr;
 	s->ts_ns = 0; /* consumed: a stale entry never yields a second sample */
 	if (nr >= KSIGHT_SYSCALL_MAX_NR)
-		return 0;
+		return;
 	idx = nr * KSIGHT_SYSCALL_HIST_SLOTS + log2_slot(delta);
 	n = bpf_map_lookup_elem(&hist, &idx);
 	if (n)
@@ -145,6 +152,47 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 	n = bpf_map_lookup_elem(&hist_sum, &nr);
 	if (n)
 		*n += delta;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	account_exit(bpf_map_lookup_elem(&start, &tid));
+	return 0;
+}
+
+/* Preferred where tp_btf loads (BTF-typed raw tracepoints, 5.5+; task
+ * storage for tracing programs, 5.11+); user space keeps one twin pair. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__u32 nr = clamp_nr(id);
+	struct ksight_syscall_start *s;
+
+	if (ignore_tgid && tgid == ignore_tgid)
+		return 0;
+	count_call(tgid, nr);
+	if (!measure_latency)
+		return 0;
+	s = bpf_task_storage_get(&task_start, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_lost(KSIGHT_SYSCALL_LOST_START_FULL);
+		return 0;
+	}
+	s->ts_ns = bpf_ktime_get_ns();
+	s->nr = nr;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	account_exit(bpf_task_storage_get(&task_start, bpf_get_current_task_btf(), 0, 0));
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 #define KSIGHT_SYSCALL_MAX_NR 512
 /* log2 latency slots: slot i holds durations in [2^i, 2^(i+1)) ns. */
 #define KSIGHT_SYSCALL_HIST_SLOTS 32
-#define KSIGHT_SYSCALL_COUNT_ENTRIES 16384
+#define KSIGHT_SYSCALL_COUNT_ENTRIES 65536
 #define KSIGHT_SYSCALL_START_ENTRIES 16384
 
 /* counts map key: calls by process and syscall number. */

@@ -148,8 +148,12 @@ void Agent::heartbeat() {
 }
 
 void Agent::collect() {
+  // Exits applied before this collect: their final counts are read now, so
+  // their kernel map entries can go right after (bounded maps under churn).
+  auto exited = processes_.take_exited();
   for (auto& r : running_) r.source->collect();
   auto gone = processes_.evict();
+  gone.insert(gone.end(), exited.begin(), exited.end());
   for (auto& r : running_) r.source->forget(gone);
   auto stats = processes_.stats();
   table_evictions_.inc({"exited"}, stats.evicted_exited - last_stats_.evicted_exited);

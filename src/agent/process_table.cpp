@@ -151,6 +151,14 @@ void ProcessTable::on_exit(const ProcessEvent& e) {
   it->second.exited = true;
   it->second.exit_code = e.exit_code;
   it->second.exited_at = clock_();
+  if (exited_since_.size() < options_.max_entries) exited_since_.push_back(e.pid);
+}
+
+std::vector<uint32_t> ProcessTable::take_exited() {
+  std::lock_guard lock(mutex_);
+  std::vector<uint32_t> out;
+  out.swap(exited_since_);
+  return out;
 }
 
 std::optional<ProcessInfo> ProcessTable::lookup(uint32_t pid) {

@@ -74,6 +74,11 @@ class ProcessTable {
   // no longer have any entry (for cleaning kernel maps keyed by tgid).
   std::vector<uint32_t> evict();
 
+  // Pids whose process exited since the last call (for sources that read
+  // a dead process's kernel counters one last time and delete them at once,
+  // instead of after the grace period).
+  std::vector<uint32_t> take_exited();
+
   void set_options(ProcessTableOptions options);
   size_t size() const;
   size_t live_count() const;
@@ -97,6 +102,7 @@ class ProcessTable {
   std::map<Key, ProcessInfo> entries_;
   std::unordered_map<uint32_t, uint64_t> current_start_;  // pid → start of newest entry
   ProcessTableStats stats_;
+  std::vector<uint32_t> exited_since_;
 };
 
 }  // namespace ksight::agent

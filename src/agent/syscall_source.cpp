@@ -1,6 +1,7 @@
 #include "agent/syscall_source.h"
 
 #include <bpf/bpf.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <unordered_set>
 
 #include "agent/bpf_maps.h"
+#include "agent/feature_probe.h"
 #include "agent/process_table.h"
 #include "agent/syscall_aggregator.h"
 #include "common/error.h"
@@ -34,7 +36,16 @@ class SyscallSource : public EventSource {
     if (!skel_) throw CapabilityError("syscalls: cannot open BPF object");
     skel_->rodata->measure_latency = options_.latency;
     skel_->rodata->ignore_tgid = options_.ignore_tgid;
-    if (!options_.latency) bpf_program__set_autoload(skel_->progs.sys_exit_raw, false);
+    // One twin pair: tp_btf (task-local timestamps) where it loads, else raw_tp.
+    bool btf = kernel_features().has(Feature::kTpBtf);
+    bpf_program__set_autoload(skel_->progs.sys_enter_btf, btf);
+    bpf_program__set_autoload(skel_->progs.sys_exit_btf, btf && options_.latency);
+    bpf_program__set_autoload(skel_->progs.sys_enter_raw, !btf);
+    bpf_program__set_autoload(skel_->progs.sys_exit_raw, !btf && options_.latency);
+    spdlog::info("syscalls: {} (latency {})",
+                 btf ? "tp_btf raw_syscalls, task-local timestamps"
+                     : "raw_tp raw_syscalls, tid-keyed timestamps (tp_btf unavailable)",
+                 options_.latency ? "on" : "off");
     if (int err = syscalls_bpf__load(skel_)) {
       stop();
       throw CapabilityError(std::string("syscalls: BPF load failed: ") + strerror(-err));
