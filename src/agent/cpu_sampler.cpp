@@ -6,9 +6,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "agent/event_layout.h"
 #include "agent/online_cpus.h"
@@ -16,6 +18,7 @@
 #include "profile.skel.h"
 
 namespace ksight::agent {
+static_assert(kMaxStackCopyBytes == PROFILE_MAX_STACK_COPY);
 namespace {
 
 bool is_permission_error(int err) {
@@ -58,12 +61,9 @@ SampleEvent choose_event(SampleEvent wanted, KernelFeatures& features) {
 
 }  // namespace
 
-bool decode_cpu_sample(std::span<const uint8_t> record, profile::StackSample* out) {
-  if (record.size() < sizeof(profile_sample)) return false;
-  const auto* raw = reinterpret_cast<const profile_sample*>(record.data());
-  if (raw->hdr.type != KSIGHT_EVENT_CPU_SAMPLE || raw->hdr.size != sizeof(profile_sample)) {
-    return false;
-  }
+namespace {
+
+bool decode_base(const profile_sample* raw, profile::StackSample* out) {
   if (raw->kernel_depth > KSIGHT_MAX_STACK_DEPTH || raw->user_depth > KSIGHT_MAX_STACK_DEPTH) {
     return false;
   }
@@ -81,6 +81,31 @@ bool decode_cpu_sample(std::span<const uint8_t> record, profile::StackSample* ou
       std::span<const uint64_t>(reinterpret_cast<const uint64_t*>(raw->user_stack), user_depth);
   out->kernel_error = raw->kernel_depth < 0 ? raw->kernel_depth : 0;
   out->user_error = raw->user_depth < 0 ? raw->user_depth : 0;
+  out->user_regs = {};
+  out->user_stack_copy = {};
+  return true;
+}
+
+}  // namespace
+
+bool decode_cpu_sample(std::span<const uint8_t> record, profile::StackSample* out) {
+  if (record.size() < sizeof(profile_sample)) return false;
+  const auto* raw = reinterpret_cast<const profile_sample*>(record.data());
+  if (raw->hdr.type == KSIGHT_EVENT_CPU_SAMPLE) {
+    return raw->hdr.size == sizeof(profile_sample) && decode_base(raw, out);
+  }
+  if (raw->hdr.type != KSIGHT_EVENT_CPU_SAMPLE_USTACK ||
+      raw->hdr.size != sizeof(profile_sample_ustack) ||
+      record.size() < sizeof(profile_sample_ustack)) {
+    return false;
+  }
+  const auto* full = reinterpret_cast<const profile_sample_ustack*>(record.data());
+  if (full->stack_size > PROFILE_MAX_STACK_COPY || !decode_base(&full->base, out)) return false;
+  if (full->regs_valid) {
+    out->user_regs = std::span<const uint64_t>(reinterpret_cast<const uint64_t*>(full->user_regs),
+                                               PROFILE_USER_REGS);
+    out->user_stack_copy = std::span<const uint8_t>(full->stack, full->stack_size);
+  }
   return true;
 }
 
@@ -117,6 +142,11 @@ void CpuSampler::load(const CpuSamplerOptions& options) {
   skel_->rodata->include_idle = options.include_idle;
   skel_->rodata->collect_kernel = options.kernel_stacks;
   skel_->rodata->collect_user = options.user_stacks;
+  skel_->rodata->stack_copy_bytes = std::min(options.stack_copy_bytes, kMaxStackCopyBytes);
+  if (options.stack_copy_bytes > 0) {
+    // ~16 KiB records: room for a second of samples on 8 CPUs at 99 Hz.
+    bpf_map__set_max_entries(skel_->maps.samples, 32u << 20);
+  }
   if (int err = profile_bpf__load(skel_); err != 0) {
     throw_load_error("loading the CPU sampler BPF program", -err);
   }
@@ -175,7 +205,9 @@ CpuSamplerCounters CpuSampler::counters() const {
   int cpus = libbpf_num_possible_cpus();
   std::vector<uint64_t> values(cpus > 0 ? cpus : 1);
   uint64_t* targets[] = {&counters.lost_ringbuf_full, &counters.kernel_stack_errors,
-                         &counters.user_stack_errors};
+                         &counters.user_stack_errors, &counters.user_regs_errors,
+                         &counters.stack_copy_errors, &counters.stack_copy_short};
+  static_assert(std::size(targets) == PROFILE_LOSS_MAX);
   for (uint32_t reason = 0; reason < PROFILE_LOSS_MAX; ++reason) {
     if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.lost_counters), &reason, values.data()) != 0) {
       continue;

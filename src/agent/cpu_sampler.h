@@ -27,14 +27,23 @@ struct CpuSamplerOptions {
   bool user_stacks = true;
   bool include_idle = false;
   SampleEvent event = SampleEvent::kAuto;
+  // User stack bytes copied with the user registers per sample, for DWARF
+  // unwinding (src/unwind); 0: frame-pointer stacks only. At most
+  // kMaxStackCopyBytes.
+  uint32_t stack_copy_bytes = 0;
 };
+
+inline constexpr uint32_t kMaxStackCopyBytes = 16384;
 
 struct CpuSamplerCounters {
   uint64_t samples = 0;              // decoded and delivered
   uint64_t lost_ringbuf_full = 0;    // dropped in BPF: ring buffer full
   uint64_t kernel_stack_errors = 0;  // bpf_get_stack failed (sample kept, stack empty)
   uint64_t user_stack_errors = 0;
-  uint64_t decode_errors = 0;  // malformed records
+  uint64_t user_regs_errors = 0;   // no user registers for a stack copy
+  uint64_t stack_copy_errors = 0;  // user stack copy failed (sample kept, FP stack only)
+  uint64_t stack_copy_short = 0;   // copy succeeded after shrinking to the stack's end
+  uint64_t decode_errors = 0;      // malformed records
   uint64_t lost() const { return lost_ringbuf_full + decode_errors; }
 };
 

@@ -23,3 +23,12 @@ static_assert(offsetof(profile_sample, user_depth) == 56);
 static_assert(offsetof(profile_sample, kernel_stack) == 64);
 static_assert(offsetof(profile_sample, user_stack) == 64 + 8 * KSIGHT_MAX_STACK_DEPTH);
 static_assert(sizeof(profile_sample) == 64 + 16 * KSIGHT_MAX_STACK_DEPTH);
+static_assert(offsetof(profile_sample_ustack, user_regs) == sizeof(profile_sample));
+static_assert(offsetof(profile_sample_ustack, stack_size) ==
+              sizeof(profile_sample) + 8 * PROFILE_USER_REGS);
+static_assert(offsetof(profile_sample_ustack, regs_valid) ==
+              sizeof(profile_sample) + 8 * PROFILE_USER_REGS + 4);
+static_assert(offsetof(profile_sample_ustack, stack) ==
+              sizeof(profile_sample) + 8 * PROFILE_USER_REGS + 8);
+static_assert(sizeof(profile_sample_ustack) ==
+              sizeof(profile_sample) + 8 * PROFILE_USER_REGS + 8 + PROFILE_MAX_STACK_COPY);

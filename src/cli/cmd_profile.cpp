@@ -33,6 +33,13 @@ std::function<int()> setup_profile(CLI::App& app) {
   cmd->add_flag("--include-idle", request->include_idle, "Keep samples of idle CPUs (pid 0)");
   cmd->add_flag("--lines", request->show_lines, "Folded/SVG frames as 'func (file:line)'");
   cmd->add_option("--title", request->title, "Flame graph title");
+  cmd->add_option("--unwind", request->unwind,
+                  "User stacks: auto (frame pointers where verified exact, else DWARF "
+                  "from .eh_frame), fp (frame pointers only) or dwarf")
+      ->capture_default_str();
+  cmd->add_option("--stack-bytes", request->stack_bytes,
+                  "User stack bytes copied per sample for DWARF unwinding (64-16384)")
+      ->capture_default_str();
   return [request] { return ksight::cli::run_profile(*request); };
 }
 

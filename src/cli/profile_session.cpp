@@ -20,6 +20,7 @@
 #include "export/profile_writer.h"
 #include "profile/cpu_profile_builder.h"
 #include "symbolizer/elf_symbolizer.h"
+#include "unwind/stack_resolver.h"
 
 namespace ksight::cli {
 namespace {
@@ -30,6 +31,7 @@ struct ValidatedRequest {
   std::chrono::nanoseconds duration{};
   exporter::ProfileFormat format = exporter::ProfileFormat::kFolded;
   agent::SampleEvent event = agent::SampleEvent::kAuto;
+  unwind::UnwindMode unwind = unwind::UnwindMode::kAuto;
 };
 
 int max_sample_rate() {
@@ -83,6 +85,13 @@ ValidatedRequest validate(const ProfileRequest& request) {
     v.event = agent::SampleEvent::kCycles;
   else if (request.event != "auto")
     throw Error("--event '" + request.event + "': expected auto, cpu-clock or cycles");
+  auto mode = unwind::parse_unwind_mode(request.unwind);
+  if (!mode) throw Error("--unwind '" + request.unwind + "': expected auto, fp or dwarf");
+  v.unwind = *mode;
+  if (request.stack_bytes < 64 || request.stack_bytes > agent::kMaxStackCopyBytes) {
+    throw Error("--stack-bytes " + std::to_string(request.stack_bytes) +
+                ": must be between 64 and " + std::to_string(agent::kMaxStackCopyBytes));
+  }
   return v;
 }
 
@@ -148,6 +157,29 @@ std::chrono::nanoseconds sample_loop(agent::CpuSampler& sampler, SignalFd& signa
   return Clock::now() - start;
 }
 
+// "unwind (auto): dwarf 290 (complete 285, spliced 3), fp 10; unwind_errors:
+// truncated_stack=2 no_cfi=3; 41.2 us/unwind"
+void print_unwind_summary(unwind::UnwindMode mode, const unwind::UnwindStats& s) {
+  if (mode == unwind::UnwindMode::kFramePointer) return;
+  std::fprintf(stderr, "ksight: unwind (%s): dwarf %lu (complete %lu, spliced %lu), fp %lu",
+               std::string(unwind::unwind_mode_name(mode)).c_str(),
+               static_cast<unsigned long>(s.dwarf_used),
+               static_cast<unsigned long>(s.dwarf_complete), static_cast<unsigned long>(s.spliced),
+               static_cast<unsigned long>(s.fp_used));
+  std::fprintf(stderr, "; unwind_errors:");
+  if (s.total_errors() == 0) std::fprintf(stderr, " 0");
+  for (size_t i = 0; i < s.errors.size(); ++i) {
+    if (s.errors[i] == 0) continue;
+    std::fprintf(stderr, " %s=%lu", std::string(unwind::kUnwindErrorNames[i]).c_str(),
+                 static_cast<unsigned long>(s.errors[i]));
+  }
+  if (s.dwarf_used > 0) {
+    std::fprintf(stderr, "; %.1f us/unwind, %zu processes", s.unwind_nanos / 1e3 / s.dwarf_used,
+                 static_cast<size_t>(s.processes));
+  }
+  std::fprintf(stderr, "\n");
+}
+
 int64_t unix_nanos_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -171,10 +203,24 @@ int run_profile(const ProfileRequest& request) {
   options.user_stacks = !request.no_user;
   options.include_idle = request.include_idle;
   options.event = v.event;
+  options.stack_copy_bytes =
+      v.unwind == unwind::UnwindMode::kFramePointer || request.no_user ? 0 : request.stack_bytes;
 
+  unwind::DwarfUnwinder unwinder;
+  unwind::StackResolver resolver(unwinder, v.unwind);
+  std::vector<uint64_t> user_frames;
+  auto sink = [&](const profile::StackSample& s) {
+    if (s.pid == 0 || request.no_user) {
+      builder.add(s);
+      return;
+    }
+    user_frames = resolver.resolve(s);
+    profile::StackSample resolved = s;
+    resolved.user_stack = user_frames;
+    builder.add(resolved);
+  };
   SignalFd signals({SIGINT, SIGTERM});
-  agent::CpuSampler sampler(options, agent::kernel_features(),
-                            [&](const profile::StackSample& s) { builder.add(s); });
+  agent::CpuSampler sampler(options, agent::kernel_features(), sink);
   spdlog::info("sampling {} on {} CPUs at {} Hz for {:.1f}s", sampler.event_name(), sampler.cpus(),
                request.frequency_hz, std::chrono::duration<double>(v.duration).count());
   int64_t start_nanos = unix_nanos_now();
@@ -201,7 +247,13 @@ int run_profile(const ProfileRequest& request) {
                  static_cast<unsigned long>(counters.kernel_stack_errors),
                  static_cast<unsigned long>(counters.user_stack_errors));
   }
+  if (counters.stack_copy_errors || counters.user_regs_errors) {
+    std::fprintf(stderr, " (user stack copies failed: %lu, no user registers: %lu)",
+                 static_cast<unsigned long>(counters.stack_copy_errors),
+                 static_cast<unsigned long>(counters.user_regs_errors));
+  }
   std::fprintf(stderr, "\n");
+  print_unwind_summary(v.unwind, resolver.stats());
   return 0;
 }
 

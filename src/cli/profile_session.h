@@ -19,6 +19,8 @@ struct ProfileRequest {
   bool include_idle = false;
   bool show_lines = false;
   std::string title;
+  std::string unwind = "auto";   // auto, fp or dwarf (src/unwind/stack_resolver.h)
+  uint32_t stack_bytes = 16384;  // user stack copied per sample for DWARF unwinding
 };
 
 // Returns the process exit code; throws ksight::Error for user-facing errors.

@@ -19,6 +19,11 @@ struct StackSample {
   std::span<const uint64_t> user_stack;    // leaf first
   int32_t kernel_error = 0;                // -errno when the kernel stack could not be taken
   int32_t user_error = 0;
+  // Only when the sampler copied the user stack (--unwind dwarf/auto): the
+  // user registers in DWARF x86_64 numbering (17: rax..r15, rip) and the
+  // bytes of the user stack from rsp upwards. Empty otherwise.
+  std::span<const uint64_t> user_regs;
+  std::span<const uint8_t> user_stack_copy;
 };
 
 }  // namespace ksight::profile
