@@ -70,6 +70,7 @@ void parse_timed(AttachSpec& spec, const std::vector<std::string>& parts,
   }
   spec.target = parts[1];
   uint64_t n = parse_number(parts[2], ap, src);
+  spec.count = n;
   static const std::map<std::string, uint64_t> interval_units = {
       {"s", 1000000000ull}, {"ms", 1000000ull}, {"us", 1000ull}, {"hz", 0}};
   if (spec.type == ProbeType::kProfile) {
@@ -137,7 +138,7 @@ std::string AttachSpec::name() const {
       return n;
     case ProbeType::kProfile:
     case ProbeType::kInterval:
-      return n + ":" + target + ":" + std::to_string(number);
+      return n + ":" + target + ":" + std::to_string(count);
     case ProbeType::kRawTracepoint:
       return n + ":" + func;
     default:

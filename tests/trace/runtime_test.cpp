@@ -69,7 +69,7 @@ std::vector<Case> load_cases() {
       }
       if (cases.empty()) continue;
       Case& c = cases.back();
-      if (key == "PROG") c.prog += (c.prog.empty() ? "" : "\n") + value;
+      if (key == "PROG") c.prog += (c.prog.empty() ? "" : "\n") + substitute(value);
       if (key == "CMD") c.cmd = substitute(value);
       if (key == "ARGS") {
         std::istringstream words(substitute(value));

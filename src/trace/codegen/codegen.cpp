@@ -87,15 +87,20 @@ void Generator::prologue() {
   b_.mov_reg(kScratch, BPF_REG_0);
 }
 
-void Generator::stmts(const std::vector<ast::Stmt*>& list) {
+// Returns whether the block ends in exit(): the verifier refuses
+// unreachable instructions, so nothing may be emitted after it.
+bool Generator::stmts(const std::vector<ast::Stmt*>& list) {
   for (ast::Stmt* s : list) {
     int32_t scratch_mark = scratch_top_;
     int stack_mark = stack_depth_;
     b_.set_location(s->loc);
+    terminated_ = false;
     stmt(s);
     scratch_top_ = scratch_mark;
     stack_depth_ = stack_mark;
+    if (terminated_) return true;
   }
+  return false;
 }
 
 void Generator::stmt(ast::Stmt* s) {
@@ -123,11 +128,12 @@ void Generator::if_stmt(ast::If* i) {
   auto end_label = b_.new_label();
   int_expr(i->cond);
   b_.jmp_imm(BPF_JEQ, BPF_REG_0, 0, else_label);
-  stmts(i->then_block);
-  b_.jmp(end_label);
+  bool then_exits = stmts(i->then_block);
+  if (!then_exits) b_.jmp(end_label);
   b_.bind(else_label);
-  stmts(i->else_block);
+  bool else_exits = stmts(i->else_block);
   b_.bind(end_label);
+  terminated_ = then_exits && else_exits;
 }
 
 // Variables get their storage, zeroed, before the first statement: a read
@@ -175,6 +181,7 @@ void Generator::call_stmt(ast::Call* c) {
   if (f == "exit") {
     send_record(RecordType::kExit, 0);
     b_.jmp(exit_label_);
+    terminated_ = true;
     return;
   }
   if (f == "delete") return delete_key(static_cast<ast::Map*>(c->args[0]));

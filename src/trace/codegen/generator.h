@@ -35,7 +35,7 @@ class Generator {
   void prologue();
   void declare_vars(const std::vector<ast::Stmt*>& list);
   void stmt(ast::Stmt* s);
-  void stmts(const std::vector<ast::Stmt*>& list);
+  bool stmts(const std::vector<ast::Stmt*>& list);
   void assign_var(ast::AssignVar* a);
   void call_stmt(ast::Call* c);
   void printf_stmt(ast::Call* c);
@@ -88,6 +88,7 @@ class Generator {
   CodegenOptions opts_;
   InsnBuilder b_;
   InsnBuilder::Label exit_label_ = 0;
+  bool terminated_ = false;                  // the statement just generated ends in exit()
   int32_t scratch_top_ = 0;                  // temporaries grow up from 0
   int32_t var_bottom_ = kScratchSize;        // variables grow down from the end
   int stack_depth_ = 8;                      // fp-8 is the scratch map key

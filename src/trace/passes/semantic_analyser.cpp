@@ -278,7 +278,8 @@ void SemanticAnalyser::builtin(ast::Builtin* b) {
   } else if (n == "probe" || n == "func") {
     if (n == "func" && !is_user_probe(t))
       error(b->loc, "func is only valid in uprobe/uretprobe/usdt probes");
-    b->type = Type::string(kStrSize);
+    const std::string& text = n == "probe" ? probe_->spec.name() : probe_->spec.func;
+    b->type = Type::string(std::max<uint32_t>(kStrSize, static_cast<uint32_t>(text.size() + 1)));
   } else if (n == "retval") {
     if (t != ProbeType::kUretprobe) {
       error(b->loc, "retval is only valid in uretprobe probes",

@@ -69,7 +69,7 @@ class Session {
   }
 
   void on_record(const uint8_t* data, size_t size) {
-    if (size < sizeof(RecordHeader) || stop_) return;
+    if (size < sizeof(RecordHeader) || (stop_ && !in_end_)) return;
     RecordHeader h;
     std::memcpy(&h, data, sizeof(h));
     switch (static_cast<RecordType>(h.type)) {
@@ -123,7 +123,8 @@ class Session {
   }
 
   void run_timed(ProbeType type) {
-    for (size_t i = 0; i < prog_.probes.size() && !stop_; ++i) {
+    in_end_ = type == ProbeType::kEnd;  // END runs even after exit()
+    for (size_t i = 0; i < prog_.probes.size() && (!stop_ || in_end_); ++i) {
       if (prog_.probes[i].spec.type == type) test_run(i);
     }
   }
@@ -299,6 +300,7 @@ class Session {
   std::vector<Timer> timers_;
   ring_buffer* ring_ = nullptr;
   bool stop_ = false;
+  bool in_end_ = false;
   std::set<uint32_t> observed_;
 };
 
