@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/agent_config.h"
 #include "agent/proc_reader.h"
+#include "cli/agent_http.h"
 #include "cli/command_registry.h"
 #include "common/signals.h"
 
@@ -46,7 +47,8 @@ std::function<int()> setup_agent(CLI::App& app) {
            std::string(key.help) + " [" + key.type + "]")
         ->type_name(key.type);
   }
-  return [opts] {
+  auto http = ksight::cli::add_http_options(*cmd);  // HTTP spans (issue 7)
+  return [opts, http] {
     using namespace ksight;
     agent::AgentConfig config = effective_config(*opts);
     if (opts->print_config) {
@@ -62,6 +64,7 @@ std::function<int()> setup_agent(CLI::App& app) {
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
     agent::LinuxProcReader proc(config.proc_root);
     agent::Agent agent(config, proc);
+    cli::install_http(http, agent);
     agent.start();
     spdlog::info("ksight agent running (SIGHUP reloads, SIGTERM stops)");
     return agent.run(signals, [opts] { return effective_config(*opts); });

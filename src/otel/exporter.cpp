@@ -95,11 +95,19 @@ std::optional<Clock::time_point> BatchExporter::next_due() const {
   return queue_.front().at + options_.batch_timeout;
 }
 
-void BatchExporter::flush() {
+void BatchExporter::flush(std::chrono::milliseconds budget) {
+  auto deadline = clock_.now() + budget;
   for (;;) {
     std::vector<Span> batch;
     {
       std::lock_guard lock(mutex_);
+      if (clock_.now() >= deadline) {
+        drop(queue_.size() + retry_.size(), "shutdown");
+        queue_.clear();
+        retry_.clear();
+        queue_gauge_.set({}, 0);
+        return;
+      }
       if (!retry_.empty()) {
         batch = std::move(retry_);
         retry_.clear();

@@ -81,8 +81,9 @@ class BatchExporter {
   bool tick();
   // When tick() next has work: the batch deadline or the end of a backoff.
   std::optional<Clock::time_point> next_due() const;
-  // Sends everything queued now, ignoring the batch timeout (one attempt each).
-  void flush();
+  // Sends everything queued now, ignoring the batch timeout (one attempt
+  // each); what is left when `budget` has passed is dropped ("shutdown").
+  void flush(std::chrono::milliseconds budget = std::chrono::seconds(5));
 
   size_t queued() const;
   ExporterCounts counts() const;

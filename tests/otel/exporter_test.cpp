@@ -165,5 +165,24 @@ TEST_F(ExporterTest, FlushSendsEverythingOnce) {
   EXPECT_EQ(exporter->queued(), 0u);
 }
 
+TEST_F(ExporterTest, FlushStopsAtItsBudget) {
+  make();
+  struct Slow : Transport {
+    FakeClock* clock;
+    const char* name() const override { return "slow"; }
+    ExportResult export_spans(const std::vector<Span>&) override {
+      clock->advance(3s);
+      return {true, false, {}};
+    }
+  };
+  auto t = std::make_unique<Slow>();
+  t->clock = &clock;
+  BatchExporter slow(std::move(t), clock, registry, {});
+  for (int i = 0; i < 2048; ++i) slow.add(Span{});
+  slow.flush(5s);  // two batches fit in 5 s of a 3 s-per-export peer
+  EXPECT_EQ(slow.counts().exported, 1024u);
+  EXPECT_EQ(dropped("shutdown"), 1024);
+}
+
 }  // namespace
 }  // namespace ksight::otel

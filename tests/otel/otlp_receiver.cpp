@@ -166,6 +166,10 @@ int OtlpReceiver::handle(const std::string& serialized, bool gzip) {
   if (mode == ReceiverMode::kReject) return 2;
   collector::ExportTraceServiceRequest req;
   if (!req.ParseFromString(serialized)) return 2;
+  for (const auto& rs : req.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) span_count_ += ss.spans_size();
+  }
+  if (!store_) return 0;
   std::lock_guard lock(mutex_);
   for (const auto& rs : req.resource_spans()) {
     std::map<std::string, std::string> resource;

@@ -42,6 +42,9 @@ class OtlpReceiver {
 
   void set_mode(ReceiverMode mode) { mode_ = mode; }
   void set_delay(std::chrono::milliseconds delay) { delay_ms_ = delay.count(); }
+  // false: count spans without keeping them (long benchmark runs).
+  void set_store(bool store) { store_ = store; }
+  size_t span_count() const { return span_count_; }
 
   std::vector<ReceivedSpan> spans() const;
   size_t requests() const { return requests_; }
@@ -62,6 +65,8 @@ class OtlpReceiver {
   std::atomic<int64_t> delay_ms_{0};
   std::atomic<size_t> requests_{0};
   std::atomic<size_t> gzip_requests_{0};
+  std::atomic<bool> store_{true};
+  std::atomic<size_t> span_count_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;
   std::vector<ReceivedSpan> spans_;

@@ -1,0 +1,101 @@
+#include "cli/agent_http.h"
+
+#include <cstdio>
+#include <mutex>
+
+#include "agent/agent.h"
+#include "agent/http_source.h"
+#include "common/error.h"
+#include "otel/trace_context.h"
+
+namespace ksight::cli {
+
+struct AgentHttpOptions {
+  bool http = false;
+  bool print_spans = false;
+  std::string otlp_endpoint;
+  std::string otlp_protocol = "grpc";
+  uint32_t capture_bytes = 512;
+  std::vector<std::string> routes;
+  std::vector<std::string> service_names;  // key=name
+};
+
+namespace {
+
+const char* kind_name(otel::SpanKind k) {
+  return k == otel::SpanKind::kServer   ? "SERVER"
+         : k == otel::SpanKind::kClient ? "CLIENT"
+                                        : "INTERNAL";
+}
+
+// One line per span on stdout (tests and quick looks).
+void print_span(const otel::Span& s) {
+  static std::mutex mutex;
+  std::string line = std::string(kind_name(s.kind)) + " " + s.name +
+                     " trace=" + otel::to_hex(s.trace_id) + " span=" + otel::to_hex(s.span_id) +
+                     " parent=" + otel::to_hex(s.parent_span_id);
+  for (const auto& a : s.attributes) {
+    line += " " + a.key + "=";
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            line += v;
+          } else {
+            line += std::to_string(v);
+          }
+        },
+        a.value);
+  }
+  std::lock_guard lock(mutex);
+  std::fprintf(stdout, "%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
+  auto o = std::make_shared<AgentHttpOptions>();
+  cmd.add_flag("--http", o->http,
+               "HTTP/1.x spans and RED metrics from socket syscalls (http_requests_total, "
+               "http_request_duration_seconds)");
+  cmd.add_option("--otlp-endpoint", o->otlp_endpoint,
+                 "Export HTTP spans by OTLP to this endpoint (grpc: localhost:4317, "
+                 "http/protobuf: http://localhost:4318); implies --http");
+  cmd.add_option("--otlp-protocol", o->otlp_protocol, "grpc or http/protobuf")
+      ->check(CLI::IsMember({"grpc", "http/protobuf"}));
+  cmd.add_option("--http-capture-bytes", o->capture_bytes,
+                 "Bytes captured per socket read/write (max 1024)")
+      ->check(CLI::Range(16, 1024));
+  cmd.add_option("--http-route", o->routes,
+                 "Route template for http.route and the path label, e.g. /users/{id} "
+                 "(repeatable)");
+  cmd.add_option("--http-service-name", o->service_names,
+                 "service.name mapping KEY=NAME, KEY a container id, executable or comm "
+                 "(repeatable)");
+  cmd.add_flag("--print-spans", o->print_spans, "Print every HTTP span on stdout; implies --http");
+  return o;
+}
+
+void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agent) {
+  if (!o->http && o->otlp_endpoint.empty() && !o->print_spans) return;
+  agent::HttpSourceOptions so;
+  so.capture_bytes = o->capture_bytes;
+  so.routes = o->routes;
+  so.otlp_endpoint = o->otlp_endpoint;
+  so.otlp_protocol = o->otlp_protocol;
+  for (const auto& kv : o->service_names) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error("--http-service-name: expected KEY=NAME, got '" + kv + "'");
+    }
+    so.service_names[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (o->print_spans) so.on_span = print_span;
+  agent.add_factory({"sources.http", [](const agent::AgentConfig&) { return true; },
+                     [so](agent::SourceContext& ctx, const agent::AgentConfig&) {
+                       return agent::make_http_source(ctx, so);
+                     }});
+}
+
+}  // namespace ksight::cli

@@ -1,0 +1,85 @@
+// Decoding of bpf/http.h records and the service-name mapping (src/agent/http_source).
+#include "agent/http_source.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "http.h"
+
+namespace ksight::agent {
+namespace {
+
+std::vector<uint8_t> record(const std::string& data, uint64_t total, uint16_t family) {
+  ksight_http_payload e{};
+  e.header.type = KSIGHT_EVENT_HTTP_PAYLOAD;
+  e.header.size = sizeof e;
+  e.header.timestamp_ns = 123;
+  e.header.pid = 10;
+  e.header.tid = 11;
+  std::strcpy(e.header.comm, "nginx");
+  e.sock = 0xffff888000001000;
+  e.total = total;
+  e.fd = 7;
+  e.captured = static_cast<uint32_t>(data.size());
+  e.direction = KSIGHT_HTTP_EGRESS;
+  e.family = family;
+  e.lport = 8080;
+  e.rport = 51000;
+  if (family == 2) {
+    uint8_t l[4] = {127, 0, 0, 1}, r[4] = {10, 1, 2, 3};
+    std::memcpy(e.laddr, l, 4);
+    std::memcpy(e.raddr, r, 4);
+  } else {
+    e.laddr[15] = 1;  // ::1
+    uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 0, 9};
+    std::memcpy(e.raddr, mapped, 16);
+  }
+  std::memcpy(e.data, data.data(), data.size());
+  std::vector<uint8_t> out(sizeof e);
+  std::memcpy(out.data(), &e, sizeof e);
+  return out;
+}
+
+TEST(HttpSource, DecodesIpv4Record) {
+  auto r = record("HTTP/1.1 200 OK\r\n", 4000, 2);
+  auto p = decode_http_payload(r);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->pid, 10u);
+  EXPECT_EQ(p->tid, 11u);
+  EXPECT_EQ(p->fd, 7);
+  EXPECT_EQ(p->direction, otel::Direction::kEgress);
+  EXPECT_EQ(p->total, 4000u);
+  EXPECT_EQ(std::string(p->captured.begin(), p->captured.end()), "HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(p->local.address, "127.0.0.1");
+  EXPECT_EQ(p->local.port, 8080);
+  EXPECT_EQ(p->peer.address, "10.1.2.3");
+  EXPECT_EQ(p->comm, "nginx");
+}
+
+TEST(HttpSource, DecodesIpv6AndMappedAddresses) {
+  auto p = decode_http_payload(record("x", 1, 10));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->local.address, "::1");
+  EXPECT_EQ(p->peer.address, "192.168.0.9");
+}
+
+TEST(HttpSource, RejectsMalformedRecords) {
+  auto r = record("x", 1, 2);
+  EXPECT_FALSE(decode_http_payload(std::span(r).first(40)));
+  r[8] = 1;  // another event type
+  EXPECT_FALSE(decode_http_payload(r));
+}
+
+TEST(HttpSource, ServiceNameMapping) {
+  std::map<std::string, std::string> names = {
+      {"0123456789ab", "shop"}, {"python3", "py"}, {"nginx", "edge"}};
+  EXPECT_EQ(service_name_for(names, "0123456789abcdef", "x", "y"), "shop");
+  EXPECT_EQ(service_name_for(names, "", "python3", "python3.11"), "py");
+  EXPECT_EQ(service_name_for(names, "", "", "nginx"), "edge");
+  EXPECT_EQ(service_name_for(names, "", "curl", "curl"), "");
+}
+
+}  // namespace
+}  // namespace ksight::agent

@@ -1,0 +1,265 @@
+// Kernel + real peers: nginx (server), curl (client), `ksight agent --http
+// --otlp-endpoint` capturing socket syscalls, and the OTLP receiver built
+// from the official protos. Root only.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "otlp_receiver.h"
+#include "support/subprocess.h"
+
+namespace ksight::otel {
+namespace {
+
+using namespace std::chrono_literals;
+using ksight::testing::Subprocess;
+using otel::testing::OtlpReceiver;
+using otel::testing::ReceivedSpan;
+using otel::testing::ReceiverMode;
+namespace fs = std::filesystem;
+
+const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+const char* kParentId = "00f067aa0ba902b7";
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// nginx on 127.0.0.1:port with its own prefix, config and temp dirs.
+class Nginx {
+ public:
+  Nginx()
+      : port_(free_port()),
+        dir_(fs::temp_directory_path() / ("ksight-nginx-" + std::to_string(getpid()))) {
+    fs::create_directories(dir_ / "logs");
+    std::ofstream(dir_ / "nginx.conf") << "daemon off; worker_processes 1;\n"
+                                          "pid "
+                                       << (dir_ / "nginx.pid").string()
+                                       << ";\n"
+                                          "error_log "
+                                       << (dir_ / "logs/error.log").string()
+                                       << ";\n"
+                                          "events { worker_connections 256; }\n"
+                                          "http {\n access_log off;\n"
+                                          " client_body_temp_path "
+                                       << (dir_ / "body").string()
+                                       << ";\n"
+                                          " proxy_temp_path "
+                                       << (dir_ / "proxy").string()
+                                       << ";\n"
+                                          " fastcgi_temp_path "
+                                       << (dir_ / "fastcgi").string()
+                                       << ";\n"
+                                          " uwsgi_temp_path "
+                                       << (dir_ / "uwsgi").string()
+                                       << ";\n"
+                                          " scgi_temp_path "
+                                       << (dir_ / "scgi").string()
+                                       << ";\n"
+                                          " server {\n  listen 127.0.0.1:"
+                                       << port_
+                                       << ";\n"
+                                          "  location / { return 200 \"hello\\n\"; }\n"
+                                          "  location /err { return 503; }\n"
+                                          " }\n}\n";
+    proc_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        "/usr/sbin/nginx", "-p", dir_.string(), "-c", (dir_ / "nginx.conf").string()});
+    for (int i = 0; i < 100; ++i) {
+      httplib::Client c("127.0.0.1", port_);
+      if (c.Get("/")) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    throw std::runtime_error("nginx did not start");
+  }
+  ~Nginx() {
+    proc_->send_signal(SIGQUIT);
+    proc_->wait(5s);
+    proc_.reset();
+    fs::remove_all(dir_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int port_;
+  fs::path dir_;
+  std::unique_ptr<Subprocess> proc_;
+};
+
+int curl(const std::string& url, const std::vector<std::string>& headers = {}) {
+  std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o", "/dev/null", "--noproxy", "*"};
+  for (const auto& h : headers) {
+    argv.push_back("-H");
+    argv.push_back(h);
+  }
+  argv.push_back(url);
+  return ksight::testing::run(argv, 20s).exit_code;
+}
+
+const ReceivedSpan* find(const std::vector<ReceivedSpan>& spans,
+                         opentelemetry::proto::trace::v1::Span::SpanKind kind,
+                         const std::string& path, const std::string& service) {
+  for (const auto& s : spans) {
+    if (s.span.kind() == kind && s.attr("url.path") == path && s.resource.count("service.name") &&
+        s.resource.at("service.name") == service) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+class HttpSpansKernel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (BPF)";
+    if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
+      GTEST_SKIP() << "needs nginx-light and curl";
+    }
+  }
+
+  // print: --print-spans (only for a few spans: nobody drains the pipe later).
+  std::unique_ptr<Subprocess> start_agent(const std::string& otlp, int metrics_port,
+                                          bool print = false) {
+    auto agent = std::make_unique<Subprocess>(std::vector<std::string>{
+        KSIGHT_BIN, "agent", "--listen", "127.0.0.1:" + std::to_string(metrics_port),
+        "--sources.syscalls=false", "--sources.kmem=false", "--sources.net=false",
+        "--profiler.enabled=false", "--otlp-endpoint", otlp, print ? "--print-spans" : "--http"});
+    if (!agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true)) {
+      ADD_FAILURE() << "agent did not start: " << agent->err();
+    }
+    return agent;
+  }
+
+  std::string metrics(int port) {
+    httplib::Client c("127.0.0.1", port);
+    auto res = c.Get("/metrics");
+    return res ? res->body : "";
+  }
+};
+
+TEST_F(HttpSpansKernel, ServerAndClientSpansWithTraceparent) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/true);
+  std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
+  ASSERT_EQ(curl(base + "/items/42?x=1"), 0);
+  ASSERT_EQ(curl(base + "/joined",
+                 {std::string("traceparent: 00-") + kTraceId + "-" + kParentId + "-01"}),
+            0);
+  ASSERT_EQ(curl(base + "/err"), 0);
+
+  namespace pb = opentelemetry::proto::trace::v1;
+  bool all = receiver.wait_for(
+      [](const std::vector<ReceivedSpan>& s) {
+        return find(s, pb::Span::SPAN_KIND_SERVER, "/items/42", "nginx") &&
+               find(s, pb::Span::SPAN_KIND_CLIENT, "/items/42", "curl") &&
+               find(s, pb::Span::SPAN_KIND_SERVER, "/joined", "nginx") &&
+               find(s, pb::Span::SPAN_KIND_SERVER, "/err", "nginx");
+      },
+      30s);
+  auto spans = receiver.spans();
+  ASSERT_TRUE(all) << "spans received: " << spans.size() << "\nagent stdout:\n" << agent->out();
+
+  const ReceivedSpan* server = find(spans, pb::Span::SPAN_KIND_SERVER, "/items/42", "nginx");
+  EXPECT_EQ(server->span.name(), "GET");
+  EXPECT_EQ(server->attr("http.request.method"), "GET");
+  EXPECT_EQ(server->attr("http.response.status_code"), "200");
+  EXPECT_EQ(server->attr("server.address"), "127.0.0.1");
+  EXPECT_EQ(server->attr("server.port"), std::to_string(nginx.port()));
+  EXPECT_EQ(server->attr("client.address"), "127.0.0.1");
+  EXPECT_EQ(server->attr("network.protocol.version"), "1.1");
+  EXPECT_EQ(server->resource.at("process.executable.name"), "nginx");
+  EXPECT_FALSE(server->resource.at("host.name").empty());
+  EXPECT_GT(server->span.end_time_unix_nano(), server->span.start_time_unix_nano());
+  EXPECT_NEAR(
+      static_cast<double>(server->span.start_time_unix_nano()) / 1e9,
+      static_cast<double>(std::chrono::system_clock::now().time_since_epoch().count()) / 1e9, 120);
+
+  const ReceivedSpan* client = find(spans, pb::Span::SPAN_KIND_CLIENT, "/items/42", "curl");
+  EXPECT_EQ(client->attr("server.port"), std::to_string(nginx.port()));
+  EXPECT_EQ(client->attr("http.response.status_code"), "200");
+
+  const ReceivedSpan* joined = find(spans, pb::Span::SPAN_KIND_SERVER, "/joined", "nginx");
+  EXPECT_EQ(joined->trace_id_hex(), kTraceId);
+  EXPECT_EQ(joined->parent_span_id_hex(), kParentId);
+  const ReceivedSpan* joined_client = find(spans, pb::Span::SPAN_KIND_CLIENT, "/joined", "curl");
+  ASSERT_NE(joined_client, nullptr);
+  EXPECT_EQ(joined_client->trace_id_hex(), kTraceId);
+
+  const ReceivedSpan* err = find(spans, pb::Span::SPAN_KIND_SERVER, "/err", "nginx");
+  EXPECT_EQ(err->attr("http.response.status_code"), "503");
+  EXPECT_EQ(err->span.status().code(), pb::Status::STATUS_CODE_ERROR);
+
+  std::string text = metrics(mport);
+  EXPECT_NE(text.find("http_requests_total{method=\"GET\",path=\"/items/{id}\",status=\"200\","
+                      "service=\"nginx\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("http_request_duration_seconds_bucket{method=\"GET\",path=\"/err\","
+                      "status=\"503\",service=\"nginx\",le=\"0.005\"}"),
+            std::string::npos);
+}
+
+TEST_F(HttpSpansKernel, ReceiverRefusesDelaysAndDisappears) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport);
+  std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
+
+  receiver.set_mode(ReceiverMode::kRefuse);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(curl(base + "/refused"), 0);
+  std::this_thread::sleep_for(7s);  // one batch timeout: an attempt is refused
+  receiver.set_mode(ReceiverMode::kAccept);
+  receiver.set_delay(3s);
+  receiver.stop();
+  long rss_before = rss_kib(agent->pid());
+  httplib::Client c("127.0.0.1", nginx.port());
+  for (int i = 0; i < 3000; ++i) c.Get("/gone/" + std::to_string(i));
+  std::this_thread::sleep_for(7s);
+  long rss_after = rss_kib(agent->pid());
+  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "agent RSS grew from " << rss_before << " KiB";
+
+  std::string text = metrics(mport);
+  ASSERT_FALSE(text.empty()) << "agent died: " << agent->err();
+  EXPECT_NE(text.find("ksight_otlp_exports_total{transport=\"grpc\",result=\"retryable_error\"}"),
+            std::string::npos)
+      << text;
+  std::smatch m;
+  std::regex dropped("ksight_spans_dropped_total\\{reason=\"queue_full\"\\} ([0-9.e+]+)");
+  ASSERT_TRUE(std::regex_search(text, m, dropped)) << text;
+  EXPECT_GT(std::stod(m[1]), 0);  // 6000 spans into a 4096-span queue
+
+  receiver.start();  // back on the same port, slow: spans still arrive
+  ASSERT_EQ(curl(base + "/back"), 0);
+  namespace pb = opentelemetry::proto::trace::v1;
+  EXPECT_TRUE(receiver.wait_for(
+      [](const auto& s) { return find(s, pb::Span::SPAN_KIND_SERVER, "/back", "nginx"); }, 90s));
+  EXPECT_FALSE(agent->wait(0ms).has_value()) << "agent exited";
+}
+
+}  // namespace
+}  // namespace ksight::otel
