@@ -125,19 +125,11 @@ OffCpuCounters OffCpuProfiler::counters() const {
   return c;
 }
 
-profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,
-                                      symbolizer::Symbolizer& symbolizer, int64_t time_nanos,
-                                      int64_t duration_nanos) {
-  profile::Profile p;
-  p.sample_types = {{"samples", "count"}, {"off_cpu", "nanoseconds"}};
-  p.period_type = {"off_cpu", "nanoseconds"};
-  p.period = 1;
-  p.default_sample_type = "off_cpu";
-  p.time_nanos = time_nanos;
-  p.duration_nanos = duration_nanos;
+void add_stack_samples(profile::Profile& p, const std::vector<StackRecord>& records,
+                       symbolizer::Symbolizer& symbolizer) {
   std::set<uint64_t> kernel_set;
   std::map<uint32_t, std::set<uint64_t>> user_sets;
-  for (const auto& s : stacks) {
+  for (const auto& s : records) {
     for (size_t i = 0; i < s.kernel.size(); ++i) kernel_set.insert(lookup_address(s.kernel[i], i));
     for (size_t i = 0; i < s.user.size(); ++i)
       user_sets[s.pid].insert(lookup_address(s.user[i], i));
@@ -150,7 +142,7 @@ profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,
       symbolizer::SymbolizedAddress a;
       if (i < resolved.size()) {
         a = std::move(resolved[i]);
-      } else {
+      } else {  // a symbolizer that answered short must not make frames vanish
         a.address = list[i];
         a.frames.push_back({"[unknown]", "[unknown]", "", 0});
       }
@@ -164,7 +156,7 @@ profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,
     user[pid] = table(set, [&, pid = pid](auto& l) { return symbolizer.symbolize_user(pid, l); });
   }
   profile::ProfileAssembler assembler(p);
-  for (const auto& s : stacks) {
+  for (const auto& s : records) {
     profile::Sample sample;
     for (size_t i = 0; i < s.kernel.size(); ++i) {
       uint64_t a = lookup_address(s.kernel[i], i);
@@ -174,11 +166,32 @@ profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,
       uint64_t a = lookup_address(s.user[i], i);
       sample.location_ids.push_back(assembler.location_for(s.pid, a, user[s.pid].at(a), false));
     }
-    sample.values = {static_cast<int64_t>(s.count), static_cast<int64_t>(s.total_ns)};
+    sample.values = s.values;
     sample.labels.push_back({"comm", s.comm, 0, "", false});
     sample.labels.push_back({"pid", "", static_cast<int64_t>(s.pid), "", true});
     p.samples.push_back(std::move(sample));
   }
+}
+
+profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,
+                                      symbolizer::Symbolizer& symbolizer, int64_t time_nanos,
+                                      int64_t duration_nanos) {
+  profile::Profile p;
+  p.sample_types = {{"samples", "count"}, {"off_cpu", "nanoseconds"}};
+  p.period_type = {"off_cpu", "nanoseconds"};
+  p.period = 1;
+  p.default_sample_type = "off_cpu";
+  p.time_nanos = time_nanos;
+  p.duration_nanos = duration_nanos;
+  std::vector<StackRecord> records;
+  for (const auto& s : stacks) {
+    records.push_back({s.pid,
+                       s.comm,
+                       s.kernel,
+                       s.user,
+                       {static_cast<int64_t>(s.count), static_cast<int64_t>(s.total_ns)}});
+  }
+  add_stack_samples(p, records, symbolizer);
   return p;
 }
 

@@ -58,6 +58,21 @@ class OffCpuProfiler {
   std::string attach_mode_;
 };
 
+// One aggregated stack of any profile type: values line up with the
+// profile's sample_types.
+struct StackRecord {
+  uint32_t pid = 0;
+  std::string comm;
+  std::vector<uint64_t> kernel;  // leaf first
+  std::vector<uint64_t> user;    // leaf first
+  std::vector<int64_t> values;
+};
+
+// Symbolizes `records` (one batch per process) and appends them to `profile`
+// as samples labelled comm/pid, kernel frames above user frames.
+void add_stack_samples(profile::Profile& profile, const std::vector<StackRecord>& records,
+                       symbolizer::Symbolizer& symbolizer);
+
 // Symbolizes `stacks` into a profile (pid 0 / kernel-only stacks keep their
 // kernel frames). `time_nanos`/`duration_nanos` describe the window.
 profile::Profile build_offcpu_profile(const std::vector<OffCpuStack>& stacks,

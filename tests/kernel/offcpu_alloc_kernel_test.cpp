@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "agent/alloc_profiler.h"
 #include "agent/feature_probe.h"
 #include "agent/offcpu_profiler.h"
 #include "common/error.h"
@@ -14,6 +15,7 @@
 namespace ksight::agent {
 namespace {
 
+const std::string kPipes = std::string(KSIGHT_BINARY_DIR) + "/tests/workloads/ksight_kmem_pipes";
 const std::string kSleeper =
     std::string(KSIGHT_BINARY_DIR) + "/tests/workloads/ksight_offcpu_sleeper";
 
@@ -158,6 +160,55 @@ TEST(OffCpuKernelTest, MinimumDurationFiltersShortBlocks) {
   ASSERT_TRUE(profiler);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   EXPECT_TRUE(profiler->drain().empty());
+}
+
+// Sums value `index` of the samples whose stack passes through any of `names`.
+int64_t through(const profile::Profile& p, const std::vector<std::string>& names, size_t index) {
+  int64_t sum = 0;
+  for (const auto& s : p.samples) {
+    for (const auto& n : names) {
+      if (has_frame(p, s, n)) {
+        sum += s.values[index];
+        break;
+      }
+    }
+  }
+  return sum;
+}
+
+TEST(KernelAllocKernelTest, PipesShowUpAllocatedThenFreed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF";
+  testing::Subprocess pipes({kPipes});
+  ASSERT_TRUE(pipes.wait_for_output("ready", std::chrono::seconds(5)));
+  std::unique_ptr<KernelAllocProfiler> profiler;
+  try {
+    profiler = std::make_unique<KernelAllocProfiler>(
+        KernelAllocOptions{static_cast<uint32_t>(pipes.pid())}, kernel_features());
+  } catch (const CapabilityError& e) {
+    FAIL() << "kernel refused the allocation program: " << e.what();
+  }
+  ASSERT_TRUE(pipes.wait_for_output("allocated", std::chrono::seconds(5)));
+  auto symbolizer = symbolizer::make_symbolizer();
+  auto held = build_kernel_alloc_profile(profiler->drain(), *symbolizer, 0, 1);
+  const std::vector<std::string> pipe_path = {"do_pipe2", "__do_pipe_flags", "create_pipe_files"};
+  int64_t objects = through(held, pipe_path, 0);
+  int64_t bytes = through(held, pipe_path, 1);
+  int64_t inuse = through(held, pipe_path, 3);
+  std::cout << "pipe path: " << objects << " allocations, " << bytes << " bytes, " << inuse
+            << " bytes in use\n";
+  // Each pipe allocates at least its pipe_inode_info and its buffer array.
+  EXPECT_GE(objects, 2 * 200);
+  EXPECT_GE(bytes, 200 * 64);
+  EXPECT_GT(inuse, bytes / 2);
+  for (const auto& s : held.samples) EXPECT_EQ(s.label("comm"), "ksight_kmem_pip");
+
+  ASSERT_TRUE(pipes.wait_for_output("freed", std::chrono::seconds(5)));
+  auto freed = build_kernel_alloc_profile(profiler->drain(), *symbolizer, 0, 1);
+  int64_t inuse_after = through(freed, pipe_path, 3);
+  std::cout << "after close: " << inuse_after << " bytes in use\n";
+  EXPECT_LT(inuse_after, inuse / 4) << "kfree matching should release the pipes' bytes";
+  EXPECT_EQ(through(freed, pipe_path, 0), 0) << "alloc_* are per drain";
+  EXPECT_EQ(profiler->counters().lost_keys_full, 0u);
 }
 
 }  // namespace
