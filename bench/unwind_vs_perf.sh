@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-total=$((SECS * 8 + 60))
+total=$((SECS * 30 + 120))
 "$PY" -c "import time
 t = time.time() + $total
 while time.time() < t:
@@ -94,12 +94,13 @@ run_ksight() {  # mode hz -> sets K_CPU K_RSS K_STATS K_BPFNS K_US
   wait "$waiter" || true
   K_BPFNS=$(cat "$WORK/bpfns")
   K_STATS=$(folded_stats "$WORK/k-$1-$2.folded")
-  K_US=$(grep -o '[0-9.]* us/unwind' "$WORK/stderr" | awk '{print $1}')
+  K_US=$(grep -o '[0-9.]* us/unwind' "$WORK/stderr" | awk '{print $1}' || true)
   K_US=${K_US:-0}
+  cp "$WORK/stderr" "$WORK/unwind-$1$2"
   grep -h "unwind\|samples" "$WORK/stderr" | sed "s/^/    [$1 $2 Hz] /" >&2 || true
 }
 
-declare -A cpu rss stats bpfns us
+declare -A cpu rss stats bpfns us pdata
 for hz in 99 19; do
   for mode in dwarf fp; do
     run_ksight "$mode" "$hz"
@@ -136,5 +137,6 @@ for hz in 99 19; do
   echo "  ksight unwind CPU only: ${us[dwarf$hz]} us per DWARF unwind; perf script alone: $(awk -v c="${cpu[perfscript$hz]}" -v n="$(echo "${stats[perf$hz]}" | cut -d' ' -f1)" 'BEGIN{printf "%.1f", c*1e6/n}') us/sample; perf.data $(( ${pdata[$hz]} / 1024 )) KiB"
   echo "  agent CPU: dwarf $(awk -v c="${cpu[dwarf$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}') of one CPU, fp $(awk -v c="${cpu[fp$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}'), perf $(awk -v c="${cpu[perf$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}')"
   echo "  ratios: ksight dwarf / perf cpu = $(awk -v a="${cpu[dwarf$hz]}" -v b="${cpu[perf$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'),  ksight dwarf / fp cpu = $(awk -v a="${cpu[dwarf$hz]}" -v b="${cpu[fp$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'),  bpf ns dwarf / fp = $(awk -v a="${bpfns[dwarf$hz]}" -v b="${bpfns[fp$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }')"
-  echo "  unwind memory: ksight dwarf RSS - fp RSS = $(( (${rss[dwarf$hz]} - ${rss[fp$hz]}) / 1024 )) MB for $((mapped_bytes / 1048576)) MB mapped = $(awk -v d="$(( ${rss[dwarf$hz]} - ${rss[fp$hz]} ))" -v m="$mapped_bytes" 'BEGIN{ printf "%.1f", d * 1024 * 100 / m / 1048576 }') MB per 100 MB mapped"
+  echo "  unwinder state (ksight's own estimate): $(grep -h -o 'unwind state [0-9]* KiB' "$WORK/unwind-dwarf$hz" || echo n/a)"
+  echo "  unwind memory: ksight dwarf RSS - fp RSS = $(( (${rss[dwarf$hz]} - ${rss[fp$hz]}) / 1024 )) MB for $((mapped_bytes / 1048576)) MB mapped = $(awk -v d="$(( ${rss[dwarf$hz]} - ${rss[fp$hz]} ))" -v m="$mapped_bytes" 'BEGIN{ printf "%.1f", d * 1024 / m * 100 }') MB per 100 MB mapped"
 done

@@ -144,8 +144,9 @@ void CpuSampler::load(const CpuSamplerOptions& options) {
   skel_->rodata->collect_user = options.user_stacks;
   skel_->rodata->stack_copy_bytes = std::min(options.stack_copy_bytes, kMaxStackCopyBytes);
   if (options.stack_copy_bytes > 0) {
-    // ~16 KiB records: room for a second of samples on 8 CPUs at 99 Hz.
-    bpf_map__set_max_entries(skel_->maps.samples, 32u << 20);
+    // ~18 KiB records: 8 MiB holds ~450 samples, over two seconds of 2 CPUs
+    // at 99 Hz between polls (the session polls at least every 200 ms).
+    bpf_map__set_max_entries(skel_->maps.samples, 8u << 20);
   }
   if (int err = profile_bpf__load(skel_); err != 0) {
     throw_load_error("loading the CPU sampler BPF program", -err);

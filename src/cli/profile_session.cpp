@@ -159,7 +159,8 @@ std::chrono::nanoseconds sample_loop(agent::CpuSampler& sampler, SignalFd& signa
 
 // "unwind (auto): dwarf 290 (complete 285, spliced 3), fp 10; unwind_errors:
 // truncated_stack=2 no_cfi=3; 41.2 us/unwind"
-void print_unwind_summary(unwind::UnwindMode mode, const unwind::UnwindStats& s) {
+void print_unwind_summary(unwind::UnwindMode mode, const unwind::UnwindStats& s,
+                          size_t state_bytes) {
   if (mode == unwind::UnwindMode::kFramePointer) return;
   std::fprintf(stderr, "ksight: unwind (%s): dwarf %lu (complete %lu, spliced %lu), fp %lu",
                std::string(unwind::unwind_mode_name(mode)).c_str(),
@@ -174,8 +175,9 @@ void print_unwind_summary(unwind::UnwindMode mode, const unwind::UnwindStats& s)
                  static_cast<unsigned long>(s.errors[i]));
   }
   if (s.dwarf_used > 0) {
-    std::fprintf(stderr, "; %.1f us/unwind, %zu processes", s.unwind_nanos / 1e3 / s.dwarf_used,
-                 static_cast<size_t>(s.processes));
+    std::fprintf(stderr, "; %.1f us/unwind, %zu processes, unwind state %zu KiB",
+                 s.unwind_nanos / 1e3 / s.dwarf_used, static_cast<size_t>(s.processes),
+                 state_bytes / 1024);
   }
   std::fprintf(stderr, "\n");
 }
@@ -253,7 +255,7 @@ int run_profile(const ProfileRequest& request) {
                  static_cast<unsigned long>(counters.user_regs_errors));
   }
   std::fprintf(stderr, "\n");
-  print_unwind_summary(v.unwind, resolver.stats());
+  print_unwind_summary(v.unwind, resolver.stats(), unwinder.approximate_bytes());
   return 0;
 }
 
