@@ -143,5 +143,23 @@ TEST_F(UnwindKernelTest, DebianPythonStacksReachMain) {
   EXPECT_GE(dwarf_share, 0.8) << auto_run.err;
 }
 
+TEST_F(UnwindKernelTest, BadUnwindFlagsFailBeforeSampling) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {{{"--unwind", "lbr"}, "--unwind 'lbr'"},
+                             {{"--stack-bytes", "8"}, "--stack-bytes 8"},
+                             {{"--stack-bytes", "65536"}, "--stack-bytes 65536"}};
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {kKsight, "profile", "-d", "1s", "-o", dir_ + "/x.folded"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto r = run(argv, 20s);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/x.folded"));
+  }
+}
+
 }  // namespace
 }  // namespace ksight::testing
