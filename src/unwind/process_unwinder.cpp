@@ -213,7 +213,6 @@ int ProcessUnwinder::on_frame(Dwfl_Frame* frame, void* arg) {
   // Return addresses are symbolized at pc-1; an activation frame below the
   // leaf (a signal frame's interrupted pc) is exact, so keep it exact.
   frames.push_back(activation && !frames.empty() ? pc + 1 : pc);
-  self->read_fault_ = false;
   if (frames.size() >= self->max_depth_) {
     self->depth_limited_ = true;
     return DWARF_CB_ABORT;

@@ -101,10 +101,14 @@ std::vector<uint64_t> StackResolver::unwind_dwarf(const profile::StackSample& sa
     return std::move(r.frames);
   }
   // Continue a cut-short DWARF stack with the frame-pointer frames above the
-  // deepest frame both agree on (deep stacks beyond the copied bytes).
-  if (!r.frames.empty() && !fp.empty()) {
-    for (size_t j = fp.size(); j-- > 0;) {
-      if (fp[j] != r.frames.back() || j + 1 == fp.size()) continue;
+  // deepest frame both agree on (deep stacks beyond the copied bytes). A
+  // frame-pointer walk can only skip frames, never add them, so the match
+  // for DWARF frame k is at index <= k; searching down from k also keeps
+  // recursion (the same return address many times) aligned.
+  if (!r.frames.empty() && fp.size() > 1) {
+    size_t k = r.frames.size() - 1;
+    for (size_t j = std::min(k, fp.size() - 2) + 1; j-- > 0;) {
+      if (fp[j] != r.frames.back()) continue;
       ++stats_.spliced;
       r.frames.insert(r.frames.end(), fp.begin() + static_cast<long>(j) + 1, fp.end());
       return std::move(r.frames);

@@ -143,6 +143,25 @@ TEST_F(UnwindKernelTest, DebianPythonStacksReachMain) {
   EXPECT_GE(dwarf_share, 0.8) << auto_run.err;
 }
 
+// 60 frames of 1 KiB: the 16 KiB copy holds ~15 of them, so DWARF stops
+// (truncated_stack, counted) and the frame-pointer frames above complete it.
+TEST_F(UnwindKernelTest, StackDeeperThanTheCopyIsContinuedWithFramePointers) {
+  Subprocess deep({kWorkloads + "ksight_deep_stack", "10"});
+  ASSERT_TRUE(deep.wait_for_output("ready", 10s));
+  RunResult r;
+  auto stacks = profile(deep.pid(), {}, &r);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  uint64_t total = count_if(stacks, [](auto&) { return true; });
+  uint64_t whole = count_if(stacks, [](auto& s) {
+    return has_frame(s, "main") && std::count(s.frames.begin(), s.frames.end(), "deep_frame") == 61;
+  });
+  std::printf("deep stack: whole (61 deep_frame + main) %.1f%%\n%s", 100 * share(whole, total),
+              r.err.c_str());
+  ASSERT_GT(total, 20u) << r.err;
+  EXPECT_GE(share(whole, total), 0.9) << r.err;
+  EXPECT_NE(r.err.find("truncated_stack="), std::string::npos) << r.err;
+}
+
 TEST_F(UnwindKernelTest, BadUnwindFlagsFailBeforeSampling) {
   struct Case {
     std::vector<std::string> args;
