@@ -19,6 +19,8 @@
 
 const volatile bool measure_latency = true;
 const volatile __u32 ignore_tgid = 0; /* e.g. the agent itself; 0: none */
+/* Time 1 syscall in (mask + 1), at random; user space scales the histogram. */
+const volatile __u32 latency_sample_mask = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -75,6 +77,15 @@ static __always_inline void count_lost(__u32 reason)
 		*n += 1;
 }
 
+/* Whether this syscall is one of the timed sample. Random, not every Nth:
+ * a loop alternating two syscalls would otherwise always hit the same one. */
+static __always_inline bool sampled(void)
+{
+	if (!measure_latency)
+		return false;
+	return (bpf_get_prandom_u32() & latency_sample_mask) == 0;
+}
+
 static __always_inline __u32 clamp_nr(long id)
 {
 	if (id < 0 || id >= KSIGHT_SYSCALL_MAX_NR)
@@ -124,7 +135,7 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 	if (ignore_tgid && tgid == ignore_tgid)
 		return 0;
 	count_call(tgid, nr);
-	if (measure_latency) {
+	if (sampled()) {
 		struct ksight_syscall_start s = { .ts_ns = bpf_ktime_get_ns(), .nr = nr };
 
 		if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
@@ -176,7 +187,7 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 	if (ignore_tgid && tgid == ignore_tgid)
 		return 0;
 	count_call(tgid, nr);
-	if (!measure_latency)
+	if (!sampled())
 		return 0;
 	s = bpf_task_storage_get(&task_start, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);

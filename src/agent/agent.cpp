@@ -45,7 +45,7 @@ std::vector<SourceFactory> default_source_factories() {
        [](SourceContext& ctx, const AgentConfig&) { return make_process_source(ctx); }},
       {"sources.syscalls", [](const AgentConfig& c) { return c.syscalls; },
        [](SourceContext& ctx, const AgentConfig& c) {
-         return make_syscall_source(ctx, {c.syscall_latency, 0});
+         return make_syscall_source(ctx, {c.syscall_latency, c.syscall_latency_sample, 0});
        }},
       {"sources.kmem", [](const AgentConfig& c) { return c.kmem; },
        [](SourceContext& ctx, const AgentConfig& c) {

@@ -114,6 +114,18 @@ std::vector<ConfigKey> build_keys() {
                "Count syscalls per process and container (raw_syscalls:sys_enter)."),
       KEY_BOOL("sources.syscall_latency", syscall_latency, false,
                "Also time syscalls (raw_syscalls:sys_exit) for ksight_syscall_duration_seconds."),
+      ConfigKey{"sources.syscall_latency_sample", "uint",
+                "Time 1 syscall in N, at random, for the latency histogram (power of two, 1..1024; "
+                "counts are scaled back). 1 times every syscall at about 4x the cost.",
+                false,
+                [](const AgentConfig& c) { return std::to_string(c.syscall_latency_sample); },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  uint32_t n = 0;
+                  if (auto err = parse_uint(v, n, 1, 1024)) return err;
+                  if (n & (n - 1)) return "expected a power of two, got " + v;
+                  c.syscall_latency_sample = n;
+                  return std::nullopt;
+                }},
       KEY_BOOL("sources.process", process, false,
                "Follow fork/exec/exit for the process table (sched:sched_process_*)."),
       KEY_BOOL("sources.kmem", kmem, true,

@@ -20,6 +20,7 @@ struct AgentConfig {
   std::chrono::milliseconds collect_interval{1000};
   bool syscalls = true;
   bool syscall_latency = true;
+  uint32_t syscall_latency_sample = 16;
   bool process = true;
   bool kmem = true;
   bool kmem_call_sites = true;

@@ -66,7 +66,7 @@ uint64_t SyscallAggregator::apply_counts(const std::vector<SyscallCount>& snapsh
 
 void SyscallAggregator::apply_histogram(const std::vector<uint64_t>& slots,
                                         const std::vector<uint64_t>& sums,
-                                        uint32_t slots_per_syscall) {
+                                        uint32_t slots_per_syscall, uint32_t scale) {
   prev_slots_.resize(slots.size(), 0);
   prev_sums_.resize(sums.size(), 0);
   size_t buckets = bucket_bounds().size() + 1;
@@ -78,13 +78,13 @@ void SyscallAggregator::apply_histogram(const std::vector<uint64_t>& slots,
       if (idx >= slots.size()) break;
       uint64_t delta = slots[idx] >= prev_slots_[idx] ? slots[idx] - prev_slots_[idx] : 0;
       prev_slots_[idx] = slots[idx];
-      counts[bucket_of_slot(i)] += delta;
+      counts[bucket_of_slot(i)] += delta * scale;
       observed += delta;
     }
     uint64_t sum_ns = sums[nr] >= prev_sums_[nr] ? sums[nr] - prev_sums_[nr] : 0;
     prev_sums_[nr] = sums[nr];
     if (observed == 0) continue;
-    duration_.add_buckets({syscall_name(nr)}, counts, static_cast<double>(sum_ns) / 1e9);
+    duration_.add_buckets({syscall_name(nr)}, counts, static_cast<double>(sum_ns) * scale / 1e9);
   }
 }
 

@@ -38,9 +38,10 @@ class SyscallAggregator {
   // Applies one snapshot of the counts map; returns the calls added.
   uint64_t apply_counts(const std::vector<SyscallCount>& snapshot);
   // Applies one snapshot of the per-syscall histogram: slots[nr * slots + i]
-  // and sums[nr] (ns), each summed over CPUs.
+  // and sums[nr] (ns), each summed over CPUs. `scale`: the kernel timed 1
+  // syscall in `scale`, so counts and sums are multiplied back.
   void apply_histogram(const std::vector<uint64_t>& slots, const std::vector<uint64_t>& sums,
-                       uint32_t slots_per_syscall);
+                       uint32_t slots_per_syscall, uint32_t scale = 1);
   // The processes are gone and their kernel entries deleted: forget them.
   void forget(uint32_t tgid);
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_set>
@@ -36,6 +37,7 @@ class SyscallSource : public EventSource {
     if (!skel_) throw CapabilityError("syscalls: cannot open BPF object");
     skel_->rodata->measure_latency = options_.latency;
     skel_->rodata->ignore_tgid = options_.ignore_tgid;
+    skel_->rodata->latency_sample_mask = options_.latency_sample ? options_.latency_sample - 1 : 0;
     // One twin pair: tp_btf (task-local timestamps) where it loads, else raw_tp.
     bool btf = kernel_features().has(Feature::kTpBtf);
     bpf_program__set_autoload(skel_->progs.sys_enter_btf, btf);
@@ -74,7 +76,8 @@ class SyscallSource : public EventSource {
       auto slots = sum_percpu_u64_array(bpf_map__fd(skel_->maps.hist),
                                         KSIGHT_SYSCALL_MAX_NR * KSIGHT_SYSCALL_HIST_SLOTS);
       auto sums = sum_percpu_u64_array(bpf_map__fd(skel_->maps.hist_sum), KSIGHT_SYSCALL_MAX_NR);
-      aggregator_.apply_histogram(slots, sums, KSIGHT_SYSCALL_HIST_SLOTS);
+      aggregator_.apply_histogram(slots, sums, KSIGHT_SYSCALL_HIST_SLOTS,
+                                  std::max<uint32_t>(1, options_.latency_sample));
     }
     auto lost = sum_percpu_u64_array(bpf_map__fd(skel_->maps.lost), KSIGHT_SYSCALL_LOST_MAX);
     counters_.lost.set_total({name()}, static_cast<double>(lost[KSIGHT_SYSCALL_LOST_COUNTS_FULL]));

@@ -84,8 +84,9 @@ TEST_F(AgentKernel, OpenatCallsOfAProgramAreCountedAndTimed) {
   EXPECT_EQ(agent_->value("ksight_syscalls_total", {{"syscall", "close"}, {"comm", comm}}) >= n,
             true);
   double hist = agent_->wait_for("ksight_syscall_duration_seconds_count", {{"syscall", "openat"}},
-                                 [&](double x) { return x >= hist_before + n; });
-  EXPECT_GE(hist - hist_before, n);
+                                 [&](double x) { return x >= hist_before + 0.8 * n; });
+  // Latency is sampled (1 in 16 by default) and scaled back: about n.
+  EXPECT_GE(hist - hist_before, 0.8 * n);
   double sum = agent_->value("ksight_syscall_duration_seconds_sum", {{"syscall", "openat"}});
   EXPECT_GT(sum, 0);
   EXPECT_GT(agent_->value("ksight_events_total", {{"source", "syscalls"}}), n);

@@ -73,6 +73,20 @@ TEST_F(AggregatorTest, HistogramMapsLog2SlotsToBuckets) {
             std::string::npos);
 }
 
+TEST_F(AggregatorTest, SampledHistogramIsScaledBack) {
+  const uint32_t slots = 32;
+  std::vector<uint64_t> hist(512 * slots, 0), sums(512, 0);
+  hist[257 * slots + 10] = 3;  // openat, 3 timed calls of 1 in 16
+  sums[257] = 3000;
+  agg.apply_histogram(hist, sums, slots, 16);
+  auto& h = registry.histogram("ksight_syscall_duration_seconds", "", {"syscall"},
+                               SyscallAggregator::bucket_bounds());
+  EXPECT_EQ(h.count({"openat"}), 48u);
+  EXPECT_NE(
+      registry.render().find("ksight_syscall_duration_seconds_sum{syscall=\"openat\"} 4.8e-05"),
+      std::string::npos);
+}
+
 TEST(SyscallNames, X86_64Table) {
   EXPECT_EQ(syscall_name(0), "read");
   EXPECT_EQ(syscall_name(59), "execve");
