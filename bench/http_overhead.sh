@@ -15,6 +15,7 @@ BUILD=${KSIGHT_BUILD_DIR:-build}
 KSIGHT=$BUILD/ksight
 SINK=$BUILD/tests/otel/ksight_otlp_sink
 WRK_ARGS=${WRK_ARGS:--t2 -c32}
+# AGENT_ARGS=--http measures capture + parsing + metrics without export.
 WORK=$(mktemp -d)
 cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
@@ -72,7 +73,7 @@ for round in $(seq "$ROUNDS"); do
 
   "$KSIGHT" --log-level warn agent --listen "127.0.0.1:$AGENT_PORT" \
     --sources.syscalls=false --sources.kmem=false --sources.net=false --sources.process=false \
-    --profiler.enabled=false --otlp-endpoint "127.0.0.1:$SINK_PORT" 2> "$WORK/agent.log" &
+    --profiler.enabled=false ${AGENT_ARGS:---otlp-endpoint 127.0.0.1:$SINK_PORT} 2> "$WORK/agent.log" &
   agent=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$AGENT_PORT/readyz" >/dev/null && break; sleep 0.2; done
   before=$(cpu_ticks "$agent")

@@ -35,7 +35,7 @@ void print_span(const otel::Span& s) {
                      " trace=" + otel::to_hex(s.trace_id) + " span=" + otel::to_hex(s.span_id) +
                      " parent=" + otel::to_hex(s.parent_span_id);
   for (const auto& a : s.attributes) {
-    line += " " + a.key + "=";
+    line += " " + std::string(a.key) + "=";
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;

@@ -202,22 +202,25 @@ size_t HttpStreamParser::on_idle(std::string_view data) {
 }
 
 size_t HttpStreamParser::on_headers(std::string_view data) {
-  for (size_t i = 0; i < data.size(); ++i) {
-    char c = data[i];
-    if (buf_.size() < kMaxHeaderBytes) {
-      buf_.push_back(c);
-    } else {
-      overflow_ = true;
+  // Line by line (memchr), not byte by byte: this runs for every payload.
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t nl = data.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? data.size() : nl + 1;
+    std::string_view piece = data.substr(pos, end - pos);
+    size_t room = kMaxHeaderBytes - std::min(buf_.size(), kMaxHeaderBytes);
+    buf_.append(piece.substr(0, std::min(room, piece.size())));
+    if (piece.size() > room) overflow_ = true;
+    std::string_view content =
+        nl == std::string_view::npos ? piece : piece.substr(0, piece.size() - 1);
+    if (content.find_first_not_of('\r') != std::string_view::npos) line_empty_ = false;
+    if (nl == std::string_view::npos) return data.size();
+    if (line_empty_) {
+      headers_done(true);
+      return end;
     }
-    if (c == '\n') {
-      if (line_empty_) {
-        headers_done(true);
-        return i + 1;
-      }
-      line_empty_ = true;
-    } else if (c != '\r') {
-      line_empty_ = false;
-    }
+    line_empty_ = true;
+    pos = end;
   }
   return data.size();
 }

@@ -11,7 +11,7 @@ namespace pb_common = opentelemetry::proto::common::v1;
 namespace pb_trace = opentelemetry::proto::trace::v1;
 
 void encode_attribute(const Attribute& a, pb_common::KeyValue* kv) {
-  kv->set_key(a.key);
+  kv->set_key(std::string(a.key));
   auto* v = kv->mutable_value();
   std::visit(
       [v](const auto& x) {

@@ -62,6 +62,7 @@ std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const s
 
 Span SpanBuilder::build(const HttpExchange& x, std::shared_ptr<const Resource> resource) const {
   Span s;
+  s.attributes.reserve(16);
   s.trace_id = x.trace_id;
   s.span_id = x.span_id;
   s.parent_span_id = x.parent_span_id;

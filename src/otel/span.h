@@ -18,7 +18,7 @@
 namespace ksight::otel {
 
 struct Attribute {
-  std::string key;
+  std::string_view key;  // a string literal: keys are the semconv names, never built
   std::variant<std::string, int64_t, bool, double> value;
 };
 
