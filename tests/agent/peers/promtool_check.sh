@@ -6,7 +6,11 @@ start_agent
 # Let every source report at least once, then generate TCP traffic so the
 # histograms and labelled series are populated.
 curl -fsS -o /dev/null "http://127.0.0.1:$AGENT_PORT/metrics"
-wait_until 20 sh -c "curl -fsS http://127.0.0.1:$AGENT_PORT/metrics | grep -q '^ksight_tcp_connections_total{'"
+for series in ksight_tcp_connections_total ksight_syscalls_total ksight_syscall_duration_seconds_bucket \
+    ksight_kmalloc_bytes_total; do
+  wait_until 30 sh -c "curl -fs http://127.0.0.1:$AGENT_PORT/metrics | grep -q '^$series{'" ||
+    { echo "no $series series" >&2; exit 1; }
+done
 curl -fsS "http://127.0.0.1:$AGENT_PORT/metrics" > "$WORK/metrics.txt"
 echo "scraped $(grep -vc '^#' "$WORK/metrics.txt") series"
 promtool check metrics < "$WORK/metrics.txt"
