@@ -99,7 +99,9 @@ TEST_F(AgentKernel, ExecsReachTheProcessTable) {
   double after = agent_->wait_for("ksight_process_events_total", {{"type", "exec"}},
                                   [&](double x) { return x >= before + 2; });
   EXPECT_GE(after - before, 2);
-  EXPECT_GT(agent_->value("ksight_process_table_entries", {{"state", "live"}}), 10);
+  EXPECT_GT(agent_->wait_for("ksight_process_table_entries", {{"state", "live"}},
+                             [](double x) { return x > 10; }),
+            10);
 }
 
 TEST_F(AgentKernel, KmallocHeavyWorkloadIsAttributed) {
