@@ -54,6 +54,15 @@ struct {
 	__type(value, struct active_io);
 } active SEC(".maps");
 
+/* Records are built here and copied out with only their captured bytes:
+ * most payload heads are far shorter than KSIGHT_HTTP_MAX_CAPTURE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksight_http_payload);
+} scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KSIGHT_HTTP_COUNTER_MAX);
@@ -151,7 +160,8 @@ static __always_inline int leave(long ret)
 	struct active_io *found = bpf_map_lookup_elem(&active, &tid);
 	struct active_io io;
 	struct ksight_http_payload *e;
-	__u64 len, src;
+	__u32 zero = 0;
+	__u64 len, src, size;
 
 	if (!found)
 		return 0;
@@ -159,14 +169,11 @@ static __always_inline int leave(long ret)
 	bpf_map_delete_elem(&active, &tid);
 	if (ret <= 0)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KSIGHT_HTTP_LOST_RINGBUF);
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
 		return 0;
-	}
 	e->header.timestamp_ns = bpf_ktime_get_boot_ns();
 	e->header.type = KSIGHT_EVENT_HTTP_PAYLOAD;
-	e->header.size = sizeof(*e);
 	e->header.pid = pid_tgid >> 32;
 	e->header.tid = tid;
 	e->header.cgroup_id = bpf_get_current_cgroup_id();
@@ -184,12 +191,20 @@ static __always_inline int leave(long ret)
 	if (!src || bpf_probe_read_user(e->data, len, (void *)src))
 		len = 0;
 	e->captured = len;
+	size = offsetof(struct ksight_http_payload, data) + len;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	e->header.size = size;
 	if ((__u64)ret > len)
 		count(KSIGHT_HTTP_TRUNCATED);
+	if (bpf_ringbuf_output(&events, e, size,
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP)) {
+		count(KSIGHT_HTTP_LOST_RINGBUF);
+		return 0;
+	}
 	count(KSIGHT_HTTP_EVENTS);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -20,8 +20,9 @@ enum ksight_http_direction {
 	KSIGHT_HTTP_EGRESS = 1,  /* write, writev, sendto, sendmsg, sendfile */
 };
 
-/* header.type == KSIGHT_EVENT_HTTP_PAYLOAD. Fixed size; `captured` says how
- * many bytes of data are valid, `total` how many the syscall moved. */
+/* header.type == KSIGHT_EVENT_HTTP_PAYLOAD. Records end after their
+ * captured bytes: header.size == offsetof(data) + captured; `total` is how
+ * many bytes the syscall moved. */
 struct ksight_http_payload {
 	struct ksight_event_header header;
 	__u64 sock;  /* struct sock address: tells a reused fd apart */
