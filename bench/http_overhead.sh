@@ -80,7 +80,14 @@ for round in $(seq "$ROUNDS"); do
   read -r reqs rps < <(run_wrk)
   sleep 1.5  # the agent drains what the last second captured
   after=$(cpu_ticks "$agent")
+  curl -s "http://127.0.0.1:$AGENT_PORT/metrics" > "$WORK/metrics.txt" || true
   kill -TERM "$agent"; wait "$agent" || true
+  # Losses, so a fast but lossy agent cannot pass for a cheap one.
+  awk '/^ksight_events_lost_total\{source="http"\}/ {printf "       ring-buffer lost %s", $2}
+       /^ksight_events_total\{source="http"\}/ {printf "       payloads %s", $2}
+       /^ksight_spans_dropped_total/ {printf "       spans dropped %s %s", $1, $2}
+       /^ksight_spans_exported_total/ {printf "       spans exported %s", $2}
+       END {print ""}' "$WORK/metrics.txt"
   ms=$(awk -v t=$((after - before)) -v hz="$HZ" -v r="$reqs" 'BEGIN{printf "%.3f", t / hz * 1000 / (r / 1000)}')
   printf '%-6s %-8s %14s %12s %18s\n' "$round" agent "$rps" "$reqs" "$ms"
   agent_sum=$(awk -v a="$agent_sum" -v b="$rps" 'BEGIN{print a + b}')
