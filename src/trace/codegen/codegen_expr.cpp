@@ -177,6 +177,7 @@ void Generator::stack_id(bool user) {
 }
 
 void Generator::field_int(ast::Field* f) {
+  reads_context_ = true;
   const TracepointField* tf = probe_.spec.format.find(f->field);
   if (tf->size != 1 && tf->size != 2 && tf->size != 4 && tf->size != 8) {
     error(f->loc, "field " + f->field + " has an unsupported size");
@@ -190,6 +191,7 @@ void Generator::field_int(ast::Field* f) {
 }
 
 Slot Generator::field_string(ast::Field* f) {
+  reads_context_ = true;
   const TracepointField* tf = probe_.spec.format.find(f->field);
   Slot s{alloc_scratch(f->type.size), f->type.size};
   if (tf->data_loc) {

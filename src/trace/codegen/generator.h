@@ -88,6 +88,7 @@ class Generator {
   CodegenOptions opts_;
   InsnBuilder b_;
   InsnBuilder::Label exit_label_ = 0;
+  bool reads_context_ = false;               // tracepoint fields read from the record
   bool terminated_ = false;                  // the statement just generated ends in exit()
   int32_t scratch_top_ = 0;                  // temporaries grow up from 0
   int32_t var_bottom_ = kScratchSize;        // variables grow down from the end

@@ -41,6 +41,15 @@ std::vector<AttachSpec> expand_tracepoint(const AttachSpec& spec, ProbeEnvironme
   }
   std::string pattern = spec.target + ":" + spec.func;
   std::vector<std::string> names;
+  // No wildcard: read the one format directly (listing every event costs
+  // milliseconds of start-up); the list is only needed for suggestions.
+  if (pattern.find_first_of("*?") == std::string::npos) {
+    if (auto format = env.tracepoints->format(spec.target, spec.func)) {
+      AttachSpec concrete = spec;
+      concrete.format = *format;
+      return {concrete};
+    }
+  }
   auto all = env.tracepoints->list();
   for (const auto& tp : all) {
     if (glob_match(pattern, tp)) names.push_back(tp);

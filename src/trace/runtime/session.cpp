@@ -53,6 +53,9 @@ class Session {
     if (!stop_) loop();
     links_.clear();  // detach before END, as bpftrace does
     timers_.clear();
+    discarding_ = true;  // records produced after the stop are not shown
+    ring_buffer__consume(ring_);
+    discarding_ = false;
     run_timed(ProbeType::kEnd);
     ring_buffer__consume(ring_);
     print_all_maps();
@@ -63,8 +66,12 @@ class Session {
   }
 
  private:
+  // After exit() the rest of the buffer is dropped: returning < 0 stops
+  // libbpf's consume loop at once instead of racing a busy producer.
   static int on_sample(void* ctx, void* data, size_t size) {
-    static_cast<Session*>(ctx)->on_record(static_cast<const uint8_t*>(data), size);
+    auto* self = static_cast<Session*>(ctx);
+    if (self->stop_ && !self->in_end_) return self->discarding_ ? 0 : -1;
+    self->on_record(static_cast<const uint8_t*>(data), size);
     return 0;
   }
 
@@ -146,6 +153,18 @@ class Session {
     std::vector<Fd> fds;
     switch (s.type) {
       case ProbeType::kTracepoint: {
+        if (prog_.programs[i].type == BPF_PROG_TYPE_RAW_TRACEPOINT) {
+          try {
+            fds = attach_raw_tracepoint(fd, s.func);
+            break;
+          } catch (const Error& e) {
+            // The raw tracepoint may be named differently: fall back.
+            spdlog::debug("{}: {}; attaching as a perf tracepoint", s.name(), e.what());
+            prog_.programs[i].type = BPF_PROG_TYPE_TRACEPOINT;
+            prog_fds_[i] = load_program(prog_.programs[i], maps_, prog_.source);
+            fd = prog_fds_[i].get();
+          }
+        }
         auto id = prog_.tracepoints->id(s.target, s.func);
         if (!id) throw Error("cannot read the id of " + s.name());
         fds = attach_tracepoint(fd, *id, s.name());
@@ -301,6 +320,7 @@ class Session {
   ring_buffer* ring_ = nullptr;
   bool stop_ = false;
   bool in_end_ = false;
+  bool discarding_ = false;
   std::set<uint32_t> observed_;
 };
 
