@@ -31,6 +31,16 @@ uint64_t lookup_address(uint64_t address, size_t index) {
   return index == 0 || address == 0 ? address : address - 1;
 }
 
+// The tracing machinery above the hooked kernel function (the BPF program,
+// bpf_trace_run*, perf_trace_*) is not where the task blocked or allocated.
+bool tracing_frame(const symbolizer::SymbolizedAddress& a) {
+  if (a.frames.empty()) return false;
+  const std::string& f = a.frames.back().function;
+  return f.rfind("bpf_prog_", 0) == 0 || f.rfind("bpf_trace_run", 0) == 0 ||
+         f.rfind("__bpf_trace_", 0) == 0 || f.rfind("perf_trace_", 0) == 0 ||
+         f.rfind("trace_call_bpf", 0) == 0 || f.rfind("__traceiter_", 0) == 0;
+}
+
 }  // namespace
 
 OffCpuProfiler::OffCpuProfiler(const OffCpuOptions& options, KernelFeatures& features) {
@@ -158,9 +168,13 @@ void add_stack_samples(profile::Profile& p, const std::vector<StackRecord>& reco
   profile::ProfileAssembler assembler(p);
   for (const auto& s : records) {
     profile::Sample sample;
+    bool leading = true;
     for (size_t i = 0; i < s.kernel.size(); ++i) {
       uint64_t a = lookup_address(s.kernel[i], i);
-      sample.location_ids.push_back(assembler.location_for(0, a, kernel.at(a), true));
+      const auto& symbolized = kernel.at(a);
+      if (leading && tracing_frame(symbolized)) continue;
+      leading = false;
+      sample.location_ids.push_back(assembler.location_for(0, a, symbolized, true));
     }
     for (size_t i = 0; i < s.user.size(); ++i) {
       uint64_t a = lookup_address(s.user[i], i);
