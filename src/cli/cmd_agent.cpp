@@ -11,6 +11,7 @@
 #include "agent/agent_config.h"
 #include "agent/proc_reader.h"
 #include "cli/agent_http.h"
+#include "cli/agent_profiling.h"
 #include "cli/command_registry.h"
 #include "common/signals.h"
 
@@ -65,6 +66,7 @@ std::function<int()> setup_agent(CLI::App& app) {
     agent::LinuxProcReader proc(config.proc_root);
     agent::Agent agent(config, proc);
     cli::install_http(http, agent);
+    cli::install_profiling(agent);  // 19 Hz CPU windows → store → UI and /debug/pprof
     agent.start();
     spdlog::info("ksight agent running (SIGHUP reloads, SIGTERM stops)");
     return agent.run(signals, [opts] { return effective_config(*opts); });

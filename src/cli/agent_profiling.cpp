@@ -1,0 +1,135 @@
+#include "cli/agent_profiling.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "agent/agent.h"
+#include "agent/cpu_sampler.h"
+#include "common/error.h"
+#include "export/profile_writer.h"
+#include "store/cpu_window_feeder.h"
+#include "store/store.h"
+#include "symbolizer/elf_symbolizer.h"
+#include "ui/profile_ui.h"
+
+namespace ksight::cli {
+
+class AgentProfiling : public agent::ProfileProvider {
+ public:
+  explicit AgentProfiling(agent::Agent& agent)
+      : agent_(agent), symbolizer_(symbolizer::make_symbolizer()), ui_(store_) {}
+
+  // The merged CPU windows that overlap the last `duration`. Windows are
+  // whole (10 s by default), so a short request returns at least a window.
+  profile::Profile cpu_profile(std::chrono::seconds duration) override {
+    int64_t now = store::wall_clock_ns();
+    store::TimeRange range{now - std::chrono::nanoseconds(duration).count(), now};
+    auto selector = store::Selector::parse("{type=\"cpu\"}");
+    if (store_.windows(selector, range).empty()) {
+      throw Error("no CPU profile window recorded yet (one closes every " +
+                  std::to_string(agent_.config().profiler_window.count()) + "s)");
+    }
+    return store_.query(selector, range);
+  }
+
+  store::Store& store() { return store_; }
+  ui::ProfileUi& ui() { return ui_; }
+  symbolizer::Symbolizer& symbolizer() { return *symbolizer_; }
+  agent::Agent& agent() { return agent_; }
+
+ private:
+  agent::Agent& agent_;
+  store::Store store_;
+  std::unique_ptr<symbolizer::Symbolizer> symbolizer_;
+  ui::ProfileUi ui_;
+};
+
+namespace {
+
+// The sampler as an agent event source: samples go to the window feeder,
+// windows close on consume/collect.
+class CpuProfileSource : public agent::EventSource {
+ public:
+  CpuProfileSource(AgentProfiling& profiling, agent::SourceContext& context,
+                   const agent::AgentConfig& config)
+      : profiling_(profiling),
+        counters_(context.registry),
+        frequency_(static_cast<int>(config.profiler_frequency)),
+        feeder_(profiling.store(), profiling.symbolizer(), {config.profiler_window, frequency_},
+                [&processes = context.processes](uint32_t pid, std::string_view) {
+                  store::Labels labels;
+                  if (auto info = processes.lookup(pid)) {
+                    labels["container_id"] =
+                        info->container.in_container() ? info->container.id.substr(0, 12) : "host";
+                    if (!info->container.pod_uid.empty()) {
+                      labels["pod_uid"] = info->container.pod_uid;
+                    }
+                  }
+                  return labels;
+                }) {}
+
+  const char* name() const override { return "cpu_profile"; }
+  void start() override {
+    agent::CpuSamplerOptions options;
+    options.frequency_hz = frequency_;
+    // Frame-pointer stacks only: the always-on profiler stays cheap; DWARF
+    // unwinding is `ksight profile --unwind`.
+    options.stack_copy_bytes = 0;
+    sampler_ = std::make_unique<agent::CpuSampler>(
+        options, agent::kernel_features(),
+        [this](const profile::StackSample& s) { feeder_.add(s); });
+  }
+  void stop() override {
+    if (sampler_) feeder_.flush();
+    sampler_.reset();
+  }
+  int poll_fd() const override { return sampler_ ? sampler_->poll_fd() : -1; }
+  int consume() override {
+    if (!sampler_) return 0;
+    sampler_->poll(0);
+    feeder_.tick();
+    return 0;
+  }
+  void collect() override {
+    if (!sampler_) return;
+    feeder_.tick();
+    auto c = sampler_->counters();
+    counters_.events.inc({name()}, static_cast<double>(c.samples - reported_.samples));
+    counters_.lost.inc({name()}, static_cast<double>(c.lost() - reported_.lost()));
+    reported_ = c;
+  }
+
+ private:
+  AgentProfiling& profiling_;
+  agent::SourceCounters counters_;
+  int frequency_;
+  store::CpuWindowFeeder feeder_;
+  std::unique_ptr<agent::CpuSampler> sampler_;
+  agent::CpuSamplerCounters reported_;
+};
+
+}  // namespace
+
+std::shared_ptr<AgentProfiling> install_profiling(agent::Agent& agent) {
+  // The factory and the routes share ownership, so the profiling state
+  // lives exactly as long as the agent that holds them.
+  auto profiling = std::make_shared<AgentProfiling>(agent);
+  AgentProfiling* raw = profiling.get();
+  agent.add_factory(
+      {"profiler", [](const agent::AgentConfig& c) { return c.profiler; },
+       [profiling, raw](agent::SourceContext& context, const agent::AgentConfig& config) {
+         return std::make_unique<CpuProfileSource>(*raw, context, config);
+       }});
+  agent.http().add_routes([profiling](httplib::Server& server) { profiling->ui().install(server); },
+                          [profiling](const httplib::Request& req, httplib::Response& res) {
+                            profiling->ui().serve_index(req, res);
+                          });
+  agent.http().set_profile_provider(raw, [](const profile::Profile& p) {
+    return exporter::write_profile_to_string(p, exporter::ProfileFormat::kPprof);
+  });
+  return profiling;
+}
+
+}  // namespace ksight::cli
