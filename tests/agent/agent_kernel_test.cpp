@@ -65,10 +65,12 @@ AgentProcess* AgentKernel::agent_ = nullptr;
 
 TEST_F(AgentKernel, AllSourcesAttached) {
   std::string ready = agent_->get("/readyz");
-  for (const char* s : {"sources.process", "sources.syscalls", "sources.kmem", "sources.net"}) {
+  for (const char* s :
+       {"sources.process", "sources.syscalls", "sources.kmem", "sources.net", "profiler"}) {
     EXPECT_NE(ready.find(std::string(s) + ": attached"), std::string::npos) << ready;
   }
-  EXPECT_EQ(agent_->value("ksight_source_up"), 4);
+  // The four event sources plus the continuous CPU profiler.
+  EXPECT_EQ(agent_->value("ksight_source_up"), 5);
 }
 
 TEST_F(AgentKernel, OpenatCallsOfAProgramAreCountedAndTimed) {
