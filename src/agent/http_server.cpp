@@ -160,6 +160,12 @@ void HttpServer::start(const std::string& listen) {
     port_ = port;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() is a no-op until the accept loop runs, so a stop() that
+  // came right after start() would leave join() waiting forever. httplib
+  // 0.11 has no readiness callback: wait (bounded) for is_running().
+  for (int i = 0; i < 2000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   spdlog::info("listening on http://{}:{}/metrics",
                host.find(':') == std::string::npos ? host : "[" + host + "]", port_);
 }
