@@ -143,6 +143,9 @@ void OtlpReceiver::start() {
     throw std::runtime_error("receiver: cannot listen");
   }
   impl_->http_thread = std::thread([this] { impl_->http_server->listen_after_bind(); });
+  // httplib ignores stop() until its accept loop runs: wait for it.
+  for (int i = 0; i < 2000 && !impl_->http_server->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void OtlpReceiver::stop() {

@@ -110,6 +110,9 @@ class Receiver {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib ignores stop() until its accept loop runs: wait for it.
+    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     // bind_to_any_port already listens: early connections wait in the backlog.
   }
   ~Receiver() {
@@ -183,6 +186,9 @@ TEST(HttpSinkTest, FullQueueDropsNewAlerts) {
   });
   int port = server.bind_to_any_port("127.0.0.1");
   std::thread listener([&] { server.listen_after_bind(); });
+  // httplib ignores stop() until its accept loop runs: wait for it.
+  for (int i = 0; i < 2000 && !server.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   // bind_to_any_port already listens: early connections wait in the backlog.
   {
     auto options = fast("http://127.0.0.1:" + std::to_string(port) + "/alerts");
