@@ -54,8 +54,7 @@ class CpuProfileSource : public agent::EventSource {
  public:
   CpuProfileSource(AgentProfiling& profiling, agent::SourceContext& context,
                    const agent::AgentConfig& config)
-      : profiling_(profiling),
-        counters_(context.registry),
+      : counters_(context.registry),
         frequency_(static_cast<int>(config.profiler_frequency)),
         feeder_(profiling.store(), profiling.symbolizer(), {config.profiler_window, frequency_},
                 [&processes = context.processes](uint32_t pid, std::string_view) {
@@ -102,7 +101,6 @@ class CpuProfileSource : public agent::EventSource {
   }
 
  private:
-  AgentProfiling& profiling_;
   agent::SourceCounters counters_;
   int frequency_;
   store::CpuWindowFeeder feeder_;
