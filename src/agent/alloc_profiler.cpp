@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/bpf_maps.h"
 #include "alloc.h"
 #include "alloc.skel.h"
 #include "common/error.h"
@@ -47,16 +48,7 @@ KernelAllocProfiler::~KernelAllocProfiler() {
 }
 
 std::vector<uint64_t> KernelAllocProfiler::stack(int32_t id) {
-  std::vector<uint64_t> frames;
-  if (id < 0) return frames;
-  uint64_t ips[KSIGHT_ALLOC_STACK_DEPTH] = {};
-  uint32_t key = static_cast<uint32_t>(id);
-  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.stacks), &key, ips) != 0) return frames;
-  for (uint64_t ip : ips) {
-    if (ip == 0) break;
-    frames.push_back(ip);
-  }
-  return frames;
+  return read_stack_trace(bpf_map__fd(skel_->maps.stacks), id, KSIGHT_ALLOC_STACK_DEPTH);
 }
 
 std::vector<StackRecord> KernelAllocProfiler::drain() {

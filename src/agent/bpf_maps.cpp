@@ -84,4 +84,17 @@ std::vector<uint64_t> sum_percpu_u64_array(int fd, uint32_t entries) {
   return sums;
 }
 
+std::vector<uint64_t> read_stack_trace(int map_fd, int32_t id, size_t depth) {
+  std::vector<uint64_t> frames;
+  if (id < 0) return frames;
+  std::vector<uint64_t> ips(depth, 0);
+  uint32_t key = static_cast<uint32_t>(id);
+  if (bpf_map_lookup_elem(map_fd, &key, ips.data()) != 0) return frames;
+  for (uint64_t ip : ips) {
+    if (ip == 0) break;
+    frames.push_back(ip);
+  }
+  return frames;
+}
+
 }  // namespace ksight::agent

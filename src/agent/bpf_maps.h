@@ -36,4 +36,9 @@ std::vector<std::pair<K, V>> dump_hash(int map_fd, uint32_t max_entries) {
 // A per-CPU array of u64, summed over CPUs: result[i] = Σcpu map[i].
 std::vector<uint64_t> sum_percpu_u64_array(int map_fd, uint32_t entries);
 
+// The frames of stack `id` in a BPF_MAP_TYPE_STACK_TRACE map of `depth`
+// u64 slots, leaf first, up to the first zero; empty for a negative id
+// (bpf_get_stackid's error) or a missing entry.
+std::vector<uint64_t> read_stack_trace(int map_fd, int32_t id, size_t depth);
+
 }  // namespace ksight::agent

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "agent/bpf_maps.h"
 #include "common/error.h"
 #include "offcpu.h"
 #include "offcpu.skel.h"
@@ -74,16 +75,7 @@ OffCpuProfiler::~OffCpuProfiler() {
 }
 
 std::vector<uint64_t> OffCpuProfiler::stack(int32_t id) {
-  std::vector<uint64_t> frames;
-  if (id < 0) return frames;
-  uint64_t ips[KSIGHT_OFFCPU_STACK_DEPTH] = {};
-  uint32_t key = static_cast<uint32_t>(id);
-  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.stacks), &key, ips) != 0) return frames;
-  for (uint64_t ip : ips) {
-    if (ip == 0) break;
-    frames.push_back(ip);
-  }
-  return frames;
+  return read_stack_trace(bpf_map__fd(skel_->maps.stacks), id, KSIGHT_OFFCPU_STACK_DEPTH);
 }
 
 std::vector<OffCpuStack> OffCpuProfiler::drain() {
