@@ -1,5 +1,6 @@
 #include "otel/http_tracker.h"
 
+#include <algorithm>
 #include <random>
 
 namespace ksight::otel {
@@ -95,6 +96,26 @@ void HttpTracker::on_payload(const Payload& p) {
   if (!p.peer.address.empty()) c.peer = p.peer;
   c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
   if (!c.classified) classify(c);
+  if (options_.thread_history) {
+    uint64_t& last = threads_[p.tid].last_ns;
+    last = std::max(last, p.ts_ns);
+  }
+}
+
+ThreadSpanLookup HttpTracker::server_span_during(uint32_t tid, uint64_t start_ns,
+                                                 uint64_t end_ns) const {
+  ThreadSpanLookup out;
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) return out;
+  out.complete = it->second.last_ns >= end_ns;
+  const auto& spans = it->second.spans;
+  for (auto s = spans.rbegin(); s != spans.rend(); ++s) {
+    if (s->start_ns > start_ns) continue;
+    // The newest span begun before the call: it holds the call or nothing does.
+    if (s->end_ns == 0 || s->end_ns >= end_ns) out.span = *s;
+    break;
+  }
+  return out;
 }
 
 void HttpTracker::classify(Connection& c) {
@@ -134,6 +155,8 @@ void HttpTracker::expire(uint64_t now_ns, uint64_t idle_ns) {
   }
   // Server requests never answered must not pin their threads forever.
   if (active_.size() > options_.max_connections) active_.clear();
+  std::erase_if(threads_, [&](const auto& t) { return now_ns >= t.second.last_ns + idle_ns; });
+  if (threads_.size() > options_.max_connections) threads_.clear();
 }
 
 void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
@@ -162,7 +185,17 @@ void HttpTracker::assign_ids(HttpExchange& x) {
   } else {
     x.trace_id = ids_.trace_id();
   }
-  if (x.kind == SpanKind::kServer) active_[x.tid] = {x.trace_id, x.span_id};
+  if (x.kind == SpanKind::kServer) {
+    active_[x.tid] = {x.trace_id, x.span_id};
+    remember_server(x);
+  }
+}
+
+void HttpTracker::remember_server(const HttpExchange& x) {
+  if (!options_.thread_history) return;
+  auto& spans = threads_[x.tid].spans;
+  if (spans.size() >= options_.thread_history) spans.pop_front();
+  spans.push_back({x.trace_id, x.span_id, x.start_ns, 0});
 }
 
 void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
@@ -183,6 +216,10 @@ void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
   if (x.kind == SpanKind::kServer) {
     auto it = active_.find(x.tid);
     if (it != active_.end() && it->second.span_id == x.span_id) active_.erase(it);
+    if (auto t = threads_.find(x.tid); t != threads_.end()) {
+      for (auto& s : t->second.spans)
+        if (s.span_id == x.span_id) s.end_ns = std::max(x.end_ns, x.start_ns);
+    }
   }
   ++stats_.exchanges;
   on_exchange_(std::move(x));

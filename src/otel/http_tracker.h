@@ -18,6 +18,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -69,6 +70,24 @@ struct HttpExchange {
 struct HttpTrackerOptions {
   size_t max_connections = 16384;
   size_t max_pending = 64;
+  // Server spans remembered per thread for server_span_during (function
+  // spans); 0 turns the per-thread bookkeeping off.
+  size_t thread_history = 0;
+};
+
+// A server span as a thread served it: [start_ns, end_ns], end 0 while open.
+struct ServerSpanRef {
+  TraceId trace_id{};
+  SpanId span_id{};
+  uint64_t start_ns = 0;
+  uint64_t end_ns = 0;
+};
+
+struct ThreadSpanLookup {
+  // The tracker has seen the thread's payloads up to the interval's end, so
+  // `span` is the final answer (payloads of one thread arrive in order).
+  bool complete = false;
+  std::optional<ServerSpanRef> span;
 };
 
 struct HttpTrackerStats {
@@ -94,6 +113,10 @@ class HttpTracker {
   // Drops connections idle for longer than idle_ns.
   void expire(uint64_t now_ns, uint64_t idle_ns);
 
+  // The server span thread `tid` was serving during [start_ns, end_ns]
+  // (boot ns), from the last options.thread_history spans of that thread.
+  ThreadSpanLookup server_span_during(uint32_t tid, uint64_t start_ns, uint64_t end_ns) const;
+
   size_t connections() const { return conns_.size(); }
   const HttpTrackerStats& stats() const { return stats_; }
 
@@ -111,12 +134,17 @@ class HttpTracker {
     TraceId trace_id;
     SpanId span_id;
   };
+  struct ThreadHistory {
+    uint64_t last_ns = 0;  // newest payload of the thread
+    std::deque<ServerSpanRef> spans;
+  };
 
   Connection& connection_for(const Payload& p);
   void drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it);
   void on_request(Connection& c, Direction d, HttpMessage&& m);
   void on_response(Connection& c, Direction d, HttpMessage&& m);
   void assign_ids(HttpExchange& x);
+  void remember_server(const HttpExchange& x);
   void classify(Connection& c);
 
   HttpTrackerOptions options_;
@@ -124,7 +152,8 @@ class HttpTracker {
   IdGenerator ids_;
   std::list<Key> lru_;  // front: most recently used
   std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash> conns_;
-  std::unordered_map<uint32_t, ActiveServer> active_;  // tid → server span in progress
+  std::unordered_map<uint32_t, ActiveServer> active_;    // tid → server span in progress
+  std::unordered_map<uint32_t, ThreadHistory> threads_;  // when options_.thread_history
   HttpTrackerStats stats_;
 };
 
