@@ -46,6 +46,7 @@ void Store::reload() {
     w.disk_bytes = spilled.bytes;
     stats_.disk_bytes += spilled.bytes;
     next_seq_ = std::max(next_seq_, spilled.seq + 1);
+    newest_end_ns_ = std::max(newest_end_ns_, spilled.end_ns);
     windows_.emplace(std::make_pair(spilled.start_ns, spilled.seq), std::move(w));
   }
   if (!windows_.empty()) {
@@ -75,6 +76,7 @@ void Store::add_window(const Labels& labels, profile::Profile profile, int64_t s
     std::lock_guard lock(mutex_);
     w.series = series_id(labels);
     stats_.memory_bytes += w.memory_bytes;
+    newest_end_ns_ = std::max(newest_end_ns_, end_ns);
     windows_.emplace(std::make_pair(start_ns, next_seq_++), std::move(w));
     enforce_budgets();
     listener = listener_;
@@ -88,6 +90,7 @@ void Store::set_listener(WindowListener listener) {
 }
 
 void Store::enforce_budgets() {
+  evict_expired();
   while (stats_.memory_bytes > options_.memory_bytes && spill_one()) {
   }
   while (stats_.disk_bytes > options_.disk_bytes) evict_one_spilled();
@@ -131,6 +134,33 @@ void Store::evict_one_spilled() {
   std::error_code ec;
   std::filesystem::remove(it->second.spill_path, ec);
   stats_.disk_bytes -= std::min(stats_.disk_bytes, it->second.disk_bytes);
+  windows_.erase(it);
+  ++stats_.evictions;
+}
+
+void Store::evict_expired() {
+  if (options_.retention_ns <= 0 || windows_.empty()) return;
+  int64_t cutoff = newest_end_ns_ - options_.retention_ns;
+  // Ordered by start, so an old window with a late end can hide behind a
+  // newer one; scan them all (a few thousand at most, once per add).
+  for (auto it = windows_.begin(); it != windows_.end();) {
+    auto next = std::next(it);
+    if (it->second.end_ns < cutoff) {
+      erase_window(it);
+      ++stats_.expired;
+    }
+    it = next;
+  }
+}
+
+void Store::erase_window(std::map<std::pair<int64_t, uint64_t>, Window>::iterator it) {
+  Window& w = it->second;
+  if (w.profile) stats_.memory_bytes -= std::min(stats_.memory_bytes, w.memory_bytes);
+  if (!w.spill_path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(w.spill_path, ec);
+    stats_.disk_bytes -= std::min(stats_.disk_bytes, w.disk_bytes);
+  }
   windows_.erase(it);
   ++stats_.evictions;
 }

@@ -27,6 +27,11 @@ struct StoreOptions {
   size_t memory_bytes = size_t{64} << 20;  // estimated bytes of in-memory windows
   std::string spill_dir;                   // empty: windows past the memory budget are dropped
   uint64_t disk_bytes = uint64_t{512} << 20;
+  // Windows that ended longer than this before the newest window's end are
+  // evicted (memory or disk); 0 keeps windows until a byte budget needs room.
+  // Measured against the data, not the wall clock, so a paused or reloaded
+  // store does not empty itself.
+  int64_t retention_ns = 0;
 };
 
 struct TimeRange {
@@ -60,7 +65,8 @@ struct StoreStats {
   size_t memory_bytes = 0;
   uint64_t disk_bytes = 0;
   uint64_t spills = 0;     // windows written to disk
-  uint64_t evictions = 0;  // windows dropped for good
+  uint64_t evictions = 0;  // windows dropped for good (budgets and retention)
+  uint64_t expired = 0;    // of those, dropped for being older than the retention
   uint64_t spill_errors = 0;
 };
 
@@ -106,6 +112,9 @@ class Store {
   void enforce_budgets();
   bool spill_one();
   void evict_one_spilled();
+  void evict_expired();
+  // Drops a window for good (its spill file too).
+  void erase_window(std::map<std::pair<int64_t, uint64_t>, Window>::iterator it);
   void reload();
 
   StoreOptions options_;
@@ -115,6 +124,7 @@ class Store {
   // Keyed by (start, sequence): iteration is oldest first.
   std::map<std::pair<int64_t, uint64_t>, Window> windows_;
   uint64_t next_seq_ = 1;
+  int64_t newest_end_ns_ = std::numeric_limits<int64_t>::min();
   StoreStats stats_;
   WindowListener listener_;  // guarded by mutex_
 };

@@ -171,6 +171,41 @@ TEST(StoreTest, ReloadsSpilledWindowsAfterRestart) {
   EXPECT_EQ(again.stats().windows, 21u);
 }
 
+TEST(StoreTest, RetentionEvictsWindowsOlderThanTheNewestMinusRetention) {
+  TempDir dir;
+  // Half of the windows in memory, half spilled: retention drops both kinds.
+  size_t one = estimate_bytes(fixture_profile({{{"main", "leaf"}, 1}}));
+  Store store({one * 10, dir.path, uint64_t{1} << 30, 35 * kSec});
+  fill(store);  // windows [0,10) ... [90,100) of two series; newest end 100 s
+  auto stats = store.stats();
+  // Kept: windows ending at or after 65 s, i.e. starting at 60, 70, 80, 90.
+  EXPECT_EQ(stats.windows, 8u);
+  EXPECT_EQ(stats.expired, 12u);
+  EXPECT_EQ(stats.evictions, 12u);
+  EXPECT_EQ(store.windows({}).front().start_ns, 60 * kSec);
+  EXPECT_EQ(dir.files(), stats.spilled_windows);
+  auto p = store.query(Selector::parse("comm=app"));
+  EXPECT_EQ(leaf_value(p, "leaf"), 4);
+}
+
+TEST(StoreTest, RetentionAppliesToReloadedWindows) {
+  TempDir dir;
+  {
+    Store store({0, dir.path, uint64_t{1} << 30});
+    fill(store);
+  }
+  Store again({uint64_t{1} << 20, dir.path, uint64_t{1} << 30, 15 * kSec});
+  EXPECT_EQ(again.stats().windows, 4u);  // starts 80 and 90, two series
+  EXPECT_EQ(dir.files(), 4u);
+}
+
+TEST(StoreTest, ZeroRetentionKeepsEverything) {
+  Store store({uint64_t{1} << 30, "", 0, 0});
+  fill(store);
+  EXPECT_EQ(store.stats().windows, 20u);
+  EXPECT_EQ(store.stats().expired, 0u);
+}
+
 TEST(StoreTest, RejectsBackwardsWindow) {
   Store store;
   EXPECT_THROW(store.add_window({}, {}, 10, 5), Error);
