@@ -177,6 +177,18 @@ std::vector<ConfigKey> build_keys() {
           [](AgentConfig& c, const std::string& v) {
             return parse_dur(v, c.profiler_window, milliseconds(1000), milliseconds(600 * 1000));
           }},
+      ConfigKey{"profiler.unwind", "string",
+                "User stacks: auto (frame pointers where verified exact, else DWARF unwinding "
+                "from .eh_frame of a copied stack top), fp (frame pointers only, cheapest) or "
+                "dwarf (always unwind).",
+                false, [](const AgentConfig& c) { return c.profiler_unwind; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (v != "auto" && v != "fp" && v != "dwarf") {
+                    return "expected auto, fp or dwarf, got '" + v + "'";
+                  }
+                  c.profiler_unwind = v;
+                  return std::nullopt;
+                }},
   };
 }
 

@@ -32,6 +32,7 @@ struct AgentConfig {
   bool profiler = true;
   uint32_t profiler_frequency = 19;
   std::chrono::seconds profiler_window{10};
+  std::string profiler_unwind = "auto";  // auto | fp | dwarf (src/unwind)
 };
 
 struct ConfigKey {

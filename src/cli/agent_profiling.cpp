@@ -13,6 +13,8 @@
 #include "store/store.h"
 #include "symbolizer/elf_symbolizer.h"
 #include "ui/profile_ui.h"
+#include "unwind/stack_resolver.h"
+#include "unwind/unwind_metrics.h"
 
 namespace ksight::cli {
 
@@ -56,6 +58,10 @@ class CpuProfileSource : public agent::EventSource {
                    const agent::AgentConfig& config)
       : counters_(context.registry),
         frequency_(static_cast<int>(config.profiler_frequency)),
+        unwind_mode_(
+            unwind::parse_unwind_mode(config.profiler_unwind).value_or(unwind::UnwindMode::kAuto)),
+        resolver_(unwinder_, unwind_mode_),
+        unwind_metrics_(context.registry),
         feeder_(profiling.store(), profiling.symbolizer(), {config.profiler_window, frequency_},
                 [&processes = context.processes](uint32_t pid, std::string_view) {
                   store::Labels labels;
@@ -73,12 +79,12 @@ class CpuProfileSource : public agent::EventSource {
   void start() override {
     agent::CpuSamplerOptions options;
     options.frequency_hz = frequency_;
-    // Frame-pointer stacks only: the always-on profiler stays cheap; DWARF
-    // unwinding is `ksight profile --unwind`.
-    options.stack_copy_bytes = 0;
+    // profiler.unwind: fp copies no stack (cheapest); auto and dwarf copy
+    // the stack top for DWARF unwinding, as `ksight profile --unwind`.
+    options.stack_copy_bytes =
+        unwind_mode_ == unwind::UnwindMode::kFramePointer ? 0 : agent::kMaxStackCopyBytes;
     sampler_ = std::make_unique<agent::CpuSampler>(
-        options, agent::kernel_features(),
-        [this](const profile::StackSample& s) { feeder_.add(s); });
+        options, agent::kernel_features(), [this](const profile::StackSample& s) { add(s); });
   }
   void stop() override {
     if (sampler_) feeder_.flush();
@@ -98,11 +104,31 @@ class CpuProfileSource : public agent::EventSource {
     counters_.events.inc({name()}, static_cast<double>(c.samples - reported_.samples));
     counters_.lost.inc({name()}, static_cast<double>(c.lost() - reported_.lost()));
     reported_ = c;
+    unwind_metrics_.publish(resolver_.stats(), unwinder_.approximate_bytes());
+  }
+  // Exited processes: their unwind sessions (Dwfl, mapped ELF files) go now
+  // rather than waiting for eviction.
+  void forget(const std::vector<uint32_t>& pids) override {
+    for (uint32_t pid : pids) unwinder_.forget_process(pid);
   }
 
  private:
+  void add(const profile::StackSample& s) {
+    if (s.pid == 0) return feeder_.add(s);
+    user_frames_ = resolver_.resolve(s);
+    profile::StackSample resolved = s;  // spans: no copy of the stack bytes
+    resolved.user_stack = user_frames_;
+    feeder_.add(resolved);
+  }
+
   agent::SourceCounters counters_;
   int frequency_;
+  // Before the sampler: its sink uses them until it is destroyed.
+  unwind::UnwindMode unwind_mode_;
+  unwind::DwarfUnwinder unwinder_;
+  unwind::StackResolver resolver_;
+  unwind::UnwindMetrics unwind_metrics_;
+  std::vector<uint64_t> user_frames_;
   store::CpuWindowFeeder feeder_;
   std::unique_ptr<agent::CpuSampler> sampler_;
   agent::CpuSamplerCounters reported_;

@@ -78,6 +78,21 @@ TEST(AgentConfig, RenderedDefaultsParseBackToDefaults) {
   EXPECT_EQ(changed_keys(def, back), std::vector<std::string>{"sources.kmem"});
 }
 
+// profiler.unwind picks the agent's user-stack method (src/unwind); a typo
+// must fail at startup rather than silently profile with frame pointers.
+TEST(AgentConfig, ProfilerUnwindKey) {
+  EXPECT_EQ(AgentConfig{}.profiler_unwind, "auto");
+  AgentConfig c = parse_config_yaml("profiler:\n  unwind: dwarf\n", "agent.yaml");
+  EXPECT_EQ(c.profiler_unwind, "dwarf");
+  apply_config_value(c, "profiler.unwind", "fp");
+  EXPECT_EQ(c.profiler_unwind, "fp");
+  EXPECT_EQ(error_of("profiler:\n  unwind: dwarff\n"),
+            "agent.yaml:2: profiler.unwind: expected auto, fp or dwarf, got 'dwarff'");
+  EXPECT_THROW(apply_config_value(c, "profiler.unwind", "FP"), Error);
+  EXPECT_EQ(c.profiler_unwind, "fp");
+  EXPECT_NE(render_config_yaml(AgentConfig{}).find("unwind: auto"), std::string::npos);
+}
+
 TEST(AgentConfig, ListenAddresses) {
   EXPECT_EQ(parse_listen_address("127.0.0.1:9464")->second, 9464);
   EXPECT_EQ(parse_listen_address("[::]:80")->first, "::");
