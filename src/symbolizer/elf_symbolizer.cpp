@@ -1,7 +1,9 @@
 #include "symbolizer/elf_symbolizer.h"
 
+#include <cstdlib>
 #include <list>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -271,6 +273,19 @@ class ElfSymbolizer final : public Symbolizer {
 };
 
 }  // namespace
+
+std::vector<std::string> default_debug_dirs() {
+  const char* env = std::getenv("KSIGHT_DEBUG_ROOT");
+  if (env == nullptr || *env == '\0') return {"/usr/lib/debug"};
+  std::vector<std::string> dirs;
+  std::string_view rest = env;
+  while (!rest.empty()) {
+    size_t colon = std::min(rest.find(':'), rest.size());
+    if (colon > 0) dirs.emplace_back(rest.substr(0, colon));
+    rest.remove_prefix(std::min(colon + 1, rest.size()));
+  }
+  return dirs;
+}
 
 std::unique_ptr<Symbolizer> make_symbolizer(const SymbolizerOptions& options) {
   return std::make_unique<ElfSymbolizer>(options);

@@ -14,6 +14,10 @@
 
 namespace ksight::symbolizer {
 
+// $KSIGHT_DEBUG_ROOT (colon-separated host directories laid out like
+// /usr/lib/debug, e.g. a mounted debug-symbol volume), else /usr/lib/debug.
+std::vector<std::string> default_debug_dirs();
+
 struct SymbolizerOptions {
   // Where /proc is; tests point this at a synthetic tree.
   std::string proc_root = "/proc";
@@ -30,7 +34,7 @@ struct SymbolizerOptions {
   // Host directories searched for separate debug info, both as
   // <dir>/.build-id/xx/yyyy.debug and as <dir><binary dir>/<debuglink>.
   // The process root's /usr/lib/debug is always searched as well.
-  std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
+  std::vector<std::string> debug_dirs = default_debug_dirs();
   // Ask debuginfod (last) when DEBUGINFOD_URLS is set. Network: may be slow
   // the first time per build-id.
   bool debuginfod = true;

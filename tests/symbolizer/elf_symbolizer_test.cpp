@@ -408,5 +408,16 @@ TEST(ElfSymbolizer, VdsoOfOurOwnProcess) {
   EXPECT_TRUE(named);
 }
 
+// KSIGHT_DEBUG_ROOT points the build-id/debuglink search at a debug-symbol
+// volume instead of the host's /usr/lib/debug.
+TEST(DefaultDebugDirs, FromKsightDebugRoot) {
+  unsetenv("KSIGHT_DEBUG_ROOT");
+  EXPECT_EQ(default_debug_dirs(), std::vector<std::string>{"/usr/lib/debug"});
+  setenv("KSIGHT_DEBUG_ROOT", "/a::/b/c:", 1);
+  EXPECT_EQ(default_debug_dirs(), (std::vector<std::string>{"/a", "/b/c"}));
+  EXPECT_EQ(SymbolizerOptions{}.debug_dirs, (std::vector<std::string>{"/a", "/b/c"}));
+  unsetenv("KSIGHT_DEBUG_ROOT");
+}
+
 }  // namespace
 }  // namespace ksight::symbolizer
