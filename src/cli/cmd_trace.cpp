@@ -19,6 +19,7 @@ struct TraceArgs {
   int pid = -1;
   std::string command;
   std::string format = "text";
+  uint32_t ringbuf_bytes = ksight::trace::runtime::kDefaultRingbufBytes;
 };
 
 std::string read_program_file(const std::string& path) {
@@ -47,6 +48,7 @@ int run_trace_command(const TraceArgs& args) {
   opts.features = &agent::kernel_features();
   opts.tracefs_root = [] { return agent::ensure_tracefs(); };
   opts.out = &std::cout;
+  opts.ringbuf_bytes = args.ringbuf_bytes;
   SignalFd signals({SIGINT, SIGTERM, SIGHUP});
   opts.signals = &signals;
   return trace::run_trace(opts);
@@ -66,6 +68,10 @@ std::function<int()> setup_trace(CLI::App& app) {
   cmd->add_option("-c,--command", args->command, "Run CMD, trace it, and stop when it exits");
   cmd->add_option("--format", args->format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  // Hidden (empty group): tests shrink the buffer to provoke counted losses.
+  cmd->add_option("--ringbuf-bytes", args->ringbuf_bytes, "Ring buffer size (power of 2 pages)")
+      ->group("")
+      ->check(CLI::Range(4096u, 1u << 30));
   return [args, list] {
     args->list_given = list->count() > 0;
     return run_trace_command(*args);

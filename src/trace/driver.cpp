@@ -117,6 +117,7 @@ int run_trace(const TraceOptions& options) {
     so.child_go_fd = child.go_fd;
     so.out = options.out;
     so.signals = options.signals;
+    so.ringbuf_bytes = options.ringbuf_bytes;
     int rc = runtime::run_session(program, so);
     return rc;
   } catch (...) {

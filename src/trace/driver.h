@@ -15,6 +15,7 @@
 #include "trace/codegen/codegen.h"
 #include "trace/probes.h"
 #include "trace/program_info.h"
+#include "trace/runtime/loader.h"
 #include "trace/runtime/output.h"
 
 namespace ksight::trace {
@@ -41,6 +42,7 @@ struct TraceOptions {
   std::function<std::string()> tracefs_root;  // mounts tracefs when needed; "" if impossible
   std::ostream* out = nullptr;
   SignalFd* signals = nullptr;
+  uint32_t ringbuf_bytes = runtime::kDefaultRingbufBytes;
 };
 
 int run_trace(const TraceOptions& options);

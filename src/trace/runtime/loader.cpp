@@ -19,7 +19,6 @@ namespace {
 constexpr uint32_t kMapEntries = 10240;
 constexpr uint32_t kStackEntries = 4096;
 constexpr uint32_t kStackDepth = 127;
-constexpr uint32_t kRingbufBytes = 8u << 20;
 
 Fd make_map(bpf_map_type type, const char* name, uint32_t key, uint32_t value, uint32_t entries) {
   int fd = bpf_map_create(type, name, key, value, entries, nullptr);
@@ -71,10 +70,10 @@ int Maps::fd_for(int map_id) const {
   }
 }
 
-Maps create_maps(const ProgramInfo& info) {
+Maps create_maps(const ProgramInfo& info, uint32_t ringbuf_bytes) {
   Maps maps;
   maps.scratch = make_map(BPF_MAP_TYPE_PERCPU_ARRAY, "scratch", 4, codegen::kScratchSize, 1);
-  maps.ringbuf = make_map(BPF_MAP_TYPE_RINGBUF, "records", 0, 0, kRingbufBytes);
+  maps.ringbuf = make_map(BPF_MAP_TYPE_RINGBUF, "records", 0, 0, ringbuf_bytes);
   uint32_t stack_value = kStackDepth * 8;
   if (info.uses_kstack) {
     maps.kstack = make_map(BPF_MAP_TYPE_STACK_TRACE, "kstack", 4, stack_value, kStackEntries);

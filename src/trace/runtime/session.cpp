@@ -36,7 +36,7 @@ class Session {
       : prog_(p),
         opts_(o),
         out_(o.out ? *o.out : std::cout),
-        maps_(create_maps(*p.info)),
+        maps_(create_maps(*p.info, o.ringbuf_bytes)),
         symbols_(maps_) {
     for (const auto& f : p.info->formats) pieces_.push_back(parse_format(f.format));
   }

@@ -12,6 +12,7 @@
 #include "common/signals.h"
 #include "trace/codegen/codegen.h"
 #include "trace/probes.h"
+#include "trace/runtime/loader.h"
 #include "trace/runtime/output.h"
 
 namespace ksight::trace::runtime {
@@ -23,6 +24,7 @@ struct SessionOptions {
   int child_go_fd = -1;
   std::ostream* out = nullptr;
   SignalFd* signals = nullptr;
+  uint32_t ringbuf_bytes = kDefaultRingbufBytes;
 };
 
 struct CompiledProgram {
