@@ -199,6 +199,64 @@ TEST_P(TraceRuntime, Case) {
   }
 }
 
+// Lost records: a 4 KiB ring buffer (~170 printf records) against 200000
+// getppid calls of the -c child. Every call either prints a line or is
+// counted as lost, so delivered + lost must be exactly the calls made.
+constexpr long kStormCalls = 200000;
+
+Case storm_case(const std::string& format) {
+  Case c;
+  c.prog = "tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf(\"e %d\\n\", 1); }";
+  c.cmd = substitute("{workloads}/getppid_loop " + std::to_string(kStormCalls));
+  c.args = {"--ringbuf-bytes", "4096", "--format", format};
+  return c;
+}
+
+long count_matches(const std::string& text, const std::string& re) {
+  std::regex r(re, std::regex::ECMAScript | std::regex::multiline);
+  return std::distance(std::sregex_iterator(text.begin(), text.end(), r), std::sregex_iterator());
+}
+
+long first_number(const std::string& text, const std::string& re) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(re))) return -1;
+  return std::stol(m[1]);
+}
+
+TEST(TraceLostEvents, TextCountsEveryRecordThatDidNotFit) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  Result r = run_ksight(storm_case("text"));
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  long delivered = count_matches(r.out, "^e 1$");
+  long lost = first_number(r.err, "Lost ([0-9]+) events");
+  EXPECT_GT(lost, 0) << r.err;
+  EXPECT_GT(delivered, 0);
+  EXPECT_EQ(delivered + lost, kStormCalls) << "delivered " << delivered << " lost " << lost;
+}
+
+TEST(TraceLostEvents, JsonHasALostEventsRecord) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  Result r = run_ksight(storm_case("json"));
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  long delivered = count_matches(r.out, R"(^\{"data":"e 1\\n","type":"printf"\}$)");
+  long lost = first_number(r.out, R"(\{"data":\{"events":([0-9]+)\},"type":"lost_events"\})");
+  EXPECT_GT(lost, 0) << r.out.substr(r.out.size() > 300 ? r.out.size() - 300 : 0);
+  EXPECT_EQ(delivered + lost, kStormCalls) << "delivered " << delivered << " lost " << lost;
+}
+
+TEST(TraceLostEvents, NothingLostNothingReported) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  Case c = storm_case("text");
+  c.cmd = substitute("{workloads}/getppid_loop 100");
+  c.args = {};
+  Result r = run_ksight(c);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_matches(r.out, "^e 1$"), 100);
+  EXPECT_EQ(r.err.find("Lost"), std::string::npos) << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Suite, TraceRuntime, ::testing::ValuesIn(load_cases()),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.name;

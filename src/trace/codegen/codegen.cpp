@@ -216,6 +216,7 @@ void Generator::send_record(RecordType type, uint32_t id) {
   b_.mov_imm(BPF_REG_3, sizeof(RecordHeader));
   b_.mov_imm(BPF_REG_4, 0);
   b_.call(BPF_FUNC_ringbuf_output);
+  count_lost_record();
 }
 
 // The record is [header][arg0][arg1]..., laid out as FormatInfo says.
@@ -235,6 +236,18 @@ void Generator::printf_stmt(ast::Call* c) {
   b_.mov_imm(BPF_REG_3, static_cast<int32_t>(fmt.record_size));
   b_.mov_imm(BPF_REG_4, 0);
   b_.call(BPF_FUNC_ringbuf_output);
+  count_lost_record();
+}
+
+// A full ring buffer drops the record; count it so the loss is reported.
+// Atomic because a perf-event program (profile:hz) may interrupt another
+// probe's update on the same CPU.
+void Generator::count_lost_record() {
+  InsnBuilder::Label sent = b_.new_label();
+  b_.jmp_imm(BPF_JSGE, BPF_REG_0, 0, sent);
+  b_.mov_imm(BPF_REG_1, 1);
+  b_.atomic_add(kDW, kScratch, static_cast<int16_t>(kLostCounterOffset), BPF_REG_1);
+  b_.bind(sent);
 }
 
 int32_t Generator::alloc_scratch(uint32_t size) {

@@ -16,6 +16,10 @@ namespace ksight::trace::codegen {
 
 // Bytes of the per-CPU scratch value (strings, keys, records live there).
 constexpr uint32_t kScratchSize = 8192;
+// The last 8 bytes of each CPU's scratch value count ring-buffer records
+// that did not fit (bpf_ringbuf_output < 0). Per-CPU, so no other CPU
+// contends for the line; user space sums them at exit ("Lost N events").
+constexpr int32_t kLostCounterOffset = kScratchSize - 8;
 
 struct CodegenOptions {
   int64_t filter_pid = -1;  // -p / -c: only events of this process (tgid)

@@ -40,6 +40,7 @@ class Generator {
   void call_stmt(ast::Call* c);
   void printf_stmt(ast::Call* c);
   void send_record(RecordType type, uint32_t id);
+  void count_lost_record();
   void if_stmt(ast::If* i);
 
   // codegen_expr.cpp: expressions
@@ -91,7 +92,7 @@ class Generator {
   bool reads_context_ = false;               // tracepoint fields read from the record
   bool terminated_ = false;                  // the statement just generated ends in exit()
   int32_t scratch_top_ = 0;                  // temporaries grow up from 0
-  int32_t var_bottom_ = kScratchSize;        // variables grow down from the end
+  int32_t var_bottom_ = kLostCounterOffset;  // variables grow down from the end
   int stack_depth_ = 8;                      // fp-8 is the scratch map key
   std::map<std::string, int16_t> int_vars_;  // $x -> stack offset
   std::map<std::string, Slot> value_vars_;   // $s -> scratch slot

@@ -85,6 +85,9 @@ void InsnBuilder::stx(Size size, int dst, int16_t off, int src) {
 void InsnBuilder::st_imm(Size size, int dst, int16_t off, int32_t imm) {
   emit(make(BPF_ST | size | BPF_MEM, dst, 0, off, imm));
 }
+void InsnBuilder::atomic_add(Size size, int dst, int16_t off, int src) {
+  emit(make(BPF_STX | size | BPF_ATOMIC, dst, src, off, BPF_ADD));
+}
 void InsnBuilder::call(int helper) {
   emit(make(BPF_JMP | BPF_CALL, 0, 0, 0, helper));
 }

@@ -47,6 +47,7 @@ class InsnBuilder {
   void ldx(Size size, int dst, int src, int16_t off);
   void stx(Size size, int dst, int16_t off, int src);
   void st_imm(Size size, int dst, int16_t off, int32_t imm);
+  void atomic_add(Size size, int dst, int16_t off, int src);  // lock *(dst + off) += src
   void call(int helper);
   void exit();
   void jmp(Label target);

@@ -88,6 +88,22 @@ Maps create_maps(const ProgramInfo& info, uint32_t ringbuf_bytes) {
   return maps;
 }
 
+uint64_t lost_records(const Maps& maps) {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0 || maps.scratch.get() < 0) return 0;
+  std::vector<uint8_t> values(static_cast<size_t>(cpus) * codegen::kScratchSize);
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(maps.scratch.get(), &key, values.data()) != 0) return 0;
+  uint64_t lost = 0;
+  for (int cpu = 0; cpu < cpus; ++cpu) {
+    uint64_t n = 0;
+    std::memcpy(&n, values.data() + cpu * codegen::kScratchSize + codegen::kLostCounterOffset,
+                sizeof(n));
+    lost += n;
+  }
+  return lost;
+}
+
 VerifierFailure parse_verifier_log(std::string_view log) {
   VerifierFailure out;
   std::istringstream in{std::string(log)};

@@ -46,6 +46,9 @@ inline constexpr uint32_t kDefaultRingbufBytes = 1u << 20;
 // power of two multiple of the page size.
 Maps create_maps(const ProgramInfo& info, uint32_t ringbuf_bytes = kDefaultRingbufBytes);
 
+// Records the BPF side could not put in the ring buffer, summed over CPUs.
+uint64_t lost_records(const Maps& maps);
+
 // Patches map fds into the instructions and loads the program. Throws
 // CompileError (verifier) or CapabilityError (EPERM without a log).
 Fd load_program(const codegen::ProbeProgram& prog, const Maps& maps, std::string_view source);

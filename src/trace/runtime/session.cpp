@@ -58,6 +58,7 @@ class Session {
     discarding_ = false;
     run_timed(ProbeType::kEnd);
     ring_buffer__consume(ring_);
+    report_lost();
     print_all_maps();
     ring_buffer__free(ring_);
     out_.flush();
@@ -103,6 +104,17 @@ class Session {
       case RecordType::kZeroMap:
         zero_map(maps_.user.at(h.id).get(), prog_.info->maps.at(h.id));
         break;
+    }
+  }
+
+  // Like bpftrace: "Lost N events" on stderr, a lost_events record in JSON.
+  void report_lost() {
+    uint64_t lost = lost_records(maps_);
+    if (lost == 0) return;
+    if (opts_.format == OutputFormat::kJson) {
+      out_ << nlohmann::json{{"type", "lost_events"}, {"data", {{"events", lost}}}}.dump() << "\n";
+    } else {
+      std::cerr << "Lost " << lost << " events\n";
     }
   }
 
