@@ -181,6 +181,7 @@ void Agent::apply(const AgentConfig& next) {
   spdlog::set_level(spdlog::level::from_str(config_.log_level));
   registry_.set_max_label_values(config_.max_label_values);
   processes_.set_options(table_options(config_));
+  for (auto& r : running_) r.source->reload(next);
   for (const auto& f : factories_) {
     const ConfigKey* k = find_config_key(f.key);
     if (!k || !k->reloadable) continue;

@@ -62,6 +62,34 @@ std::string fmt_ms(std::chrono::milliseconds d) {
                                : std::to_string(d.count()) + "ms";
 }
 
+// The agent does not link the rules module; these mirror rules::make_sink
+// and rules::priority_from_name so a bad value fails at startup.
+bool is_priority_name(std::string v) {
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  for (const char* p : {"emergency", "alert", "critical", "error", "warning", "notice",
+                        "informational", "info", "debug"}) {
+    if (v == p) return true;
+  }
+  return false;
+}
+
+Result check_outputs(const std::string& list) {
+  size_t start = 0, count = 0;
+  while (start <= list.size()) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string spec = list.substr(start, comma - start);
+    start = comma + 1;
+    if (spec.empty()) continue;
+    ++count;
+    bool ok = spec == "stdout" || spec == "syslog" ||
+              (spec.rfind("file:", 0) == 0 && spec.size() > 5) || spec.rfind("http:", 0) == 0 ||
+              spec.rfind("https:", 0) == 0;
+    if (!ok) return "expected stdout, file:PATH, syslog or an http(s) URL, got '" + spec + "'";
+  }
+  if (count == 0) return std::string("expected at least one output");
+  return std::nullopt;
+}
+
 #define KEY_BOOL(key, field, reload, help_text)                                       \
   ConfigKey {                                                                         \
     key, "bool", help_text, reload,                                                   \
@@ -187,6 +215,40 @@ std::vector<ConfigKey> build_keys() {
                     return "expected auto, fp or dwarf, got '" + v + "'";
                   }
                   c.profiler_unwind = v;
+                  return std::nullopt;
+                }},
+      KEY_BOOL("security.enabled", security, false,
+               "Security feed: rules on exec/open/connect/... events, alerts to security.output."),
+      ConfigKey{"security.rules", "string",
+                "Rule files loaded in order, comma-separated; \"default\" is the embedded "
+                "ruleset. SIGHUP reloads them (a bad reload keeps the old rules).",
+                true, [](const AgentConfig& c) { return c.security_rules; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (v.find_first_not_of(", ") == std::string::npos) {
+                    return "expected rule files or \"default\", got '" + v + "'";
+                  }
+                  c.security_rules = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"security.output", "string",
+                "Where alerts go, comma-separated: stdout, file:PATH, syslog, http(s)://URL.",
+                false, [](const AgentConfig& c) { return c.security_output; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (auto err = check_outputs(v)) return err;
+                  c.security_output = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"security.min_priority", "string",
+                "Least severe rule priority evaluated: emergency, alert, critical, error, "
+                "warning, notice, informational or debug.",
+                false, [](const AgentConfig& c) { return c.security_min_priority; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (!is_priority_name(v)) {
+                    return "expected emergency, alert, critical, error, warning, notice, "
+                           "informational or debug, got '" +
+                           v + "'";
+                  }
+                  c.security_min_priority = v;
                   return std::nullopt;
                 }},
   };

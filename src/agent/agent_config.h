@@ -33,6 +33,11 @@ struct AgentConfig {
   uint32_t profiler_frequency = 19;
   std::chrono::seconds profiler_window{10};
   std::string profiler_unwind = "auto";  // auto | fp | dwarf (src/unwind)
+  // The security feed (rules engine on the security events, issue 5).
+  bool security = true;
+  std::string security_rules = "default";  // comma-separated; "default" = embedded
+  std::string security_output = "stdout";  // comma-separated sink specs
+  std::string security_min_priority = "debug";
 };
 
 struct ConfigKey {

@@ -13,6 +13,7 @@
 namespace ksight::agent {
 
 class ProcessTable;
+struct AgentConfig;
 
 // What every source may use. Owned by the agent; outlives the sources.
 struct SourceContext {
@@ -38,6 +39,9 @@ class EventSource {
   virtual void collect() {}
   // These processes are gone: drop their kernel map entries.
   virtual void forget(const std::vector<uint32_t>& pids) {}
+  // SIGHUP: the configuration was re-read (`config` is the new one), so a
+  // source may re-read its own files (the security feed's rules).
+  virtual void reload(const AgentConfig& config) {}
 };
 
 // The two counters every source reports, registered once.

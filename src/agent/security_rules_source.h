@@ -24,6 +24,7 @@ class SecurityRulesSource : public rules::EventSource {
   void start() { source_.start(); }  // throws ksight::Error / CapabilityError
   bool poll(const rules::EventCallback& on_event, int timeout_ms) override;
   uint64_t lost() const override { return source_.lost().total_dropped(); }
+  int poll_fd() const { return source_.poll_fd(); }
 
   SecuritySource& source() { return source_; }
 

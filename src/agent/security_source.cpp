@@ -170,6 +170,10 @@ int SecuritySource::poll(int timeout_ms) {
   return n;
 }
 
+int SecuritySource::poll_fd() const {
+  return bpf_ ? ring_buffer__epoll_fd(bpf_->rb) : -1;
+}
+
 void SecuritySource::stop() {
   if (!bpf_) return;
   // Drain what the kernel already wrote before detaching.

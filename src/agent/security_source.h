@@ -73,6 +73,10 @@ class SecuritySource {
   void start();
   // Waits up to timeout_ms for records; returns how many were handled.
   int poll(int timeout_ms);
+  // The ring buffer's epoll fd for a caller's own event loop (the agent),
+  // -1 when not started. Readable only past the wakeup threshold, so the
+  // caller must also poll(0) on a timer (the agent's collect does).
+  int poll_fd() const;
   void stop();
   bool running() const;
 

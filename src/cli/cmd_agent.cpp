@@ -12,6 +12,7 @@
 #include "agent/proc_reader.h"
 #include "cli/agent_http.h"
 #include "cli/agent_profiling.h"
+#include "cli/agent_security.h"
 #include "cli/command_registry.h"
 #include "common/signals.h"
 
@@ -67,6 +68,7 @@ std::function<int()> setup_agent(CLI::App& app) {
     agent::Agent agent(config, proc);
     cli::install_http(http, agent);
     cli::install_profiling(agent);  // 19 Hz CPU windows → store → UI and /debug/pprof
+    cli::install_security(agent);  // security.*: rules on the security feed, alerts out
     agent.start();
     spdlog::info("ksight agent running (SIGHUP reloads, SIGTERM stops)");
     return agent.run(signals, [opts] { return effective_config(*opts); });

@@ -11,9 +11,8 @@
 #include "cli/command_registry.h"
 #include "common/error.h"
 #include "common/signals.h"
-#include "rules/engine.h"
+#include "rules/detector.h"
 #include "rules/event_source.h"
-#include "rules/outputs.h"
 
 namespace {
 
@@ -28,42 +27,6 @@ struct DetectOptions {
   double burst = 20.0;
 };
 
-std::vector<RuleSource> rule_sources(const DetectOptions& opts, Diagnostics& diags) {
-  std::vector<RuleSource> sources;
-  if (opts.rule_files.empty() || opts.with_default) {
-    sources.push_back({kDefaultRulesName, std::string(default_rules_yaml())});
-  }
-  for (auto& src : read_rule_sources(opts.rule_files, diags)) sources.push_back(std::move(src));
-  return sources;
-}
-
-std::shared_ptr<const RuleSet> initial_rules(const DetectOptions& opts) {
-  Diagnostics io;
-  auto sources = rule_sources(opts, io);
-  LoadResult result = load_rules(sources);
-  io.append(result.diagnostics);
-  if (!io.items.empty()) std::fputs(io.format().c_str(), stderr);
-  if (io.has_errors() || !result.ok()) throw ksight::Error("rules did not load; nothing to detect");
-  spdlog::info("detect: {} rules loaded ({} enabled)", result.rules->rules().size(),
-               result.rules->enabled_count());
-  return result.rules;
-}
-
-void reload(Engine& engine, const DetectOptions& opts) {
-  Diagnostics io;
-  auto sources = rule_sources(opts, io);
-  if (io.has_errors()) {
-    spdlog::error("detect: reload failed, keeping the current rules:\n{}", io.format());
-    return;
-  }
-  Diagnostics diags = engine.reload(sources);
-  if (diags.has_errors()) {
-    spdlog::error("detect: reload failed, keeping the current rules:\n{}", diags.format());
-  } else {
-    spdlog::info("detect: rules reloaded ({} rules)", engine.rules()->rules().size());
-  }
-}
-
 std::unique_ptr<EventSource> open_source(const DetectOptions& opts) {
   if (!opts.replay.empty()) return std::make_unique<ReplaySource>(opts.replay);
   auto live = make_live_source();
@@ -74,33 +37,29 @@ std::unique_ptr<EventSource> open_source(const DetectOptions& opts) {
 int run_detect(const DetectOptions& opts) {
   // Before any thread starts (webhook workers), so they inherit the mask.
   ksight::SignalFd signals({SIGINT, SIGTERM, SIGHUP});
-  EngineOptions engine_options;
-  engine_options.alert_limit = RateLimit{opts.rate, opts.burst};
-  Engine engine(initial_rules(opts), engine_options);
-  OutputSet outputs;
-  for (const auto& spec : opts.outputs) outputs.add(make_sink(spec));
+  DetectorOptions detector_options;
+  detector_options.rule_files = opts.rule_files;
+  detector_options.with_default = opts.with_default;
+  detector_options.outputs = opts.outputs;
+  detector_options.engine.alert_limit = RateLimit{opts.rate, opts.burst};
+  Detector detector(detector_options, "detect");
   auto source = open_source(opts);
 
-  std::vector<Alert> alerts;
-  auto on_event = [&](const SecurityEvent& ev) {
-    alerts.clear();
-    engine.process(ev, alerts);
-    for (const auto& alert : alerts) outputs.emit(alert);
-  };
+  auto on_event = [&](const SecurityEvent& ev) { detector.handle(ev); };
   bool running = true;
   while (running && source->poll(on_event, 100)) {
     while (auto sig = signals.read_signal()) {
       if (*sig == SIGHUP) {
-        reload(engine, opts);
+        detector.reload();
       } else {
         running = false;
       }
     }
   }
-  outputs.flush();
-  EngineCounters c = engine.counters();
+  detector.flush();
+  EngineCounters c = detector.engine().counters();
   spdlog::info("detect: {} events, {} alerts, {} suppressed, {} output drops, {} lost events",
-               c.events, c.alerts, c.suppressed, outputs.drops(), source->lost());
+               c.events, c.alerts, c.suppressed, detector.outputs().drops(), source->lost());
   return 0;
 }
 

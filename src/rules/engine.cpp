@@ -115,6 +115,7 @@ void Engine::process(const SecurityEvent& event, std::vector<Alert>& out) {
   uint64_t now = options_.clock ? options_.clock->now_ns() : event.ts_ns;
   for (uint32_t index : rules.rules_for(event.type)) {
     const CompiledRule& rule = rules.rules()[index];
+    if (rule.priority > options_.min_priority) continue;
     if (rule.check->eval(ctx_)) fire(index, rule, now, out);
   }
 }

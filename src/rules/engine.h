@@ -38,6 +38,8 @@ struct EngineOptions {
   // Per rate rule, how many `by` keys are tracked at most.
   size_t rate_max_keys = 4096;
   std::string hostname;  // "" = gethostname()
+  // Rules less severe than this are not evaluated (Falco's `priority`).
+  Priority min_priority = Priority::kDebug;
 };
 
 struct RuleCounter {
@@ -71,6 +73,8 @@ class Engine {
   Diagnostics reload(const std::vector<std::string>& paths);
   // Same, for rules already loaded (e.g. the embedded default plus files).
   Diagnostics reload(const std::vector<RuleSource>& sources);
+  // Same, for a load already done; a failed one counts as a failed reload.
+  Diagnostics reload(LoadResult result) { return apply(std::move(result)); }
   void set_rules(std::shared_ptr<const RuleSet> rules);
 
   std::shared_ptr<const RuleSet> rules() const;

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,15 @@ static int do_exec_missing(void) {
 static int do_open(const char* path) {
   int fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT, 0640);
   if (fd < 0) return fail("openat");
+  close(fd);
+  return 0;
+}
+
+static int do_read(const char* path) {
+  int fd = openat(AT_FDCWD, path, O_RDONLY);
+  if (fd < 0) return fail("openat");
+  char buf[64];
+  if (read(fd, buf, sizeof(buf)) < 0) return fail("read");
   close(fd);
   return 0;
 }
@@ -202,12 +212,82 @@ static int do_storm_exec(long n) {
   return 0;
 }
 
+// Rule triggers (tests/security/rule_triggers_kernel_test.cpp).
+
+// Runs PATH with ARGV0 ARGS... as a child and waits: the parent's name
+// (this binary's, or the symlink it ran as) becomes the child's proc.pname.
+static int do_spawn(int argc, char** argv) {
+  if (argc < 4) return 2;
+  pid_t pid = fork();
+  if (pid == 0) {
+    execv(argv[2], &argv[3]);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+// A non-root process whose saved uid is still 0 takes root back: the
+// shape of a privilege escalation (setuid(0) by uid 1000 succeeds).
+static int do_setuid_up(void) {
+  if (setresuid(1000, 1000, 0) != 0) return fail("setresuid");
+  if (setuid(0) != 0) return fail("setuid");
+  return 0;
+}
+
+static int do_connect_to(const char* ip, int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  if (s < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1) return fail("socket/address");
+  if (connect(s, (struct sockaddr*)&a, sizeof(a)) == 0) return 0;
+  return errno == ECONNREFUSED ? 0 : fail("connect");
+}
+
+static int do_connect_many(int port, long n) {
+  for (long i = 0; i < n; i++) {
+    if (do_connect_to("127.0.0.1", port) != 0) return 1;
+  }
+  return 0;
+}
+
+static int do_connect_unix(const char* path) {
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, path, sizeof(a.sun_path) - 1);
+  if (s < 0) return fail("socket");
+  connect(s, (struct sockaddr*)&a, sizeof(a));  // the attempt is the event
+  return 0;
+}
+
+static int do_truncate(const char* path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return fail("open O_TRUNC");
+  close(fd);
+  return 0;
+}
+
+static int do_unlink(const char* path) {
+  int fd = open(path, O_WRONLY | O_CREAT, 0600);
+  if (fd < 0) return fail("create");
+  close(fd);
+  return unlink(path) == 0 ? 0 : fail("unlink");
+}
+
+static int do_chmod(const char* path, const char* mode) {
+  int fd = open(path, O_WRONLY | O_CREAT, 0600);
+  if (fd < 0) return fail("create");
+  close(fd);
+  return chmod(path, (mode_t)strtol(mode, NULL, 8)) == 0 ? 0 : fail("chmod");
+}
+
 int main(int argc, char** argv) {
   const char* action = argc > 1 ? argv[1] : "";
   const char* arg = argc > 2 ? argv[2] : "";
   if (!strcmp(action, "exec")) return do_exec();
   if (!strcmp(action, "exec-missing")) return do_exec_missing();
   if (!strcmp(action, "open")) return do_open(arg);
+  if (!strcmp(action, "read")) return do_read(arg);
   if (!strcmp(action, "open-rel")) return do_open_rel(arg);
   if (!strcmp(action, "connect")) return do_connect(atoi(arg));
   if (!strcmp(action, "ptrace")) return do_ptrace();
@@ -221,6 +301,15 @@ int main(int argc, char** argv) {
   if (!strcmp(action, "module")) return do_module();
   if (!strcmp(action, "storm-open")) return do_storm_open(atol(arg));
   if (!strcmp(action, "storm-exec")) return do_storm_exec(atol(arg));
+  const char* arg2 = argc > 3 ? argv[3] : "";
+  if (!strcmp(action, "spawn")) return do_spawn(argc, argv);
+  if (!strcmp(action, "setuid-up")) return do_setuid_up();
+  if (!strcmp(action, "connect-to")) return do_connect_to(arg, atoi(arg2));
+  if (!strcmp(action, "connect-many")) return do_connect_many(atoi(arg), atol(arg2));
+  if (!strcmp(action, "connect-unix")) return do_connect_unix(arg);
+  if (!strcmp(action, "truncate")) return do_truncate(arg);
+  if (!strcmp(action, "unlink")) return do_unlink(arg);
+  if (!strcmp(action, "chmod")) return do_chmod(arg, arg2);
   fprintf(stderr, "usage: security_trigger <action> [arg]\n");
   return 2;
 }
