@@ -5,7 +5,7 @@
  * (src/agent/event_layout.h). Event type numbers are part of the ABI: append,
  * never renumber. Ranges: 1-99 profiling, 100-199 process lifecycle,
  * 200-399 syscalls, 400-499 memory, 500-599 network, 600-699 socket
- * payloads (HTTP), 1000+ one-liners.
+ * payloads (HTTP), 700-799 function/syscall spans, 1000+ one-liners.
  */
 #ifndef KSIGHT_EVENT_H
 #define KSIGHT_EVENT_H
@@ -29,6 +29,9 @@ enum ksight_event_type {
 	KSIGHT_EVENT_TCP_CLOSE = 502,
 	/* 600-699 socket payloads for protocol parsing (bpf/http.h) */
 	KSIGHT_EVENT_HTTP_PAYLOAD = 600,
+	/* 700-799 user-space function and slow syscall spans (bpf/funcspan.h) */
+	KSIGHT_EVENT_FUNC_SPAN = 700,
+	KSIGHT_EVENT_SLOW_SYSCALL = 701,
 };
 
 /* Every ring-buffer record starts with this header. */

@@ -24,6 +24,15 @@
 
 namespace ksight::agent {
 
+// Lets another source (function spans, src/agent/function_span_source.h)
+// put its spans under this source's server spans and export them with its
+// own. Set while the HTTP source runs, empty otherwise; both sides run on
+// the agent's loop thread.
+struct HttpTap {
+  const otel::HttpTracker* tracker = nullptr;
+  std::function<void(otel::Span&&)> emit;
+};
+
 struct HttpSourceOptions {
   uint32_t capture_bytes = 512;  // per syscall, at most KSIGHT_HTTP_MAX_CAPTURE
   std::vector<std::string> routes;
@@ -34,6 +43,7 @@ struct HttpSourceOptions {
   std::string otlp_endpoint;                       // empty: spans are not exported
   std::string otlp_protocol = "grpc";              // or "http/protobuf"
   std::function<void(const otel::Span&)> on_span;  // tests, `--print-spans`
+  std::shared_ptr<HttpTap> tap;                    // set: per-thread span history on
 };
 
 std::unique_ptr<EventSource> make_http_source(SourceContext& context, HttpSourceOptions options);

@@ -4,7 +4,9 @@
 #include <mutex>
 
 #include "agent/agent.h"
+#include "agent/function_span_source.h"
 #include "agent/http_source.h"
+#include "common/duration.h"
 #include "common/error.h"
 #include "otel/trace_context.h"
 
@@ -17,7 +19,9 @@ struct AgentHttpOptions {
   std::string otlp_protocol = "grpc";
   uint32_t capture_bytes = 512;
   std::vector<std::string> routes;
-  std::vector<std::string> service_names;  // key=name
+  std::vector<std::string> service_names;   // key=name
+  std::vector<std::string> function_spans;  // /path/bin:symbol[=span name]
+  std::string slow_syscall;                 // a duration, empty: off
 };
 
 namespace {
@@ -52,6 +56,29 @@ void print_span(const otel::Span& s) {
   std::fflush(stdout);
 }
 
+// After the HTTP source: function spans hang under its server spans and
+// leave through its exporter (HttpTap).
+void install_function_spans(const std::shared_ptr<AgentHttpOptions>& o,
+                            agent::HttpSourceOptions& http, agent::Agent& agent) {
+  if (o->function_spans.empty() && o->slow_syscall.empty()) return;
+  agent::FunctionSpanSourceOptions fo;
+  for (const auto& text : o->function_spans) fo.specs.push_back(otel::parse_function_spec(text));
+  if (!o->slow_syscall.empty()) {
+    auto d = parse_duration(o->slow_syscall);
+    if (!d || d->count() <= 0) {
+      throw Error("--http-slow-syscall: expected a positive duration such as 10ms, got '" +
+                  o->slow_syscall + "'");
+    }
+    fo.slow_syscall_ns = static_cast<uint64_t>(d->count());
+  }
+  fo.service_names = http.service_names;
+  fo.tap = http.tap;
+  agent.add_factory({"sources.function_spans", [](const agent::AgentConfig&) { return true; },
+                     [fo](agent::SourceContext& ctx, const agent::AgentConfig&) {
+                       return agent::make_function_span_source(ctx, fo);
+                     }});
+}
+
 }  // namespace
 
 std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
@@ -73,12 +100,21 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
   cmd.add_option("--http-service-name", o->service_names,
                  "service.name mapping KEY=NAME, KEY a container id, executable or comm "
                  "(repeatable)");
+  cmd.add_option("--http-function-span", o->function_spans,
+                 "INTERNAL span for each call of a function, under the request span of its "
+                 "thread: /path/to/binary:symbol[=span name] (repeatable); implies --http");
+  cmd.add_option("--http-slow-syscall", o->slow_syscall,
+                 "Syscalls of HTTP servers slower than this (e.g. 10ms) become INTERNAL spans "
+                 "under their request; off by default; implies --http");
   cmd.add_flag("--print-spans", o->print_spans, "Print every HTTP span on stdout; implies --http");
   return o;
 }
 
 void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agent) {
-  if (!o->http && o->otlp_endpoint.empty() && !o->print_spans) return;
+  if (!o->http && o->otlp_endpoint.empty() && !o->print_spans && o->function_spans.empty() &&
+      o->slow_syscall.empty()) {
+    return;
+  }
   agent::HttpSourceOptions so;
   so.capture_bytes = o->capture_bytes;
   so.routes = o->routes;
@@ -92,10 +128,13 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
     so.service_names[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (o->print_spans) so.on_span = print_span;
+  if (!o->function_spans.empty() || !o->slow_syscall.empty())
+    so.tap = std::make_shared<agent::HttpTap>();
   agent.add_factory({"sources.http", [](const agent::AgentConfig&) { return true; },
                      [so](agent::SourceContext& ctx, const agent::AgentConfig&) {
                        return agent::make_http_source(ctx, so);
                      }});
+  install_function_spans(o, so, agent);
 }
 
 }  // namespace ksight::cli

@@ -34,7 +34,7 @@ FunctionSpans::FunctionSpans(Options options, LookupFn lookup, ResourceFn resour
       ids_(options_.id_seed ? options_.id_seed : std::random_device{}()) {}
 
 void FunctionSpans::on_call(FunctionCall&& call) {
-  if (call.index >= options_.specs.size()) {
+  if (call.syscall.empty() && call.index >= options_.specs.size()) {
     ++stats_.unknown_index;
     return;
   }
@@ -68,10 +68,14 @@ bool FunctionSpans::try_emit(const FunctionCall& call, bool force) {
 }
 
 void FunctionSpans::emit(const FunctionCall& call, const std::optional<ServerSpanRef>& parent) {
-  const FunctionSpec& spec = options_.specs[call.index];
+  // A server blocks in accept/epoll_wait/read between requests: only the
+  // slow syscalls of a request say something about it.
+  if (!call.syscall.empty() && !parent) {
+    ++stats_.syscalls_outside;
+    return;
+  }
   Span s;
   s.kind = SpanKind::kInternal;
-  s.name = spec.span_name;
   s.span_id = ids_.span_id();
   if (parent) {
     s.trace_id = parent->trace_id;
@@ -82,8 +86,16 @@ void FunctionSpans::emit(const FunctionCall& call, const std::optional<ServerSpa
   }
   s.start_unix_ns = call.start_ns + options_.boot_to_unix_ns;
   s.end_unix_ns = std::max(call.end_ns, call.start_ns) + options_.boot_to_unix_ns;
-  s.attributes.push_back({"code.function", spec.symbol});
-  s.attributes.push_back({"code.filepath", spec.binary});
+  if (call.syscall.empty()) {
+    const FunctionSpec& spec = options_.specs[call.index];
+    s.name = spec.span_name;
+    s.attributes.push_back({"code.function", spec.symbol});
+    s.attributes.push_back({"code.filepath", spec.binary});
+  } else {
+    s.name = call.syscall;
+    s.attributes.push_back({"ksight.syscall.name", call.syscall});
+    s.attributes.push_back({"ksight.syscall.return_value", call.ret});
+  }
   s.attributes.push_back({"thread.id", int64_t{call.tid}});
   if (resource_) s.resource = resource_(call.pid, call.comm);
   ++stats_.spans;

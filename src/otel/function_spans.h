@@ -35,7 +35,8 @@ struct FunctionSpec {
 // Throws ksight::Error naming the entry and what is wrong with it.
 FunctionSpec parse_function_spec(const std::string& text);
 
-// One traced call, as bpf/funcspan.h reports it.
+// One traced call, as bpf/funcspan.h reports it, or one slow syscall
+// (bpf/slowsys.h) when `syscall` is set.
 struct FunctionCall {
   uint32_t pid = 0;
   uint32_t tid = 0;
@@ -43,13 +44,16 @@ struct FunctionCall {
   uint64_t start_ns = 0;
   uint64_t end_ns = 0;
   std::string comm;
+  std::string syscall;  // its name: a slow syscall span, kept only inside a request
+  int64_t ret = 0;      // the syscall's return value
 };
 
 struct FunctionSpanStats {
   uint64_t spans = 0;
-  uint64_t parented = 0;       // under a server span
-  uint64_t unsettled = 0;      // emitted before the HTTP side caught up
-  uint64_t unknown_index = 0;  // a cookie outside the specs (dropped)
+  uint64_t parented = 0;          // under a server span
+  uint64_t unsettled = 0;         // emitted before the HTTP side caught up
+  uint64_t unknown_index = 0;     // a cookie outside the specs (dropped)
+  uint64_t syscalls_outside = 0;  // slow syscalls outside any request (dropped)
 };
 
 class FunctionSpans {

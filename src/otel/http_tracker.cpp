@@ -97,8 +97,9 @@ void HttpTracker::on_payload(const Payload& p) {
   c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
   if (!c.classified) classify(c);
   if (options_.thread_history) {
-    uint64_t& last = threads_[p.tid].last_ns;
-    last = std::max(last, p.ts_ns);
+    ThreadHistory& t = threads_[p.tid];
+    t.pid = p.pid;
+    t.last_ns = std::max(t.last_ns, p.ts_ns);
   }
 }
 
@@ -189,6 +190,15 @@ void HttpTracker::assign_ids(HttpExchange& x) {
     active_[x.tid] = {x.trace_id, x.span_id};
     remember_server(x);
   }
+}
+
+std::vector<uint32_t> HttpTracker::server_pids() const {
+  std::vector<uint32_t> pids;
+  for (const auto& [tid, t] : threads_)
+    if (!t.spans.empty()) pids.push_back(t.pid);
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+  return pids;
 }
 
 void HttpTracker::remember_server(const HttpExchange& x) {

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "otel/http_parser.h"
 #include "otel/trace_context.h"
@@ -116,6 +117,8 @@ class HttpTracker {
   // The server span thread `tid` was serving during [start_ns, end_ns]
   // (boot ns), from the last options.thread_history spans of that thread.
   ThreadSpanLookup server_span_during(uint32_t tid, uint64_t start_ns, uint64_t end_ns) const;
+  // Processes with a thread in that history (they serve HTTP).
+  std::vector<uint32_t> server_pids() const;
 
   size_t connections() const { return conns_.size(); }
   const HttpTrackerStats& stats() const { return stats_; }
@@ -135,6 +138,7 @@ class HttpTracker {
     SpanId span_id;
   };
   struct ThreadHistory {
+    uint32_t pid = 0;
     uint64_t last_ns = 0;  // newest payload of the thread
     std::deque<ServerSpanRef> spans;
   };

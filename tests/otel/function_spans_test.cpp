@@ -166,6 +166,34 @@ TEST_F(FunctionSpansTest, UnknownIndexIsCountedAndWaitingIsBounded) {
   EXPECT_EQ(small.stats().unsettled, 3u);
 }
 
+TEST_F(FunctionSpansTest, SlowSyscallsOnlyInsideRequests) {
+  io(11, Direction::kIngress, kGet, 1000);
+  io(11, Direction::kEgress, kOk, 9000);
+  functions.on_call(
+      {.pid = 10, .tid = 11, .start_ns = 2000, .end_ns = 7000, .syscall = "nanosleep"});
+  functions.on_call(
+      {.pid = 10, .tid = 11, .start_ns = 100, .end_ns = 999, .syscall = "accept4", .ret = 7});
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_EQ(exchanges.size(), 1u);
+  EXPECT_EQ(spans[0].name, "nanosleep");
+  EXPECT_EQ(spans[0].kind, SpanKind::kInternal);
+  EXPECT_EQ(spans[0].parent_span_id, exchanges[0].span_id);
+  EXPECT_EQ(std::get<std::string>(spans[0].find("ksight.syscall.name")->value), "nanosleep");
+  EXPECT_EQ(std::get<int64_t>(spans[0].find("ksight.syscall.return_value")->value), 0);
+  EXPECT_EQ(spans[0].find("code.function"), nullptr);
+  EXPECT_EQ(functions.stats().syscalls_outside, 1u);
+}
+
+TEST_F(FunctionSpansTest, ServerPidsAreTheProcessesThatServed) {
+  EXPECT_TRUE(tracker.server_pids().empty());
+  io(11, Direction::kIngress, kGet, 1000);
+  io(11, Direction::kEgress, kOk, 2000);
+  EXPECT_EQ(tracker.server_pids(), std::vector<uint32_t>{10});
+  tracker.expire(1'000'000'000'000, 1'000'000);
+  EXPECT_TRUE(tracker.server_pids().empty());
+  EXPECT_FALSE(tracker.server_span_during(11, 1100, 1200).span);
+}
+
 TEST_F(FunctionSpansTest, TrackerHistoryIsOffByDefault) {
   HttpTracker plain(
       {}, [](HttpExchange&&) {}, 1);
