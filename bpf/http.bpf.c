@@ -33,6 +33,7 @@ struct active_io {
 	__s32 fd;
 	__u8 kind;
 	__u8 direction;
+	__u8 armed; /* set at enter, cleared at exit */
 };
 
 const volatile __u32 capture_bytes = KSIGHT_HTTP_DEFAULT_CAPTURE;
@@ -47,12 +48,34 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
+/* The syscall in progress per thread, from enter to exit. Task storage
+ * instead of a hash keyed by tid: no hashing, no LRU bookkeeping on every
+ * read/write, and it goes away with the thread. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, KSIGHT_HTTP_ACTIVE_ENTRIES);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct active_io);
 } active SEC(".maps");
+
+enum conn_kind { CONN_UNKNOWN = 0, CONN_HTTP = 1, CONN_SKIP = 2 };
+
+/* Per socket: is it worth sending? A connection whose payloads are TLS
+ * records, or that showed no HTTP/1.x message start in its first
+ * KSIGHT_HTTP_CLASSIFY_PAYLOADS payloads, costs this lookup and nothing
+ * more from then on; its first payloads still reach user space so it is
+ * counted there as TLS/other. */
+struct conn_state {
+	__u8 kind; /* enum conn_kind */
+	__u8 seen; /* payloads looked at while CONN_UNKNOWN */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KSIGHT_HTTP_CONN_ENTRIES);
+	__type(key, __u64); /* struct sock address */
+	__type(value, struct conn_state);
+} conns SEC(".maps");
 
 /* Records are built here and copied out with only their captured bytes:
  * most payload heads are far shorter than KSIGHT_HTTP_MAX_CAPTURE. */
@@ -104,16 +127,26 @@ static __always_inline struct sock *tcp_sock_of(int fd)
 static __always_inline int enter(int fd, __u64 buf, __u8 kind, __u8 direction)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct active_io io = { .buf = buf, .fd = fd, .kind = kind, .direction = direction };
+	struct active_io *io;
+	struct sock *sk;
 
 	if (self_tgid && (pid_tgid >> 32) == self_tgid)
 		return 0;
-	io.sk = (__u64)tcp_sock_of(fd);
-	if (!io.sk)
+	sk = tcp_sock_of(fd);
+	if (!sk)
 		return 0;
-	if (bpf_map_update_elem(&active, &tid, &io, BPF_ANY))
+	io = bpf_task_storage_get(&active, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!io) {
 		count(KSIGHT_HTTP_LOST_ACTIVE);
+		return 0;
+	}
+	io->buf = buf;
+	io->sk = (__u64)sk;
+	io->fd = fd;
+	io->kind = kind;
+	io->direction = direction;
+	io->armed = 1;
 	return 0;
 }
 
@@ -153,29 +186,83 @@ static __always_inline void fill_tuple(struct ksight_http_payload *e, struct soc
 	}
 }
 
+static __always_inline int looks_like_http(const __u8 *d)
+{
+	__u32 w = d[0] | d[1] << 8 | d[2] << 16 | (__u32)d[3] << 24;
+
+#define W(a, b, c, e) ((a) | (b) << 8 | (c) << 16 | (__u32)(e) << 24)
+	return w == W('G', 'E', 'T', ' ') || w == W('P', 'O', 'S', 'T') ||
+	       w == W('P', 'U', 'T', ' ') || w == W('H', 'E', 'A', 'D') ||
+	       w == W('D', 'E', 'L', 'E') || w == W('O', 'P', 'T', 'I') ||
+	       w == W('P', 'A', 'T', 'C') || w == W('C', 'O', 'N', 'N') ||
+	       w == W('T', 'R', 'A', 'C') || w == W('H', 'T', 'T', 'P');
+#undef W
+}
+
+/* TLS record header: content type 20-23, major version 3. */
+static __always_inline int looks_like_tls(const __u8 *d)
+{
+	return d[0] >= 20 && d[0] <= 23 && d[1] == 3;
+}
+
+/* Updates the socket's class from this payload's first bytes; false when
+ * the connection is not worth sending (the payload is then dropped, counted
+ * as KSIGHT_HTTP_SKIPPED). */
+static __always_inline bool worth_sending(__u64 sk, const __u8 *d, __u32 len)
+{
+	struct conn_state fresh = {}, *c = bpf_map_lookup_elem(&conns, &sk);
+
+	if (!c) {
+		bpf_map_update_elem(&conns, &sk, &fresh, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&conns, &sk);
+		if (!c)
+			return true;
+	}
+	if (c->kind == CONN_HTTP)
+		return true;
+	if (c->kind == CONN_SKIP) {
+		count(KSIGHT_HTTP_SKIPPED);
+		return false;
+	}
+	if (len < 4)
+		return true;
+	if (looks_like_http(d))
+		c->kind = CONN_HTTP;
+	else if (looks_like_tls(d) || ++c->seen >= KSIGHT_HTTP_CLASSIFY_PAYLOADS)
+		c->kind = CONN_SKIP; /* this payload still goes: user space counts it */
+	return true;
+}
+
 static __always_inline int leave(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct active_io *found = bpf_map_lookup_elem(&active, &tid);
-	struct active_io io;
+	struct active_io *found, io;
 	struct ksight_http_payload *e;
 	__u32 zero = 0;
 	__u64 len, src, size;
 
-	if (!found)
+	found = bpf_task_storage_get(&active, bpf_get_current_task_btf(), 0, 0);
+	if (!found || !found->armed)
 		return 0;
 	io = *found;
-	bpf_map_delete_elem(&active, &tid);
+	found->armed = 0;
 	if (ret <= 0)
 		return 0;
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
+	len = ret < capture_bytes ? ret : capture_bytes;
+	src = first_buffer(&io, &len);
+	if (len > KSIGHT_HTTP_MAX_CAPTURE)
+		len = KSIGHT_HTTP_MAX_CAPTURE;
+	if (!src || bpf_probe_read_user(e->data, len, (void *)src))
+		len = 0;
+	if (io.kind != BUF_NONE && !worth_sending(io.sk, e->data, len))
+		return 0;
 	e->header.timestamp_ns = bpf_ktime_get_boot_ns();
 	e->header.type = KSIGHT_EVENT_HTTP_PAYLOAD;
 	e->header.pid = pid_tgid >> 32;
-	e->header.tid = tid;
+	e->header.tid = (__u32)pid_tgid;
 	e->header.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(&e->header.comm, sizeof(e->header.comm));
 	e->sock = io.sk;
@@ -184,12 +271,6 @@ static __always_inline int leave(long ret)
 	e->direction = io.direction;
 	e->pad = 0;
 	fill_tuple(e, (struct sock *)io.sk);
-	len = ret < capture_bytes ? ret : capture_bytes;
-	src = first_buffer(&io, &len);
-	if (len > KSIGHT_HTTP_MAX_CAPTURE)
-		len = KSIGHT_HTTP_MAX_CAPTURE;
-	if (!src || bpf_probe_read_user(e->data, len, (void *)src))
-		len = 0;
 	e->captured = len;
 	size = offsetof(struct ksight_http_payload, data) + len;
 	if (size > sizeof(*e))
@@ -205,6 +286,20 @@ static __always_inline int leave(long ret)
 		return 0;
 	}
 	count(KSIGHT_HTTP_EVENTS);
+	return 0;
+}
+
+/* A struct sock is reused after close: its class must not outlive the
+ * connection. Why sock:inet_sock_set_state: it fires for every TCP state
+ * change of every socket (accepted children included), and only for those. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	__u64 sk = (__u64)ctx->skaddr;
+
+	if (ctx->protocol == IPPROTO_TCP &&
+	    (ctx->newstate == BPF_TCP_CLOSE || ctx->newstate == BPF_TCP_ESTABLISHED))
+		bpf_map_delete_elem(&conns, &sk);
 	return 0;
 }
 

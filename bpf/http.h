@@ -13,7 +13,10 @@
  * capture_bytes (default KSIGHT_HTTP_DEFAULT_CAPTURE) picks up to this. */
 #define KSIGHT_HTTP_MAX_CAPTURE 1024
 #define KSIGHT_HTTP_DEFAULT_CAPTURE 512
-#define KSIGHT_HTTP_ACTIVE_ENTRIES 16384
+/* Sockets classified (HTTP / not worth sending) in the kernel, LRU. */
+#define KSIGHT_HTTP_CONN_ENTRIES 65536
+/* Payloads without an HTTP/1.x message start before a socket is skipped. */
+#define KSIGHT_HTTP_CLASSIFY_PAYLOADS 8
 
 enum ksight_http_direction {
 	KSIGHT_HTTP_INGRESS = 0, /* read, readv, recvfrom, recvmsg */
@@ -43,9 +46,10 @@ struct ksight_http_payload {
 enum ksight_http_counter {
 	KSIGHT_HTTP_EVENTS = 0,
 	KSIGHT_HTTP_LOST_RINGBUF = 1,   /* ring buffer full: payload lost */
-	KSIGHT_HTTP_LOST_ACTIVE = 2,    /* per-thread syscall map full */
+	KSIGHT_HTTP_LOST_ACTIVE = 2,    /* per-thread syscall storage unavailable */
 	KSIGHT_HTTP_TRUNCATED = 3,      /* payloads longer than the capture */
-	KSIGHT_HTTP_COUNTER_MAX = 4,
+	KSIGHT_HTTP_SKIPPED = 4,        /* payloads of TLS/non-HTTP sockets, not sent */
+	KSIGHT_HTTP_COUNTER_MAX = 5,
 };
 
 #endif /* KSIGHT_HTTP_H */
