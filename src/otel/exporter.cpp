@@ -21,14 +21,25 @@ BatchExporter::BatchExporter(std::unique_ptr<Transport> transport, const Clock& 
                                 {"transport", "result"})),
       queue_gauge_(registry.gauge("ksight_spans_queued", "Spans waiting for export.")) {}
 
-void BatchExporter::add(Span span) {
+// The queue gauge is set where batches leave (tick, flush), not here: a
+// labelled registry update per span cost more than queueing the span.
+void BatchExporter::on_batch_ready(std::function<void()> fn) {
   std::lock_guard lock(mutex_);
-  if (queue_.size() >= options_.max_queue) {
-    queue_.pop_front();
-    drop(1, "queue_full");
+  batch_ready_ = std::move(fn);
+}
+
+void BatchExporter::add(Span span) {
+  std::function<void()> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= options_.max_queue) {
+      queue_.pop_front();
+      drop(1, "queue_full");
+    }
+    queue_.push_back({clock_.now(), std::move(span)});
+    if (queue_.size() % options_.max_batch == 0) ready = batch_ready_;
   }
-  queue_.push_back({clock_.now(), std::move(span)});
-  queue_gauge_.set({}, static_cast<double>(queue_.size()));
+  if (ready) ready();
 }
 
 bool BatchExporter::tick() {
@@ -89,6 +100,7 @@ void BatchExporter::settle(std::vector<Span>& batch, const ExportResult& result,
 
 std::optional<Clock::time_point> BatchExporter::next_due() const {
   std::lock_guard lock(mutex_);
+  queue_gauge_.set({}, static_cast<double>(queue_.size()));
   if (!retry_.empty()) return retry_at_;
   if (queue_.empty()) return std::nullopt;
   if (queue_.size() >= options_.max_batch) return clock_.now();
@@ -147,9 +159,12 @@ ExporterCounts BatchExporter::counts() const {
 }
 
 ExporterThread::ExporterThread(BatchExporter& exporter)
-    : exporter_(exporter), thread_([this] { run(); }) {}
+    : exporter_(exporter), thread_([this] { run(); }) {
+  exporter_.on_batch_ready([this] { wake(); });
+}
 
 ExporterThread::~ExporterThread() {
+  exporter_.on_batch_ready(nullptr);
   stop();
 }
 

@@ -112,6 +112,23 @@ TEST_F(ExporterTest, RetriesAreBoundedThenDropped) {
   EXPECT_EQ(exporter->queued(), 0u);
 }
 
+// The sending thread is woken once per completed batch, not per span and
+// not before a batch is full.
+TEST_F(ExporterTest, BatchReadyOncePerFullBatch) {
+  make({.max_queue = 4096, .max_batch = 512});
+  int woken = 0;
+  exporter->on_batch_ready([&] { ++woken; });
+  add(511);
+  EXPECT_EQ(woken, 0);
+  add(1);
+  EXPECT_EQ(woken, 1);
+  add(1023);
+  EXPECT_EQ(woken, 2);
+  exporter->on_batch_ready(nullptr);
+  add(1);
+  EXPECT_EQ(woken, 2);
+}
+
 TEST_F(ExporterTest, NonRetryableFailureDropsTheBatch) {
   make();
   transport->results.push_back({false, false, "invalid argument"});
