@@ -1,6 +1,7 @@
 // Decoding of bpf/http.h records and the service-name mapping (src/agent/http_source).
 #include "agent/http_source.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -56,6 +57,21 @@ TEST(HttpSource, DecodesIpv4Record) {
   EXPECT_EQ(p->local.port, 8080);
   EXPECT_EQ(p->peer.address, "10.1.2.3");
   EXPECT_EQ(p->comm, "nginx");
+}
+
+// The hand-written dotted quad against glibc for every octet value.
+TEST(HttpSource, Ipv4TextMatchesInetNtop) {
+  auto r = record("x", 1, 2);
+  auto* e = reinterpret_cast<ksight_http_payload*>(r.data());
+  for (int v = 0; v < 256; ++v) {
+    uint8_t addr[4] = {uint8_t(v), uint8_t(255 - v), uint8_t(v / 2), uint8_t(v % 10)};
+    std::memcpy(e->laddr, addr, 4);
+    char want[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, addr, want, sizeof want);
+    auto p = decode_http_payload(r);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->local.address, want) << v;
+  }
 }
 
 TEST(HttpSource, DecodesIpv6AndMappedAddresses) {
