@@ -90,6 +90,25 @@ Result check_outputs(const std::string& list) {
   return std::nullopt;
 }
 
+// "k=v,k=v" with Prometheus-style label names (Pyroscope's grammar).
+Result check_label_list(const std::string& list) {
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string item = list.substr(start, comma - start);
+    start = comma + 1;
+    auto eq = item.find('=');
+    bool name_ok = eq != std::string::npos && eq > 0 &&
+                   !std::isdigit(static_cast<unsigned char>(item[0])) &&
+                   std::all_of(item.begin(), item.begin() + eq,
+                               [](unsigned char ch) { return std::isalnum(ch) || ch == '_'; });
+    if (!name_ok || eq + 1 == item.size() || item.find_first_of("{}", eq) != std::string::npos) {
+      return "expected name=value pairs separated by commas, got '" + item + "'";
+    }
+  }
+  return std::nullopt;
+}
+
 #define KEY_BOOL(key, field, reload, help_text)                                       \
   ConfigKey {                                                                         \
     key, "bool", help_text, reload,                                                   \
@@ -205,6 +224,94 @@ std::vector<ConfigKey> build_keys() {
           [](AgentConfig& c, const std::string& v) {
             return parse_dur(v, c.profiler_window, milliseconds(1000), milliseconds(600 * 1000));
           }},
+      KEY_BOOL("profiler.offcpu", profiler_offcpu, false,
+               "Off-CPU profiling: blocked time by stack (sched_switch) into the store as "
+               "type=\"offcpu\"."),
+      ConfigKey{"profiler.offcpu_min_block", "duration",
+                "Off-CPU intervals shorter than this are not counted (1us..10s).", false,
+                [](const AgentConfig& c) {
+                  auto us = c.profiler_offcpu_min_block.count();
+                  return us % 1000 == 0 ? std::to_string(us / 1000) + "ms"
+                                        : std::to_string(us) + "us";
+                },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  auto d = parse_duration(v);
+                  if (!d || *d < std::chrono::microseconds(1) || *d > std::chrono::seconds(10)) {
+                    return "expected a duration from 1us to 10s, got '" + v + "'";
+                  }
+                  c.profiler_offcpu_min_block =
+                      std::chrono::duration_cast<std::chrono::microseconds>(*d);
+                  return std::nullopt;
+                }},
+      KEY_BOOL("profiler.kalloc", profiler_kalloc, false,
+               "Kernel allocation profiling (kmalloc/kmem_cache_alloc by kernel stack, kfree "
+               "matched) into the store as type=\"kalloc\"; about 1 us per allocation."),
+      ConfigKey{"store.memory_mib", "uint",
+                "Profile store: MiB of windows kept in memory before spilling (1..65536).", false,
+                [](const AgentConfig& c) { return std::to_string(c.store_memory_mib); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.store_memory_mib, 1, 65536);
+                }},
+      ConfigKey{"store.spill_dir", "string",
+                "Directory for windows past the memory cap (pprof files); empty drops them.", false,
+                [](const AgentConfig& c) { return c.store_spill_dir; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (!v.empty() && v.front() != '/') {
+                    return "expected an absolute path or nothing, got '" + v + "'";
+                  }
+                  c.store_spill_dir = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"store.disk_mib", "uint",
+                "Profile store: MiB of spilled windows on disk, oldest evicted (1..1048576).",
+                false, [](const AgentConfig& c) { return std::to_string(c.store_disk_mib); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.store_disk_mib, 1, 1u << 20);
+                }},
+      ConfigKey{
+          "store.retention", "duration",
+          "Profile windows older than this are evicted (0s: only the size caps; up to 30 days).",
+          false,
+          [](const AgentConfig& c) { return std::to_string(c.store_retention.count()) + "s"; },
+          [](AgentConfig& c, const std::string& v) {
+            return parse_dur(v, c.store_retention, milliseconds(0),
+                             milliseconds(int64_t{30} * 24 * 3600 * 1000));
+          }},
+      ConfigKey{"push.pyroscope_url", "string",
+                "Push every profile window to this Pyroscope server (http(s)://host:4040); "
+                "empty: no push.",
+                false, [](const AgentConfig& c) { return c.push_pyroscope_url; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+                    return "expected an http:// or https:// URL, got '" + v + "'";
+                  }
+                  c.push_pyroscope_url = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"push.app_name", "string",
+                "Application name of pushed profiles (<app_name>.<type>{labels}).", false,
+                [](const AgentConfig& c) { return c.push_app_name; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (v.empty() || v.find_first_of("{}=, ") != std::string::npos) {
+                    return "expected a name without spaces or {}=, got '" + v + "'";
+                  }
+                  c.push_app_name = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"push.labels", "string",
+                "Labels added to every pushed series, e.g. cluster=prod,node=n1.", false,
+                [](const AgentConfig& c) { return c.push_labels; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (auto err = check_label_list(v)) return err;
+                  c.push_labels = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"push.queue", "uint",
+                "Windows waiting to be pushed before new ones are dropped and counted (1..65536).",
+                false, [](const AgentConfig& c) { return std::to_string(c.push_queue); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.push_queue, 1, 65536);
+                }},
       ConfigKey{"profiler.unwind", "string",
                 "User stacks: auto (frame pointers where verified exact, else DWARF unwinding "
                 "from .eh_frame of a copied stack top), fp (frame pointers only, cheapest) or "
@@ -328,7 +435,9 @@ std::string render_config_yaml(const AgentConfig& config) {
     section = sec;
     std::string indent = sec.empty() ? "" : "  ";
     out << indent << "# " << k.help << (k.reloadable ? "" : " (restart to change)") << "\n";
-    out << indent << leaf << ": " << k.get(config) << "\n";
+    std::string value = k.get(config);
+    // An empty string must stay a string ("key:" alone reads back as null).
+    out << indent << leaf << ": " << (value.empty() ? "\"\"" : value) << "\n";
   }
   return out.str();
 }

@@ -32,6 +32,21 @@ struct AgentConfig {
   bool profiler = true;
   uint32_t profiler_frequency = 19;
   std::chrono::seconds profiler_window{10};
+  // More profile types into the same store (issue 8); off by default for
+  // their per-event cost (bench/agent_all_profiles.sh measures it).
+  bool profiler_offcpu = false;
+  std::chrono::microseconds profiler_offcpu_min_block{1000};
+  bool profiler_kalloc = false;
+  // The profile store behind the UI and /debug/pprof (src/store).
+  uint32_t store_memory_mib = 64;
+  std::string store_spill_dir;  // empty: windows past the memory cap are dropped
+  uint32_t store_disk_mib = 512;
+  std::chrono::seconds store_retention{0};  // 0: only the byte caps evict
+  // Pyroscope push (src/store/pyroscope_push.h); an empty URL turns it off.
+  std::string push_pyroscope_url;
+  std::string push_app_name = "ksight";
+  std::string push_labels;  // "cluster=prod,node=n1": added to every pushed series
+  uint32_t push_queue = 256;
   std::string profiler_unwind = "auto";  // auto | fp | dwarf (src/unwind)
   // The security feed (rules engine on the security events, issue 5).
   bool security = true;
