@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/cpu_sampler.h"
+#include "cli/agent_profile_types.h"
 #include "common/error.h"
 #include "export/profile_writer.h"
 #include "store/cpu_window_feeder.h"
@@ -21,7 +22,10 @@ namespace ksight::cli {
 class AgentProfiling : public agent::ProfileProvider {
  public:
   explicit AgentProfiling(agent::Agent& agent)
-      : agent_(agent), symbolizer_(symbolizer::make_symbolizer()), ui_(store_) {}
+      : agent_(agent),
+        store_(store_options(agent.config())),
+        symbolizer_(symbolizer::make_symbolizer()),
+        ui_(store_) {}
 
   // The merged CPU windows that overlap the last `duration`. Windows are
   // whole (10 s by default), so a short request returns at least a window.
@@ -135,6 +139,14 @@ class CpuProfileSource : public agent::EventSource {
 };
 
 }  // namespace
+
+store::Store& profiling_store(AgentProfiling& profiling) {
+  return profiling.store();
+}
+
+symbolizer::Symbolizer& profiling_symbolizer(AgentProfiling& profiling) {
+  return profiling.symbolizer();
+}
 
 std::shared_ptr<AgentProfiling> install_profiling(agent::Agent& agent) {
   // The factory and the routes share ownership, so the profiling state

@@ -9,6 +9,12 @@
 namespace ksight::agent {
 class Agent;
 }
+namespace ksight::store {
+class Store;
+}
+namespace ksight::symbolizer {
+class Symbolizer;
+}
 
 namespace ksight::cli {
 
@@ -16,5 +22,10 @@ class AgentProfiling;
 
 // Must outlive the agent (its HTTP server and sources point into it).
 std::shared_ptr<AgentProfiling> install_profiling(agent::Agent& agent);
+
+// The store (sized by store.*) and the symbolizer the other profile types
+// share (agent_profile_types.h); both are used on the agent loop only.
+store::Store& profiling_store(AgentProfiling& profiling);
+symbolizer::Symbolizer& profiling_symbolizer(AgentProfiling& profiling);
 
 }  // namespace ksight::cli

@@ -11,6 +11,7 @@
 #include "agent/agent_config.h"
 #include "agent/proc_reader.h"
 #include "cli/agent_http.h"
+#include "cli/agent_profile_types.h"
 #include "cli/agent_profiling.h"
 #include "cli/agent_security.h"
 #include "cli/command_registry.h"
@@ -67,7 +68,8 @@ std::function<int()> setup_agent(CLI::App& app) {
     agent::LinuxProcReader proc(config.proc_root);
     agent::Agent agent(config, proc);
     cli::install_http(http, agent);
-    cli::install_profiling(agent);  // 19 Hz CPU windows → store → UI and /debug/pprof
+    auto profiling = cli::install_profiling(agent);  // 19 Hz CPU windows → store → UI, pprof
+    cli::install_profile_types(agent, profiling);    // off-CPU, kalloc, store.*, push.*
     cli::install_security(agent);  // security.*: rules on the security feed, alerts out
     agent.start();
     spdlog::info("ksight agent running (SIGHUP reloads, SIGTERM stops)");
