@@ -74,10 +74,19 @@ async function loadLabels() {
   box.innerHTML = '';
   Object.keys(labels).sort().forEach((key) => {
     const l = document.createElement('label');
-    l.textContent = key + ' ';
     const s = document.createElement('select');
     s.id = 'label-' + key; s.dataset.key = key;
-    fillSelect(s, [''].concat(labels[key]), (v) => (v === '' ? 'any' : v));
+    if (key === 'type') {
+      // Profile types do not add up (ns of CPU + bytes allocated): one at a
+      // time, CPU first; the Value picker then offers that type's sample types.
+      l.textContent = 'profile type ';
+      fillSelect(s, labels[key], (v) => v);
+      if (labels[key].includes('cpu')) s.value = 'cpu';
+      s.addEventListener('change', () => { $('value-type').innerHTML = ''; });
+    } else {
+      l.textContent = key + ' ';
+      fillSelect(s, [''].concat(labels[key]), (v) => (v === '' ? 'any' : v));
+    }
     s.addEventListener('change', loadWindows);
     l.appendChild(s);
     box.appendChild(l);
