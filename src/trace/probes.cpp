@@ -1,5 +1,6 @@
 #include "trace/probes.h"
 
+#include <cstdio>
 #include <map>
 
 #include "trace/diagnostics.h"
@@ -141,8 +142,15 @@ std::string AttachSpec::name() const {
       return n + ":" + target + ":" + std::to_string(count);
     case ProbeType::kRawTracepoint:
       return n + ":" + func;
-    default:
-      return target.empty() ? n + ":" + func : n + ":" + target + ":" + func;
+    default: {
+      std::string name = target.empty() ? n + ":" + func : n + ":" + target + ":" + func;
+      if (offset) {
+        char hex[24];
+        std::snprintf(hex, sizeof(hex), "+0x%llx", static_cast<unsigned long long>(offset));
+        name += hex;
+      }
+      return name;
+    }
   }
 }
 

@@ -36,6 +36,7 @@ struct AttachSpec {
   std::string func;     // tracepoint/function/usdt name
   uint64_t number = 0;  // profile hz, interval period in ns
   uint64_t count = 0;   // the number as written (interval:ms:100 -> 100)
+  uint64_t offset = 0;  // uprobe:/path:func+0x10, checked against func's size
   ast::Location loc;
   TracepointFormat format;   // tracepoints only
   std::string name() const;  // canonical, e.g. "tracepoint:syscalls:sys_enter_read"

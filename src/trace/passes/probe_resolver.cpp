@@ -1,8 +1,13 @@
 // resolve_probes(): wildcard expansion, tracepoint formats, kernel support.
 #include <algorithm>
+#include <cstdio>
+#include <set>
 
+#include "common/error.h"
 #include "trace/diagnostics.h"
 #include "trace/probes.h"
+#include "trace/runtime/elf_resolve.h"
+#include "trace/tracefs.h"
 
 namespace ksight::trace {
 
@@ -74,6 +79,76 @@ std::vector<AttachSpec> expand_tracepoint(const AttachSpec& spec, ProbeEnvironme
   return out;
 }
 
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// "func+0x10" -> ("func", 16); no '+' -> (func, 0).
+std::pair<std::string, uint64_t> split_offset(const AttachSpec& spec, std::string_view src) {
+  size_t plus = spec.func.rfind('+');
+  if (plus == std::string::npos) return {spec.func, 0};
+  std::string number = spec.func.substr(plus + 1);
+  size_t used = 0;
+  uint64_t offset = 0;
+  try {
+    offset = std::stoull(number, &used, 0);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (number.empty() || used != number.size())
+    fail(src, spec.loc, "'" + spec.func + "': the offset must be a number, e.g. func+0x10");
+  if (spec.type == ProbeType::kUretprobe)
+    fail(src, spec.loc, spec.name() + ": a uretprobe cannot take an offset");
+  return {spec.func.substr(0, plus), offset};
+}
+
+// Wildcards and offsets need the binary's symbols now: a wildcard becomes
+// one probe per matching function (so `func` and `probe` name the real one),
+// and an offset must fall inside its function. Plain names are resolved at
+// attach time as before.
+std::vector<AttachSpec> expand_uprobe(const AttachSpec& spec, std::string_view src) {
+  bool wildcard = spec.func.find_first_of("*?") != std::string::npos;
+  if (!wildcard && spec.func.find('+') == std::string::npos) return {spec};
+  auto [func, offset] = split_offset(spec, src);
+  if (wildcard && offset) fail(src, spec.loc, "'" + spec.func + "': no offset with a wildcard");
+  std::string path;
+  std::vector<runtime::FunctionSymbol> symbols;
+  try {
+    path = runtime::resolve_binary(spec.target);
+    symbols = runtime::function_symbols(path);
+  } catch (const Error& e) {
+    fail(src, spec.loc, spec.name() + ": " + e.what());
+  }
+  std::vector<AttachSpec> out;
+  std::set<std::string> seen;
+  std::vector<std::string> names;
+  for (const auto& s : symbols) {
+    names.push_back(s.name);
+    bool match = wildcard ? glob_match(func, s.name) : s.name == func;
+    if (!match || !seen.insert(s.name).second) continue;
+    if (!wildcard && s.size && offset >= s.size) {
+      fail(src, spec.loc,
+           spec.name() + ": offset " + hex(offset) + " is outside '" + func + "' (" +
+               std::to_string(s.size) + " bytes, 0.." + hex(s.size - 1) + ")");
+    }
+    if (!wildcard && !s.size)
+      fail(src, spec.loc, spec.name() + ": the size of '" + func + "' is unknown; no offset");
+    AttachSpec concrete = spec;
+    concrete.func = s.name;
+    concrete.offset = offset;
+    out.push_back(std::move(concrete));
+  }
+  if (out.empty()) {
+    std::string hint = wildcard ? "" : suggest(func, names);
+    fail(src, spec.loc, "no function matches '" + func + "' in " + path, hint);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const AttachSpec& a, const AttachSpec& b) { return a.func < b.func; });
+  return out;
+}
+
 std::vector<AttachSpec> expand(const AttachSpec& spec, ProbeEnvironment& env,
                                std::string_view src) {
   switch (spec.type) {
@@ -84,6 +159,9 @@ std::vector<AttachSpec> expand(const AttachSpec& spec, ProbeEnvironment& env,
       refuse_kernel_function_probe(env, spec, src);
     case ProbeType::kTracepoint:
       return expand_tracepoint(spec, env, src);
+    case ProbeType::kUprobe:
+    case ProbeType::kUretprobe:
+      return expand_uprobe(spec, src);
     // Other probe types are not probed up front (each probe loads a test
     // program and costs start-up time); their attach errors say why.
     default:

@@ -91,12 +91,11 @@ std::string resolve_binary(const std::string& target) {
   throw Error("cannot find library or program '" + target + "'");
 }
 
-uint64_t symbol_file_offset(const std::string& path, const std::string& func) {
+std::vector<FunctionSymbol> function_symbols(const std::string& path) {
   ElfFile elf(path);
-  uint64_t found = 0;
-  std::vector<std::string> names;
+  std::vector<FunctionSymbol> out;
   elf.for_each_section([&](Elf_Scn* scn, const GElf_Shdr& sh, const char*) {
-    if (found || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) return;
+    if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) return;
     Elf_Data* data = elf_getdata(scn, nullptr);
     size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
     for (size_t i = 0; data && i < count; ++i) {
@@ -109,13 +108,22 @@ uint64_t symbol_file_offset(const std::string& path, const std::string& func) {
       if (!name) continue;
       std::string n(name);
       if (auto at = n.find('@'); at != std::string::npos) n.resize(at);
-      if (n == func) {
-        found = elf.vaddr_to_offset(sym.st_value);
-        return;
-      }
-      if (names.size() < 200000) names.push_back(n);
+      out.push_back({std::move(n), elf.vaddr_to_offset(sym.st_value), sym.st_size});
     }
   });
+  return out;
+}
+
+uint64_t symbol_file_offset(const std::string& path, const std::string& func) {
+  uint64_t found = 0;
+  std::vector<std::string> names;
+  for (auto& s : function_symbols(path)) {
+    if (s.name == func) {
+      found = s.file_offset;
+      break;
+    }
+    if (names.size() < 200000) names.push_back(std::move(s.name));
+  }
   if (!found) {
     std::string hint = suggest(func, names);
     throw Error("function '" + func + "' not found in " + path +

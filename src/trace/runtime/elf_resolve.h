@@ -16,6 +16,16 @@ std::string resolve_binary(const std::string& target);
 // symbol names) when it is not there.
 uint64_t symbol_file_offset(const std::string& path, const std::string& func);
 
+struct FunctionSymbol {
+  std::string name;  // without any @VERSION suffix
+  uint64_t file_offset = 0;
+  uint64_t size = 0;  // st_size; 0 when the symbol table does not say
+};
+
+// Every defined function symbol of `path` (.symtab and .dynsym; a name may
+// appear twice). Throws Error when the file is not a readable ELF.
+std::vector<FunctionSymbol> function_symbols(const std::string& path);
+
 struct UsdtProbe {
   std::string provider;
   std::string name;

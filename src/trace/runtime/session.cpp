@@ -188,7 +188,7 @@ class Session {
       case ProbeType::kUprobe:
       case ProbeType::kUretprobe: {
         std::string path = resolve_binary(s.target);
-        fds = attach_uprobe(fd, path, symbol_file_offset(path, s.func),
+        fds = attach_uprobe(fd, path, symbol_file_offset(path, s.func) + s.offset,
                             s.type == ProbeType::kUretprobe, opts_.filter_pid, s.name());
         break;
       }

@@ -1,5 +1,6 @@
 // uprobe_target N MS: calls ksight_target_sleep(MS) N times; the function
 // sleeps MS milliseconds and returns MS * 2, so latency and retval are known.
+// ksight_target_next(i) runs once per call too, for uprobe wildcards.
 // A USDT probe (ksight:tick) fires once per call; the note is emitted by hand
 // in the documented .note.stapsdt layout (no sys/sdt.h on these machines).
 #include <stdlib.h>
@@ -37,10 +38,15 @@ __attribute__((noinline)) int ksight_target_sleep(int ms) {
   return ms * 2;
 }
 
+__attribute__((noinline)) int ksight_target_next(int i) {
+  __asm__ __volatile__("" ::: "memory");  // keep the call
+  return i + 1;
+}
+
 int main(int argc, char** argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1;
   int ms = argc > 2 ? atoi(argv[2]) : 10;
   int sum = 0;
-  for (int i = 0; i < n; ++i) sum += ksight_target_sleep(ms);
+  for (int i = 0; i < n; i = ksight_target_next(i)) sum += ksight_target_sleep(ms);
   return sum == n * ms * 2 ? 0 : 1;
 }
