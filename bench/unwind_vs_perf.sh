@@ -5,11 +5,17 @@
 #   ksight profile --unwind dwarf
 #   ksight profile --unwind fp (frame pointers only, the old path)
 # For each: share of samples whose user stack reaches main (main,
-# __libc_start_call_main or __libc_start_main), average user depth, CPU per
-# sample on the user side, kernel-side cost per sample (BPF run time from
-# kernel.bpf_stats_enabled), tool CPU at 19 Hz and 99 Hz, and the memory held
-# for unwinding (RSS over fp-only, per 100 MB of mapped binaries). Ratios
-# against perf and against fp-only at the end.
+# __libc_start_call_main or __libc_start_main), average user depth in
+# physical frames on both sides (bench/unwind_depth.py: ksight's pprof through
+# `go tool pprof -raw`, perf script --no-inline; inlined frames not counted),
+# depth per leaf function (the fair comparison: averages of two runs differ
+# by where their samples fell), CPU per sample on the user side, kernel-side
+# cost per sample (BPF run time from kernel.bpf_stats_enabled), tool CPU at
+# 19 Hz and 99 Hz, and the memory held for unwinding (RSS over fp-only, and
+# the unwinder's own state, per 100 MB of mapped binaries). Ratios against
+# perf and against fp-only at the end. Then the agent (`ksight agent`,
+# every process, profiler.unwind=dwarf vs fp, alternating rounds) CPU at
+# 19 and 99 Hz with the two workloads busy.
 # Usage: sudo bench/unwind_vs_perf.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +25,7 @@ KSIGHT=$BUILD/ksight
 HOG=$BUILD/tests/workloads/ksight_cpu_hog_nofp
 PY=/usr/bin/python3
 WORK=$(mktemp -d)
+export HOME=$WORK GOCACHE=$WORK/gocache GOPATH=$WORK/gopath PPROF_TMPDIR=$WORK GOTOOLCHAIN=local
 cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
   rm -rf "$WORK"
@@ -45,35 +52,6 @@ measure() {  # cmd... -> "cpu_seconds maxrss_kb"
   awk '{printf "%.3f %d\n", $1 + $2, $3}' "$WORK/time"
 }
 
-# Folded stacks -> "samples reach_share avg_user_depth".
-folded_stats() {
-  awk '{
-    n = $NF; line = $0; sub(/ [0-9]+$/, "", line);
-    k = split(line, f, ";"); depth = 0; main = 0;
-    for (i = 2; i <= k; i++) {
-      if (f[i] ~ /_\[k\]$/) continue;
-      depth++;
-      if (f[i] == "main" || f[i] == "__libc_start_call_main" || f[i] == "__libc_start_main") main = 1;
-    }
-    s += n; m += main * n; d += depth * n;
-  } END { if (s == 0) s = 1; printf "%d %.3f %.1f\n", s, m / s, d / s }' "$1"
-}
-
-# perf script (no inline expansion) -> "samples reach_share avg_user_depth".
-perf_stats() {
-  awk '
-    /^[^\t]/ { if (in_s) flush(); in_s = 1; depth = 0; main = 0; next }
-    /^\t/ {
-      if ($0 ~ /kernel\.kallsyms|\[unknown\] \(\[unknown\]\)/) next;
-      depth++; sym = $2;
-      if (sym ~ /^(main|__libc_start_call_main|__libc_start_main[a-z_]*)\+/) main = 1;
-      next
-    }
-    /^$/ { if (in_s) flush(); in_s = 0 }
-    function flush() { s++; m += main; d += depth; in_s = 0 }
-    END { if (in_s) flush(); if (s == 0) s = 1; printf "%d %.3f %.1f\n", s, m / s, d / s }' "$1"
-}
-
 bpf_stats_on() { sysctl -q -w kernel.bpf_stats_enabled=1 || true; }
 # BPF ns per run of the sampler, read while ksight runs.
 bpf_ns_per_sample() {
@@ -90,21 +68,28 @@ run_ksight() {  # mode hz -> sets K_CPU K_RSS K_STATS K_BPFNS K_US
   bpf_ns_per_sample >"$WORK/bpfns" &
   local waiter=$!
   read -r K_CPU K_RSS < <(measure "$KSIGHT" --log-level warn profile "${pid_args[@]}" -F "$2" \
-    --unwind "$1" -d "${SECS}s" -o "$WORK/k-$1-$2.folded")
+    --unwind "$1" -d "${SECS}s" -o "$WORK/k-$1-$2.pb.gz")
   wait "$waiter" || true
   K_BPFNS=$(cat "$WORK/bpfns")
-  K_STATS=$(folded_stats "$WORK/k-$1-$2.folded")
+  go tool pprof -raw "$WORK/k-$1-$2.pb.gz" >"$WORK/k-$1-$2.raw" 2>/dev/null
+  cp "$WORK/stderr" "$WORK/unwind-$1$2"
   K_US=$(grep -o '[0-9.]* us/unwind' "$WORK/stderr" | awk '{print $1}' || true)
   K_US=${K_US:-0}
-  cp "$WORK/stderr" "$WORK/unwind-$1$2"
   grep -h "unwind\|samples" "$WORK/stderr" | sed "s/^/    [$1 $2 Hz] /" >&2 || true
 }
 
-declare -A cpu rss stats bpfns us pdata
+# key=value line, keys... -> their values, space-separated.
+kv() {
+  local line=$1
+  shift
+  for k in "$@"; do grep -o "$k=[^ ]*" <<<"$line" | cut -d= -f2; done | paste -sd' '
+}
+
+declare -A cpu rss stats bpfns us pdata cmp
 for hz in 99 19; do
   for mode in dwarf fp; do
     run_ksight "$mode" "$hz"
-    cpu[$mode$hz]=$K_CPU rss[$mode$hz]=$K_RSS stats[$mode$hz]=$K_STATS bpfns[$mode$hz]=$K_BPFNS us[$mode$hz]=$K_US
+    cpu[$mode$hz]=$K_CPU rss[$mode$hz]=$K_RSS bpfns[$mode$hz]=$K_BPFNS us[$mode$hz]=$K_US
   done
   read -r prec_cpu prec_rss < <(measure perf record -q -F "$hz" --call-graph dwarf,16384 \
     -p "$py_pid,$hog_pid" -o "$WORK/perf$hz.data" -- sleep "$SECS")
@@ -113,7 +98,11 @@ for hz in 99 19; do
   cpu[perf$hz]=$(awk -v a="$prec_cpu" -v b="$pscript_cpu" 'BEGIN{printf "%.3f", a + b}')
   cpu[perfscript$hz]=$pscript_cpu
   rss[perf$hz]=$(( prec_rss > pscript_rss ? prec_rss : pscript_rss ))
-  stats[perf$hz]=$(perf_stats "$WORK/perf$hz.txt")
+  for mode in dwarf fp; do
+    cmp[$mode$hz]=$(bench/unwind_depth.py "$WORK/k-$mode-$hz.raw" "$WORK/perf$hz.txt")
+    stats[$mode$hz]=$(kv "${cmp[$mode$hz]}" ksight_samples ksight_main ksight_depth)
+  done
+  stats[perf$hz]=$(kv "${cmp[dwarf$hz]}" perf_samples perf_main perf_depth)
   pdata[$hz]=$(stat -c %s "$WORK/perf$hz.data")
 done
 
@@ -137,6 +126,55 @@ for hz in 99 19; do
   echo "  ksight unwind CPU only: ${us[dwarf$hz]} us per DWARF unwind; perf script alone: $(awk -v c="${cpu[perfscript$hz]}" -v n="$(echo "${stats[perf$hz]}" | cut -d' ' -f1)" 'BEGIN{printf "%.1f", c*1e6/n}') us/sample; perf.data $(( ${pdata[$hz]} / 1024 )) KiB"
   echo "  agent CPU: dwarf $(awk -v c="${cpu[dwarf$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}') of one CPU, fp $(awk -v c="${cpu[fp$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}'), perf $(awk -v c="${cpu[perf$hz]}" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}')"
   echo "  ratios: ksight dwarf / perf cpu = $(awk -v a="${cpu[dwarf$hz]}" -v b="${cpu[perf$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'),  ksight dwarf / fp cpu = $(awk -v a="${cpu[dwarf$hz]}" -v b="${cpu[fp$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'),  bpf ns dwarf / fp = $(awk -v a="${bpfns[dwarf$hz]}" -v b="${bpfns[fp$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }')"
-  echo "  unwinder state (ksight's own estimate): $(grep -h -o 'unwind state [0-9]* KiB' "$WORK/unwind-dwarf$hz" || echo n/a)"
+  echo "  per leaf function (dwarf vs perf): $(kv "${cmp[dwarf$hz]}" common_leaves) leaves in both, ksight depth >= perf's for $(awk -v s="$(kv "${cmp[dwarf$hz]}" ksight_ge_perf_share)" 'BEGIN{printf "%.1f%%", s*100}') of ksight's samples; least favourable leaf $(kv "${cmp[dwarf$hz]}" worst_leaf)"
+  state_kib=$(grep -h -o 'unwind state [0-9]* KiB' "$WORK/unwind-dwarf$hz" | grep -o '[0-9]*' || echo 0)
+  echo "  unwinder state (ksight's own estimate): ${state_kib} KiB = $(awk -v k="$state_kib" -v m="$mapped_bytes" 'BEGIN{printf "%.2f", k * 1024 / m * 100}') MB per 100 MB mapped"
   echo "  unwind memory: ksight dwarf RSS - fp RSS = $(( (${rss[dwarf$hz]} - ${rss[fp$hz]}) / 1024 )) MB for $((mapped_bytes / 1048576)) MB mapped = $(awk -v d="$(( ${rss[dwarf$hz]} - ${rss[fp$hz]} ))" -v m="$mapped_bytes" 'BEGIN{ printf "%.1f", d * 1024 / m * 100 }') MB per 100 MB mapped"
+done
+
+# The agent: every process sampled (the two busy workloads plus whatever else
+# runs), profiler.unwind=dwarf vs fp, alternating rounds, CPU from
+# /proc/PID/stat over SECS after it is ready (startup excluded).
+# Every boolean switched on by default except profiler.* turned off (sources,
+# security feed, ...): only the CPU profiler runs.
+mapfile -t agent_off < <("$KSIGHT" agent --print-config 2>/dev/null |
+  awk '/^[a-z_]+:$/ {sec = substr($1, 1, length($1) - 1)}
+       /^  [a-z_]+: true$/ && sec != "profiler" {k = $1; sub(/:$/, "", k); print "--" sec "." k "=false"}')
+agent_round() {  # mode hz -> "cpu_seconds rss_kb unwind_state_bytes unwind_processes"
+  local port=$((20000 + RANDOM % 20000))
+  "$KSIGHT" agent --listen "127.0.0.1:$port" --log_level warn --profiler.unwind "$1" \
+    --profiler.frequency "$2" "${agent_off[@]}" >"$WORK/agent.log" 2>&1 &
+  local apid=$! t0 t1
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  t0=$(awk '{print $14 + $15}' "/proc/$apid/stat")
+  sleep "$SECS"
+  t1=$(awk '{print $14 + $15}' "/proc/$apid/stat")
+  local metrics rss
+  metrics=$(curl -sf "http://127.0.0.1:$port/metrics" || true)
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$apid/status")
+  kill "$apid"
+  wait "$apid" 2>/dev/null || true
+  awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v r="$rss" \
+    -v s="$(awk '/^ksight_unwind_state_bytes / {print $2}' <<<"$metrics")" \
+    -v p="$(awk '/^ksight_unwind_processes / {print $2}' <<<"$metrics")" \
+    'BEGIN{printf "%.2f %d %d %d\n", (b - a) / hz, r, s, p}'
+}
+
+echo
+echo "agent (ksight agent, all processes, profiler.* only), ${SECS}s per round, rounds alternate fp/dwarf:"
+for hz in 19 99; do
+  declare -a acpu_fp=() acpu_dw=()
+  for round in 1 2 3; do
+    read -r c r _ _ < <(agent_round fp "$hz")
+    acpu_fp+=("$c")
+    read -r c r s p < <(agent_round dwarf "$hz")
+    acpu_dw+=("$c")
+    echo "  $hz Hz round $round: fp ${acpu_fp[-1]} s, dwarf ${acpu_dw[-1]} s CPU (dwarf RSS $((r / 1024)) MB, unwind state $((s / 1024)) KiB for $p processes)"
+  done
+  mfp=$(printf '%s\n' "${acpu_fp[@]}" | sort -g | sed -n 2p)
+  mdw=$(printf '%s\n' "${acpu_dw[@]}" | sort -g | sed -n 2p)
+  echo "  $hz Hz medians: fp $(awk -v c="$mfp" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}') of one CPU, dwarf $(awk -v c="$mdw" -v s="$SECS" 'BEGIN{printf "%.2f%%", c*100/s}'); dwarf / fp = $(awk -v a="$mdw" -v b="$mfp" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'); dwarf / (perf record + perf script, 2 processes, above) = $(awk -v a="$mdw" -v b="${cpu[perf$hz]}" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }')"
 done
