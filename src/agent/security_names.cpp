@@ -9,6 +9,7 @@
 
 #include <array>
 #include <string_view>
+#include <utility>
 
 #include "agent/security_events.h"
 #include "agent/security_source.h"
@@ -197,6 +198,20 @@ std::string file_mode_text(uint32_t mode) {
   char buf[16];
   snprintf(buf, sizeof(buf), "0%o", mode & 07777);
   return buf;
+}
+
+std::string chmod_mode_text(uint32_t mode) {
+  static const std::pair<uint32_t, const char*> kBits[] = {
+      {04000, "S_ISUID"}, {02000, "S_ISGID"}, {01000, "S_ISVTX"}, {0400, "S_IRUSR"},
+      {0200, "S_IWUSR"},  {0100, "S_IXUSR"},  {040, "S_IRGRP"},   {020, "S_IWGRP"},
+      {010, "S_IXGRP"},   {04, "S_IROTH"},    {02, "S_IWOTH"},    {01, "S_IXOTH"}};
+  std::string out;
+  for (const auto& [bit, name] : kBits) {
+    if (!(mode & bit)) continue;
+    if (!out.empty()) out += '|';
+    out += name;
+  }
+  return out.empty() ? "0" : out;
 }
 
 std::string ptrace_request_text(int64_t request) {

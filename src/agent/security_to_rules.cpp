@@ -111,7 +111,8 @@ void fill_files(const SecurityEventRecord& r, rules::SecurityEvent& e) {
       e.fd.type_char = 'f';
       if (r.syscall == SecuritySyscall::kFchmod) e.set_arg("fd", num(r.fd));
       e.set_arg("path", e.fd.name);
-      e.set_arg("mode", file_mode_text(r.mode));
+      // Falco's flag names, so `evt.arg.mode contains S_ISUID` reads as in Falco.
+      e.set_arg("mode", chmod_mode_text(r.mode));
       return;
     case SecurityEventKind::kChown:
       e.fd.name = best(r.resolved_path, r.path);

@@ -52,3 +52,36 @@ TEST(SecurityEnrich, ContainerOncePerCgroupAndUserNames) {
 
 }  // namespace
 }  // namespace ksight::agent
+
+namespace ksight::agent {
+namespace {
+
+// A process read after it joined a container's cgroup must not teach the
+// enricher that its old (host) cgroup id is that container.
+TEST(SecurityEnrich, ProcessThatMovedCgroupsIsNotCached) {
+  std::string where = "0::/\n";
+  SecurityEnricher enrich(
+      [&](uint32_t) -> std::optional<std::string> { return where; },
+      [](uint32_t) -> std::optional<std::string> { return "root"; }, 16,
+      [](const std::string& path) -> std::optional<uint64_t> { return path == "/" ? 1 : 77; });
+  SecurityEventRecord before_move;
+  before_move.pid = 5;
+  before_move.cgroup_id = 1;  // the event happened in the root cgroup...
+  where = "0::/docker/4b5e1d2c3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d\n";
+  rules::SecurityEvent e;
+  enrich(before_move, e);  // ...but /proc says the container by now
+  EXPECT_EQ(e.container_id, "host");
+  EXPECT_EQ(enrich.moved(), 1u);
+  SecurityEventRecord in_container = before_move;
+  in_container.cgroup_id = 77;
+  rules::SecurityEvent c;
+  enrich(in_container, c);
+  EXPECT_EQ(c.container_id, "4b5e1d2c3a4f");
+  where = "0::/\n";  // a later root-cgroup process resolves as the host
+  rules::SecurityEvent h;
+  enrich(before_move, h);
+  EXPECT_EQ(h.container_id, "host");
+}
+
+}  // namespace
+}  // namespace ksight::agent

@@ -28,6 +28,8 @@ TEST(SecurityNames, NumbersToFalcoSpellings) {
   EXPECT_EQ(errno_text(-111), "ECONNREFUSED");
   EXPECT_EQ(errno_text(0), "");
   EXPECT_EQ(file_mode_text(04755), "04755");
+  EXPECT_EQ(chmod_mode_text(02750), "S_ISGID|S_IRUSR|S_IWUSR|S_IXUSR|S_IRGRP|S_IXGRP");
+  EXPECT_EQ(chmod_mode_text(0), "0");
   EXPECT_EQ(mount_flags_text(0), "0");
   EXPECT_EQ(mount_flags_text(1 | 2), "MS_RDONLY|MS_NOSUID");
   EXPECT_EQ(memfd_flags_text(1), "MFD_CLOEXEC");

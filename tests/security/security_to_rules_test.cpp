@@ -162,7 +162,7 @@ TEST(SecurityToRules, ArgumentsInFalcoSpelling) {
   e = to_rules_event(c);
   EXPECT_EQ(e.type, EventType::kFchmodat);
   EXPECT_EQ(e.fd.name, "/tmp/x");
-  EXPECT_EQ(*e.arg("mode"), "04755");
+  EXPECT_EQ(*e.arg("mode"), "S_ISUID|S_IRUSR|S_IWUSR|S_IXUSR|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH");
 
   auto r = base(SecurityEventKind::kRename, SecuritySyscall::kRenameat2);
   r.path = "/a";
