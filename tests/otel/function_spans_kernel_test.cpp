@@ -4,6 +4,8 @@
 // --http-function-span` exports to the OTLP receiver built from the
 // official protos. Root only.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,19 +48,33 @@ int curl(const std::string& url) {
 }
 
 std::unique_ptr<Subprocess> start_agent(const std::string& otlp,
-                                        const std::vector<std::string>& extra) {
+                                        const std::vector<std::string>& extra,
+                                        int metrics_port = 0) {
   std::vector<std::string> argv = {KSIGHT_BIN,
                                    "agent",
                                    "--listen",
-                                   "127.0.0.1:0",
+                                   "127.0.0.1:" + std::to_string(metrics_port),
                                    "--sources.syscalls=false",
                                    "--sources.kmem=false",
                                    "--sources.net=false",
                                    "--profiler.enabled=false",
+                                   "--security.enabled=false",
                                    "--otlp-endpoint",
                                    otlp};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Subprocess>(argv);
+}
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 uint64_t duration(const ReceivedSpan& s) {
@@ -181,6 +197,50 @@ TEST_F(FunctionSpansKernel, SlowSyscallSpanUnderTheServerSpan) {
     EXPECT_GE(s.span.start_time_unix_nano(), parent->span.start_time_unix_nano());
     EXPECT_LE(s.span.end_time_unix_nano(), parent->span.end_time_unix_nano());
   }
+}
+
+// A call left by longjmp never returns: the next return on the thread finds
+// its frame below it, counts a lost return, and later spans still pair.
+TEST_F(FunctionSpansKernel, CallLeftByLongjmpIsALostReturn) {
+  OtlpReceiver receiver(true);
+  Server server = start_server();
+  std::string bin = KSIGHT_FUNCSPAN_SERVER;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(),
+                           {"--http-function-span", bin + ":ksight_handle_request=handle request",
+                            "--http-function-span", bin + ":ksight_jumper"},
+                           mport);
+  ASSERT_TRUE(agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true))
+      << agent->err();
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port);
+  ASSERT_EQ(curl(base + "/jump"), 0);
+  ASSERT_EQ(curl(base + "/after"), 0);
+  auto handled_under = [](const std::vector<ReceivedSpan>& spans, const std::string& path) {
+    for (const auto& s : spans) {
+      if (s.span.name() != "handle request") continue;
+      for (const auto& p : spans)
+        if (p.span_id_hex() == s.parent_span_id_hex() && p.attr("url.path") == path) return &s;
+    }
+    return static_cast<const ReceivedSpan*>(nullptr);
+  };
+  bool both = receiver.wait_for(
+      [&](const auto& s) { return handled_under(s, "/jump") && handled_under(s, "/after"); }, 30s);
+  auto spans = receiver.spans();
+  ASSERT_TRUE(both) << "spans received: " << spans.size() << "\n" << agent->err();
+  EXPECT_GE(duration(*handled_under(spans, "/jump")), kSleepNs);
+  EXPECT_GE(duration(*handled_under(spans, "/after")), kSleepNs);
+  for (const auto& s : spans) EXPECT_NE(s.span.name(), "ksight_jumper");
+  const std::string lost = "ksight_events_lost_total{source=\"function_spans\"} 1\n";
+  std::string text;
+  for (auto end = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < end && text.find(lost) == std::string::npos;) {
+    text = ksight::testing::run({"/usr/bin/curl", "-s", "--noproxy", "*",
+                                 "http://127.0.0.1:" + std::to_string(mport) + "/metrics"},
+                                10s)
+               .out;
+    if (text.find(lost) == std::string::npos) std::this_thread::sleep_for(200ms);  // next collect
+  }
+  EXPECT_NE(text.find(lost), std::string::npos) << text.substr(0, 4000);
 }
 
 TEST_F(FunctionSpansKernel, MissingSymbolIsAClearError) {

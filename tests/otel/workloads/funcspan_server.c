@@ -1,10 +1,12 @@
 // A tiny single-threaded HTTP/1.1 server for the function and slow syscall
 // span kernel tests: each request calls ksight_handle_request, which sleeps
 // in nanosleep for SLEEP_MS (argv[2], default 30) and calls the recursive
-// ksight_recurse(3) (four nested calls). It prints "listening PORT" once it
+// ksight_recurse(3) (four nested calls); for GET /jump... it first leaves
+// ksight_jumper by longjmp. It prints "listening PORT" once it
 // accepts; argv[1] is the port (0: any).
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,16 @@ __attribute__((noinline)) int ksight_recurse(int n) {
   return r + 1;
 }
 
+// Leaves by longjmp: its return probe never fires (a lost return).
+__attribute__((noinline)) void ksight_jumper(jmp_buf* env) {
+  __asm__ volatile("" ::: "memory");
+  longjmp(*env, 1);
+}
+
 __attribute__((noinline)) int ksight_handle_request(const char* request) {
   struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
+  jmp_buf env;
+  if (strncmp(request, "GET /jump", 9) == 0 && setjmp(env) == 0) ksight_jumper(&env);
   nanosleep(&ts, NULL);
   return ksight_recurse(3) + (int)(request[0] == 'G');
 }
