@@ -32,11 +32,13 @@ std::string_view probe_type_name(ProbeType type);
 
 struct AttachSpec {
   ProbeType type = ProbeType::kBegin;
-  std::string target;   // tracepoint category, binary path, "hz"/"s"/"ms"
-  std::string func;     // tracepoint/function/usdt name
-  uint64_t number = 0;  // profile hz, interval period in ns
-  uint64_t count = 0;   // the number as written (interval:ms:100 -> 100)
-  uint64_t offset = 0;  // uprobe:/path:func+0x10, checked against func's size
+  std::string target;      // tracepoint category, binary path, "hz"/"s"/"ms"
+  std::string func;        // tracepoint/function/usdt name
+  uint64_t number = 0;     // profile hz, interval period in ns
+  uint64_t count = 0;      // the number as written (interval:ms:100 -> 100)
+  uint64_t offset = 0;     // uprobe:/path:func+0x10, checked against func's size
+  uint64_t usdt_site = 0;  // usdt: file offset of this site (one spec per site)
+  std::string usdt_args;   // usdt: the site's argument specs (usdt_args.h)
   ast::Location loc;
   TracepointFormat format;   // tracepoints only
   std::string name() const;  // canonical, e.g. "tracepoint:syscalls:sys_enter_read"

@@ -1,6 +1,7 @@
 // Expressions: integers end in R0, everything else in scratch memory.
 #include "trace/codegen/generator.h"
 #include "trace/passes/semantic_analyser.h"
+#include "trace/usdt_args.h"
 
 namespace ksight::trace::codegen {
 
@@ -136,13 +137,43 @@ void Generator::builtin(ast::Builtin* bi) {
     b_.ldx(kDW, BPF_REG_0, kCtx, kRegRax);
   } else if (n.rfind("arg", 0) == 0) {
     int idx = n[3] - '0';
-    if (probe_.spec.type == ProbeType::kRawTracepoint) {
+    if (probe_.spec.type == ProbeType::kUsdt) {
+      usdt_arg(idx);
+    } else if (probe_.spec.type == ProbeType::kRawTracepoint) {
       b_.ldx(kDW, BPF_REG_0, kCtx, static_cast<int16_t>(8 * idx));
     } else {
       b_.ldx(kDW, BPF_REG_0, kCtx, kRegArgs[idx]);
     }
   } else {
     error(bi->loc, "codegen: unsupported builtin " + n);
+  }
+}
+
+// argN of a USDT site, as its note describes it: a constant, a register, or
+// memory at register + displacement (read with bpf_probe_read_user), then
+// sign- or zero-extended from the spec's width.
+void Generator::usdt_arg(int index) {
+  const UsdtArg arg = parse_usdt_args(probe_.spec.usdt_args).at(static_cast<size_t>(index));
+  if (arg.kind == UsdtArg::Kind::kConstant) {
+    b_.ld_imm64(BPF_REG_0, static_cast<uint64_t>(arg.value));
+    return;
+  }
+  b_.ldx(kDW, BPF_REG_0, kCtx, static_cast<int16_t>(arg.regs_offset));
+  if (arg.kind == UsdtArg::Kind::kMemory) {
+    int32_t slot = alloc_scratch(8);
+    b_.st_imm(kDW, kScratch, static_cast<int16_t>(slot), 0);
+    b_.mov_reg(BPF_REG_3, BPF_REG_0);
+    b_.ld_imm64(BPF_REG_1, static_cast<uint64_t>(arg.value));
+    b_.alu_reg(BPF_ADD, BPF_REG_3, BPF_REG_1);
+    scratch_ptr(BPF_REG_1, slot);
+    b_.mov_imm(BPF_REG_2, arg.size);
+    b_.call(BPF_FUNC_probe_read_user);
+    b_.ldx(kDW, BPF_REG_0, kScratch, static_cast<int16_t>(slot));
+  }
+  if (arg.size < 8) {
+    int32_t shift = 64 - 8 * arg.size;
+    b_.alu_imm(BPF_LSH, BPF_REG_0, shift);
+    b_.alu_imm(arg.is_signed ? BPF_ARSH : BPF_RSH, BPF_REG_0, shift);
   }
 }
 

@@ -48,6 +48,7 @@ class Generator {
   Slot value_expr(ast::Expr* e);                               // non-integer value in scratch
   void store_value(ast::Expr* e, int32_t off, uint32_t size);  // any type into scratch[off]
   void builtin(ast::Builtin* b);
+  void usdt_arg(int index);
   Slot string_builtin(ast::Builtin* b);
   void field_int(ast::Field* f);
   Slot field_string(ast::Field* f);

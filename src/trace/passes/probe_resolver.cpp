@@ -8,6 +8,7 @@
 #include "trace/probes.h"
 #include "trace/runtime/elf_resolve.h"
 #include "trace/tracefs.h"
+#include "trace/usdt_args.h"
 
 namespace ksight::trace {
 
@@ -149,6 +150,38 @@ std::vector<AttachSpec> expand_uprobe(const AttachSpec& spec, std::string_view s
   return out;
 }
 
+// One concrete probe per USDT site: the same probe inlined in several places
+// may keep its arguments in different registers at each of them.
+std::vector<AttachSpec> expand_usdt(const AttachSpec& spec, std::string_view src) {
+  std::string path;
+  std::vector<runtime::UsdtProbe> probes;
+  try {
+    path = runtime::resolve_binary(spec.target);
+    probes = runtime::read_usdt_probes(path);
+  } catch (const Error& e) {
+    fail(src, spec.loc, spec.name() + ": " + e.what());
+  }
+  std::vector<AttachSpec> out;
+  std::vector<std::string> names;
+  for (const auto& p : probes) {
+    std::string full = p.provider + ":" + p.name;
+    names.push_back(full);
+    if (spec.func != p.name && spec.func != full) continue;
+    try {
+      parse_usdt_args(p.args);
+    } catch (const Error& e) {
+      fail(src, spec.loc, spec.name() + ": " + e.what());
+    }
+    AttachSpec concrete = spec;
+    concrete.usdt_site = p.file_offset;
+    concrete.usdt_args = p.args;
+    out.push_back(std::move(concrete));
+  }
+  if (out.empty())
+    fail(src, spec.loc, "no USDT probe '" + spec.func + "' in " + path, suggest(spec.func, names));
+  return out;
+}
+
 std::vector<AttachSpec> expand(const AttachSpec& spec, ProbeEnvironment& env,
                                std::string_view src) {
   switch (spec.type) {
@@ -162,6 +195,8 @@ std::vector<AttachSpec> expand(const AttachSpec& spec, ProbeEnvironment& env,
     case ProbeType::kUprobe:
     case ProbeType::kUretprobe:
       return expand_uprobe(spec, src);
+    case ProbeType::kUsdt:
+      return expand_usdt(spec, src);
     // Other probe types are not probed up front (each probe loads a test
     // program and costs start-up time); their attach errors say why.
     default:

@@ -5,6 +5,7 @@
 
 #include "trace/diagnostics.h"
 #include "trace/printf_format.h"
+#include "trace/usdt_args.h"
 
 namespace ksight::trace {
 
@@ -288,8 +289,13 @@ void SemanticAnalyser::builtin(ast::Builtin* b) {
     b->type = Type::integer();
   } else if (n.size() == 4 && n.rfind("arg", 0) == 0 &&
              std::isdigit(static_cast<unsigned char>(n[3]))) {
-    if (t != ProbeType::kUprobe && t != ProbeType::kRawTracepoint) {
-      error(b->loc, n + " is only valid in uprobe and rawtracepoint probes",
+    if (t == ProbeType::kUsdt) {
+      size_t count = parse_usdt_args(probe_->spec.usdt_args).size();
+      if (static_cast<size_t>(n[3] - '0') >= count)
+        error(b->loc, probe_->spec.name() + " has " + std::to_string(count) + " argument" +
+                          (count == 1 ? "" : "s") + "; " + n + " does not exist");
+    } else if (t != ProbeType::kUprobe && t != ProbeType::kRawTracepoint) {
+      error(b->loc, n + " is only valid in uprobe, usdt and rawtracepoint probes",
             t == ProbeType::kTracepoint ? "tracepoints name their arguments: args.NAME" : "");
     }
     if (n[3] - '0' > 5 && t == ProbeType::kUprobe) error(b->loc, "uprobes have arg0..arg5");

@@ -207,20 +207,12 @@ class Session {
     for (auto& f : fds) links_.push_back(std::move(f));
   }
 
+  // The resolver made one probe per USDT site (usdt_site). Semaphores are
+  // not incremented: probes guarded by one only fire while another tracer
+  // holds it (see README).
   std::vector<Fd> attach_usdt(int fd, const AttachSpec& s) {
     std::string path = resolve_binary(s.target);
-    std::vector<Fd> fds;
-    for (const auto& p : read_usdt_probes(path)) {
-      if (s.func != p.name && s.func != p.provider + ":" + p.name) continue;
-      uint64_t sem = 0;                    // the semaphore's file offset, when the probe has one
-      if (p.semaphore) sem = p.semaphore;  // vaddr; data segments map 1:1 in PIE-less binaries
-      for (auto& f : attach_uprobe(fd, path, p.file_offset, false, opts_.filter_pid, s.name(), 0)) {
-        fds.push_back(std::move(f));
-      }
-      (void)sem;
-    }
-    if (fds.empty()) throw Error(s.name() + ": no such USDT probe in " + path);
-    return fds;
+    return attach_uprobe(fd, path, s.usdt_site, false, opts_.filter_pid, s.name(), 0);
   }
 
   void add_timer(size_t probe, uint64_t period_ns) {
