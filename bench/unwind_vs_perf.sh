@@ -140,7 +140,9 @@ done
 mapfile -t agent_off < <("$KSIGHT" agent --print-config 2>/dev/null |
   awk '/^[a-z_]+:$/ {sec = substr($1, 1, length($1) - 1)}
        /^  [a-z_]+: true$/ && sec != "profiler" {k = $1; sub(/:$/, "", k); print "--" sec "." k "=false"}')
-agent_round() {  # mode hz -> "cpu_seconds rss_kb unwind_state_bytes unwind_processes"
+# RSS counts the pages of the ELF files libelf mmaps (page cache shared with
+# the profiled processes); RssAnon is the agent's own memory.
+agent_round() {  # mode hz -> "cpu_seconds rss_kb unwind_state_bytes unwind_processes anon_kb"
   local port=$((20000 + RANDOM % 20000))
   "$KSIGHT" agent --listen "127.0.0.1:$port" --log_level warn --profiler.unwind "$1" \
     --profiler.frequency "$2" "${agent_off[@]}" >"$WORK/agent.log" 2>&1 &
@@ -152,15 +154,16 @@ agent_round() {  # mode hz -> "cpu_seconds rss_kb unwind_state_bytes unwind_proc
   t0=$(awk '{print $14 + $15}' "/proc/$apid/stat")
   sleep "$SECS"
   t1=$(awk '{print $14 + $15}' "/proc/$apid/stat")
-  local metrics rss
+  local metrics rss anon
   metrics=$(curl -sf "http://127.0.0.1:$port/metrics" || true)
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$apid/status")
+  anon=$(awk '/^RssAnon/ {print $2}' "/proc/$apid/status")
   kill "$apid"
   wait "$apid" 2>/dev/null || true
-  awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v r="$rss" \
+  awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v r="$rss" -v an="$anon" \
     -v s="$(awk '/^ksight_unwind_state_bytes / {print $2}' <<<"$metrics")" \
     -v p="$(awk '/^ksight_unwind_processes / {print $2}' <<<"$metrics")" \
-    'BEGIN{printf "%.2f %d %d %d\n", (b - a) / hz, r, s, p}'
+    'BEGIN{printf "%.2f %d %d %d %d\n", (b - a) / hz, r, s, p, an}'
 }
 
 echo
@@ -168,11 +171,11 @@ echo "agent (ksight agent, all processes, profiler.* only), ${SECS}s per round, 
 for hz in 19 99; do
   declare -a acpu_fp=() acpu_dw=()
   for round in 1 2 3; do
-    read -r c r _ _ < <(agent_round fp "$hz")
+    read -r c r _ _ fa < <(agent_round fp "$hz")
     acpu_fp+=("$c")
-    read -r c r s p < <(agent_round dwarf "$hz")
+    read -r c r s p a < <(agent_round dwarf "$hz")
     acpu_dw+=("$c")
-    echo "  $hz Hz round $round: fp ${acpu_fp[-1]} s, dwarf ${acpu_dw[-1]} s CPU (dwarf RSS $((r / 1024)) MB, unwind state $((s / 1024)) KiB for $p processes)"
+    echo "  $hz Hz round $round: fp ${acpu_fp[-1]} s, dwarf ${acpu_dw[-1]} s CPU; RssAnon fp $((fa / 1024)) MB, dwarf $((a / 1024)) MB (RSS $((r / 1024)) MB); unwind state $((s / 1024)) KiB for $p processes"
   done
   mfp=$(printf '%s\n' "${acpu_fp[@]}" | sort -g | sed -n 2p)
   mdw=$(printf '%s\n' "${acpu_dw[@]}" | sort -g | sed -n 2p)
