@@ -86,7 +86,10 @@ AllocatorLibraries find_allocator_libraries(const std::string& maps, const std::
     std::string path = line.substr(slash);
     if (path.ends_with(" (deleted)")) continue;  // replaced on disk: the path is another file
     std::string base = path.substr(path.rfind('/') + 1);
-    if (libs.libc.empty() && (base == "libc.so.6" || base.starts_with("libc-2.")))
+    // glibc (libc.so.6, old libc-2.x.so) or musl (its libc is the loader).
+    bool libc = base == "libc.so.6" || base.starts_with("libc-2.") ||
+                base.starts_with("ld-musl-") || base.starts_with("libc.musl-");
+    if (libs.libc.empty() && libc)
       libs.libc = root + path;
     else if (libs.libstdcxx.empty() && base.starts_with("libstdc++.so"))
       libs.libstdcxx = root + path;

@@ -146,6 +146,9 @@ TEST(UallocLibrariesTest, FindsLibcAndLibstdcxxUnderTheProcessRoot) {
       "7f20-7f30 r-xp 00000000 08:01 14 /usr/lib/libc.so.6 (deleted)\n",
       "");
   EXPECT_TRUE(none.libc.empty());
+  auto musl =
+      find_allocator_libraries("7f20-7f30 r-xp 00000000 08:01 14 /lib/ld-musl-x86_64.so.1\n", "");
+  EXPECT_EQ(musl.libc, "/lib/ld-musl-x86_64.so.1");
   EXPECT_TRUE(none.libstdcxx.empty());
 }
 
