@@ -52,6 +52,8 @@ void print_samples(const profile::Profile& p) {
 
 struct Measured {
   double big_alloc, small_alloc, big_inuse, small_inuse;
+  // calloc, realloc, posix_memalign: {alloc_space, inuse_space}
+  std::pair<double, double> calloc_kept, realloc_grow, memalign;
 };
 
 // Runs the workload under the profiler at `rate` and measures both functions.
@@ -69,6 +71,13 @@ Measured profile_known(uint64_t rate) {
   for (const auto& s : p.samples) EXPECT_EQ(s.label("comm"), "ksight_ualloc_k");
   Measured m{through(p, "ksight_alloc_big", 1), through(p, "ksight_alloc_small", 1),
              through(p, "ksight_alloc_big", 3), through(p, "ksight_alloc_small", 3)};
+  for (auto [name, out] : {std::pair{"ksight_calloc_kept", &m.calloc_kept},
+                           std::pair{"ksight_realloc_grow", &m.realloc_grow},
+                           std::pair{"ksight_memalign", &m.memalign}}) {
+    *out = {through(p, name, 1), through(p, name, 3)};
+    std::cout << "  " << name << ": alloc_space " << out->first / kMiB << " MiB, inuse_space "
+              << out->second / kMiB << " MiB\n";
+  }
   auto c = profiler.counters();
   std::cout << "rate " << rate << ": " << counts.size() << " keys; alloc_space big "
             << m.big_alloc / kMiB << " MiB (want 256), small " << m.small_alloc / kMiB
@@ -99,6 +108,14 @@ TEST(UallocKernelTest, KnownBytesFromKnownFunctionsAt64KiB) {
   EXPECT_NEAR(m.small_alloc / kMiB, 64, 64 * 0.15);
   EXPECT_NEAR(m.small_inuse / kMiB, 64, 64 * 0.15) << "operator new chunks are kept";
   EXPECT_LT(m.big_inuse / kMiB, 256 * 0.01) << "malloc chunks are freed at once";
+  // calloc counts nmemb * size; realloc frees the old block and allocates
+  // the new size; posix_memalign's pointer comes back through memptr.
+  EXPECT_NEAR(m.calloc_kept.first / kMiB, 32, 32 * 0.15);
+  EXPECT_NEAR(m.calloc_kept.second / kMiB, 32, 32 * 0.15);
+  EXPECT_NEAR(m.realloc_grow.first / kMiB, 80, 80 * 0.15);
+  EXPECT_LT(m.realloc_grow.second / kMiB, 80 * 0.01);
+  EXPECT_NEAR(m.memalign.first / kMiB, 64, 64 * 0.15);
+  EXPECT_LT(m.memalign.second / kMiB, 64 * 0.01);
 }
 
 // The default 512 KiB: ~480 samples of the big chunks (σ ≈ 4.5%), only
