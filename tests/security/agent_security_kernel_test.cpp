@@ -123,7 +123,12 @@ TEST_F(AgentSecurityKernel, AlertOnOutputAndMetricsAndBadReloadKeepsRules) {
                                                      << agent.log();
   }
 
-  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.log();
+  // Detaching the feed's syscall tracepoints is serialized by the kernel
+  // (an RCU sync per tracepoint): measured 2.5-2.8 s for the whole agent
+  // stop with it against 1.0-1.1 s without, so the budget here is 5 s.
+  std::chrono::milliseconds took{};
+  EXPECT_EQ(agent.stop(SIGTERM, &took), 0) << agent.log();
+  EXPECT_LT(took.count(), 5000);
 }
 
 // A program on the allowlist reading the same file raises nothing.
