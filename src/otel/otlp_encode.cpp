@@ -52,10 +52,7 @@ void encode_span(const Span& s, pb_trace::Span* out) {
   }
 }
 
-}  // namespace
-
-ExportRequest encode_spans(const std::vector<Span>& spans) {
-  ExportRequest req;
+void encode_into(const std::vector<Span>& spans, ExportRequest& req) {
   std::map<const Resource*, pb_trace::ScopeSpans*> scopes;
   for (const auto& s : spans) {
     auto& scope = scopes[s.resource.get()];
@@ -72,6 +69,19 @@ ExportRequest encode_spans(const std::vector<Span>& spans) {
     }
     encode_span(s, scope->add_spans());
   }
+}
+
+}  // namespace
+
+ExportRequest encode_spans(const std::vector<Span>& spans) {
+  ExportRequest req;
+  encode_into(spans, req);
+  return req;
+}
+
+ExportRequest* encode_spans(const std::vector<Span>& spans, google::protobuf::Arena& arena) {
+  auto* req = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
+  encode_into(spans, *req);
   return req;
 }
 

@@ -136,5 +136,21 @@ TEST(OtlpEncode, GroupsByResource) {
   EXPECT_EQ(first.resource().attributes(0).value().string_value(), "a");
 }
 
+// The exporters encode into an arena: the same bytes as the plain request.
+TEST(OtlpEncode, ArenaRequestSerializesLikeThePlainOne) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  auto r1 = make_resource({.pid = 1, .comm = "a"}, "h");
+  auto r2 = make_resource({.pid = 2, .comm = "b"}, "h");
+  std::vector<Span> spans = {b.build(exchange(SpanKind::kServer, 200), r1),
+                             b.build(exchange(SpanKind::kClient, 404), r2)};
+  google::protobuf::Arena arena;
+  const ExportRequest* in_arena = encode_spans(spans, arena);
+  ASSERT_NE(in_arena, nullptr);
+  EXPECT_EQ(in_arena->GetArena(), &arena);
+  EXPECT_EQ(in_arena->resource_spans_size(), 2);
+  EXPECT_EQ(in_arena->SerializeAsString(), encode_spans(spans).SerializeAsString());
+}
+
 }  // namespace
 }  // namespace ksight::otel
