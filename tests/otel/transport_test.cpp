@@ -104,9 +104,17 @@ TEST(ExporterThread, DeliversThroughGrpcAndCountsDropsWhenGone) {
   }
   auto counts = exporter.counts();
   EXPECT_EQ(counts.exported, 25u);
-  EXPECT_EQ(counts.dropped, 300u);  // 200 queue_full, the rest failed while the receiver was gone
-  EXPECT_EQ(registry.counter("ksight_spans_dropped_total", "", {"reason"}).value({"queue_full"}),
-            200);
+  EXPECT_EQ(counts.dropped, 300u);
+  // At most 200 pushed out of the full queue: the thread is woken per full
+  // batch and may take some while they arrive; the rest failed while the
+  // receiver was gone. Every one is counted under some reason.
+  auto dropped = [&](const char* reason) {
+    return registry.counter("ksight_spans_dropped_total", "", {"reason"}).value({reason});
+  };
+  EXPECT_LE(dropped("queue_full"), 200);
+  EXPECT_EQ(dropped("queue_full") + dropped("retries_exhausted") + dropped("rejected") +
+                dropped("shutdown"),
+            300);
 }
 
 }  // namespace
