@@ -65,11 +65,12 @@ run_wrk() {
 
 HZ=$(getconf CLK_TCK)
 printf '%-6s %-8s %14s %12s %18s\n' round mode "requests/s" requests "agent ms/1k req"
-none_sum=0; agent_sum=0; cpu_sum=0; req_sum=0
+none_sum=0; agent_sum=0; cpu_sum=0; req_sum=0; NONE_RPS=(); AGENT_RPS=()
 for round in $(seq "$ROUNDS"); do
   read -r reqs rps < <(run_wrk)
   printf '%-6s %-8s %14s %12s %18s\n' "$round" none "$rps" "$reqs" -
   none_sum=$(awk -v a="$none_sum" -v b="$rps" 'BEGIN{print a + b}')
+  NONE_RPS+=("$rps")
 
   "$KSIGHT" --log-level warn agent --listen "127.0.0.1:$AGENT_PORT" \
     --sources.syscalls=false --sources.kmem=false --sources.net=false --sources.process=false \
@@ -91,6 +92,7 @@ for round in $(seq "$ROUNDS"); do
   ms=$(awk -v t=$((after - before)) -v hz="$HZ" -v r="$reqs" 'BEGIN{printf "%.3f", t / hz * 1000 / (r / 1000)}')
   printf '%-6s %-8s %14s %12s %18s\n' "$round" agent "$rps" "$reqs" "$ms"
   agent_sum=$(awk -v a="$agent_sum" -v b="$rps" 'BEGIN{print a + b}')
+  AGENT_RPS+=("$rps")
   cpu_sum=$(awk -v a="$cpu_sum" -v t=$((after - before)) -v hz="$HZ" 'BEGIN{print a + t / hz}')
   req_sum=$((req_sum + reqs))
 done
@@ -98,6 +100,14 @@ done
 echo
 awk -v n="$none_sum" -v a="$agent_sum" -v r="$ROUNDS" 'BEGIN{
   printf "mean requests/s: none %.0f, agent %.0f, ratio %.3f (%.1f%% fewer)\n", n / r, a / r, a / n, (1 - a / n) * 100 }'
+# Medians, and the median of each round's own ratio (agent / the none round
+# just before it): the baseline moves with the machine's other load.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+RATIOS=()
+for i in "${!NONE_RPS[@]}"; do
+  RATIOS+=("$(awk -v a="${AGENT_RPS[$i]}" -v n="${NONE_RPS[$i]}" 'BEGIN{printf "%.3f", a / n}')")
+done
+echo "median requests/s: none $(median "${NONE_RPS[@]}"), agent $(median "${AGENT_RPS[@]}"); per-round ratios ${RATIOS[*]}, median $(median "${RATIOS[@]}")"
 awk -v c="$cpu_sum" -v q="$req_sum" 'BEGIN{
   printf "agent CPU: %.2f s for %d requests = %.3f ms per 1,000 requests\n", c, q, c * 1000 / (q / 1000) }'
 echo "spans received by the sink: $(tail -n 1 "$WORK/sink.log" | awk '{print $2}')"
