@@ -124,8 +124,15 @@ int run_traced(pid_t child, std::optional<std::chrono::nanoseconds> limit,
       ptrace(PTRACE_CONT, child, nullptr, nullptr);
       continue;
     }
+    // A signal for the command is passed on. A group-stop (the stop that a
+    // passed-on SIGSTOP/SIGTSTP causes; GETSIGINFO fails for it) is resumed:
+    // re-injecting the signal would loop, and a command stopped under the
+    // profiler is not supported.
+    siginfo_t info;
+    bool group_stop = ptrace(PTRACE_GETSIGINFO, child, nullptr, &info) != 0;
     int sig = WSTOPSIG(status);
-    ptrace(PTRACE_CONT, child, nullptr, reinterpret_cast<void*>(sig == SIGTRAP ? 0 : sig));
+    bool pass = !group_stop && sig != SIGTRAP;
+    ptrace(PTRACE_CONT, child, nullptr, reinterpret_cast<void*>(static_cast<long>(pass ? sig : 0)));
   }
 }
 
