@@ -68,7 +68,15 @@ traced_ns() {  # tool args...: start the tool, wait until attached, run the loop
   for _ in $(seq 200); do grep -q "Attaching" "$out" && break; sleep 0.05; done
   sleep 0.5  # bpftrace prints "Attaching" just before it attaches
   loop_ns
-  kill -INT $pid; wait $pid 2>/dev/null || true
+  kill -INT $pid
+  # A tool still starting up may not have its SIGINT handler yet (bpftrace
+  # once hung here for minutes): give it 5 s, then kill it and say so.
+  for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+  if kill -0 $pid 2>/dev/null; then
+    echo "warning: $1 ignored SIGINT; killed (this round may not have been traced)" >&2
+    kill -KILL $pid 2>/dev/null || true
+  fi
+  wait $pid 2>/dev/null || true
   rm -f "$out"
 }
 
