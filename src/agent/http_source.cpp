@@ -79,7 +79,14 @@ std::string basename_of(const std::string& path) {
 class HttpSource : public EventSource {
  public:
   HttpSource(SourceContext& ctx, HttpSourceOptions options)
-      : ctx_(ctx), options_(std::move(options)), counters_(ctx.registry) {
+      : ctx_(ctx),
+        options_(std::move(options)),
+        counters_(ctx.registry),
+        kernel_(ctx.registry.counter(
+            "ksight_http_kernel_payloads_total",
+            "TCP payloads by what the kernel side did with them: skipped (socket classified "
+            "TLS/non-HTTP, not sent), truncated (longer than the capture), lost_task_storage.",
+            {"outcome"})) {
     otel::HttpPipelineOptions po;
     po.routes = options_.routes;
     po.max_paths = options_.max_paths;
@@ -146,6 +153,9 @@ class HttpSource : public EventSource {
     consume();  // records below the wakeup threshold
     auto c = sum_percpu_u64_array(bpf_map__fd(skel_->maps.counters), KSIGHT_HTTP_COUNTER_MAX);
     counters_.events.set_total({name()}, static_cast<double>(c[KSIGHT_HTTP_EVENTS]));
+    kernel_.set_total({"skipped"}, static_cast<double>(c[KSIGHT_HTTP_SKIPPED]));
+    kernel_.set_total({"truncated"}, static_cast<double>(c[KSIGHT_HTTP_TRUNCATED]));
+    kernel_.set_total({"lost_task_storage"}, static_cast<double>(c[KSIGHT_HTTP_LOST_ACTIVE]));
     counters_.lost.set_total(
         {name()}, static_cast<double>(c[KSIGHT_HTTP_LOST_RINGBUF] + c[KSIGHT_HTTP_LOST_ACTIVE]));
     pipeline_->collect(boot_now_ns());
@@ -199,6 +209,7 @@ class HttpSource : public EventSource {
   SourceContext& ctx_;
   HttpSourceOptions options_;
   SourceCounters counters_;
+  metrics::Counter& kernel_;
   otel::SteadyClock clock_;
   std::unique_ptr<otel::BatchExporter> exporter_;
   std::unique_ptr<otel::ExporterThread> exporter_thread_;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "otlp_receiver.h"
 #include "support/subprocess.h"
@@ -259,6 +260,60 @@ TEST_F(HttpSpansKernel, ReceiverRefusesDelaysAndDisappears) {
   EXPECT_TRUE(receiver.wait_for(
       [](const auto& s) { return find(s, pb::Span::SPAN_KIND_SERVER, "/back", "nginx"); }, 90s));
   EXPECT_FALSE(agent->wait(0ms).has_value()) << "agent exited";
+}
+
+// Value of one exposition line "name{labels} value", -1 when absent.
+double metric_value(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// A plain TCP conversation (not HTTP, not TLS): after its first
+// KSIGHT_HTTP_CLASSIFY_PAYLOADS (8) payloads per socket the kernel stops
+// sending it, and says so in ksight_http_kernel_payloads_total{skipped}.
+TEST_F(HttpSpansKernel, NonHttpSocketsAreSkippedInTheKernel) {
+  OtlpReceiver receiver(true);
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport);
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(lfd, 1), 0);
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int cfd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(cfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  int sfd = accept(lfd, nullptr, nullptr);
+  ASSERT_GE(sfd, 0);
+  // One write then one read at a time, so every read returns one write.
+  char buf[64];
+  for (int i = 0; i < 20; ++i) {
+    std::string msg = "ping number " + std::to_string(i) + " of a binary-ish protocol";
+    ASSERT_EQ(write(cfd, msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
+    ASSERT_EQ(read(sfd, buf, sizeof buf), static_cast<ssize_t>(msg.size()));
+  }
+  close(sfd);
+  close(cfd);
+  close(lfd);
+  // 12 skipped on each of the two sockets; other processes may add more.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::string text;
+  double skipped = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    text = metrics(mport);
+    skipped = metric_value(text, "ksight_http_kernel_payloads_total{outcome=\"skipped\"}");
+    if (skipped >= 24 &&
+        metric_value(text, "ksight_http_parser_events_total{event=\"other_connection\"}") >= 1) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);  // the agent's collect timer publishes the counters
+  }
+  EXPECT_GE(skipped, 24) << text;
+  EXPECT_GE(metric_value(text, "ksight_http_parser_events_total{event=\"other_connection\"}"), 1)
+      << text;
 }
 
 }  // namespace
