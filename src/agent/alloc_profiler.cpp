@@ -53,23 +53,34 @@ std::vector<uint64_t> KernelAllocProfiler::stack(int32_t id) {
 
 std::vector<StackRecord> KernelAllocProfiler::drain() {
   int fd = bpf_map__fd(skel_->maps.counts);
-  std::vector<StackRecord> out;
+  std::vector<ksight_alloc_key> keys;
   ksight_alloc_key key{}, next{};
   void* prev = nullptr;
   while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    keys.push_back(next);
     key = next;
     prev = &key;
+  }
+  std::vector<StackRecord> out;
+  for (const auto& k : keys) {
     ksight_alloc_value v{};
-    if (bpf_map_lookup_elem(fd, &key, &v) != 0) continue;
-    std::string comm(key.comm, strnlen(key.comm, sizeof(key.comm)));
-    auto& last = last_[{key.tgid, key.kernel_stack_id, comm}];
+    if (bpf_map_lookup_elem(fd, &k, &v) != 0) continue;
+    // A stack with nothing outstanding leaves the map: otherwise the map
+    // (KSIGHT_ALLOC_KEYS entries) fills within a minute on a busy node and
+    // every new stack is lost. The atomic lookup-and-delete keeps what was
+    // allocated since the read above.
+    bool retire = v.inuse_objects <= 0 && bpf_map_lookup_and_delete_elem(fd, &k, &v) == 0;
+    std::string comm(k.comm, strnlen(k.comm, sizeof(k.comm)));
+    auto last_key = std::make_tuple(k.tgid, k.kernel_stack_id, comm);
+    auto& last = last_[last_key];
     int64_t objects = static_cast<int64_t>(v.alloc_objects - last.first);
     int64_t bytes = static_cast<int64_t>(v.alloc_bytes - last.second);
     last = {v.alloc_objects, v.alloc_bytes};
+    if (retire) last_.erase(last_key);
     if (objects == 0 && v.inuse_objects <= 0) continue;
-    out.push_back({key.tgid,
+    out.push_back({k.tgid,
                    comm,
-                   stack(key.kernel_stack_id),
+                   stack(k.kernel_stack_id),
                    {},
                    {objects, bytes, std::max<int64_t>(v.inuse_objects, 0),
                     std::max<int64_t>(v.inuse_bytes, 0)}});
