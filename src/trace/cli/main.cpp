@@ -1,4 +1,8 @@
 // ksight-trace: the `ksight trace` subcommand alone, in a lean executable.
+// Built twice: as `ksight-trace`, and (KSIGHT_FRONT) as `ksight`, the front
+// door, which runs `ksight trace ...` itself and execs the full binary
+// `ksight-core` next to it for every other command (git-style), so the
+// one-liner path never pays for the agent's libraries.
 //
 // Why a second binary: `ksight` links ~95 shared libraries (gRPC, abseil,
 // curl, OpenSSL, ...) for the agent, and the dynamic loader's symbol
@@ -8,10 +12,14 @@
 // and links with --as-needed, so it only loads what the trace path uses.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,8 +36,29 @@ std::vector<CommandEntry>& command_registry() {
 
 }  // namespace ksight::cli
 
+namespace {
+
+#ifdef KSIGHT_FRONT
+// Replaces this process with `ksight-core` (same directory as this binary,
+// same argv, so usage texts still say `ksight`). Returns only on failure.
+int exec_core(char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string core = (ec ? std::string(".") : self.parent_path().string()) + "/ksight-core";
+  ::execv(core.c_str(), argv);
+  std::fprintf(stderr, "ksight: cannot run %s: %s (it is installed next to ksight)\n", core.c_str(),
+               std::strerror(errno));
+  return 127;
+}
+#endif
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace ksight;
+#ifdef KSIGHT_FRONT
+  if (argc < 2 || std::strcmp(argv[1], "trace") != 0) return exec_core(argv);
+#endif
   // `ksight-trace PROGRAM` and `ksight-trace trace PROGRAM` both work: the
   // subcommand word is implied unless given.
   std::vector<char*> args(argv, argv + argc);
