@@ -41,12 +41,12 @@ struct FeatureStatus {
 
 // Kernel facts that are not yes/no features.
 struct KernelInfo {
-  std::string release;             // uname -r
-  std::string lockdown;            // none / integrity / confidentiality / unknown
+  std::string release;                            // uname -r
+  std::string lockdown;                           // none / integrity / confidentiality / unknown
   std::vector<std::string> missing_capabilities;  // among CAP_BPF, CAP_PERFMON, ...
-  bool memlock_raisable = false;   // setrlimit(RLIMIT_MEMLOCK) allowed
-  std::string cgroup_v2_path;      // where cgroup2 is mounted, empty when not
-  std::string tracefs_path;        // where tracefs is mounted, empty when not
+  bool memlock_raisable = false;                  // setrlimit(RLIMIT_MEMLOCK) allowed
+  std::string cgroup_v2_path;                     // where cgroup2 is mounted, empty when not
+  std::string tracefs_path;                       // where tracefs is mounted, empty when not
 };
 
 // The seam: tests substitute a fake with chosen answers.

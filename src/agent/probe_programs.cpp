@@ -31,7 +31,8 @@ struct Fd {
 
 std::string errno_text(const char* what, int err) {
   const char* name = strerrorname_np(err);
-  return std::string(what) + ": " + strerror(err) + " (" + (name ? name : std::to_string(err)) + ")";
+  return std::string(what) + ": " + strerror(err) + " (" + (name ? name : std::to_string(err)) +
+         ")";
 }
 
 // libbpf returns -errno; the raw syscalls set errno.

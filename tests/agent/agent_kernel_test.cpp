@@ -65,9 +65,8 @@ AgentProcess* AgentKernel::agent_ = nullptr;
 
 TEST_F(AgentKernel, AllSourcesAttached) {
   std::string ready = agent_->get("/readyz");
-  for (const char* s :
-       {"sources.process", "sources.syscalls", "sources.kmem", "sources.net", "profiler",
-        "security.enabled"}) {
+  for (const char* s : {"sources.process", "sources.syscalls", "sources.kmem", "sources.net",
+                        "profiler", "security.enabled"}) {
     EXPECT_NE(ready.find(std::string(s) + ": attached"), std::string::npos) << ready;
   }
   // The four event sources, the continuous CPU profiler and the security feed.
