@@ -32,11 +32,6 @@ static_assert(sizeof(ksight_slowsys_event) == 72);
 namespace ksight::agent {
 namespace {
 
-std::string basename_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 class FunctionSpanSource : public EventSource {
  public:
   FunctionSpanSource(SourceContext& ctx, FunctionSpanSourceOptions options)
@@ -219,16 +214,7 @@ class FunctionSpanSource : public EventSource {
 
   std::shared_ptr<const otel::Resource> resource_for(uint32_t pid, const std::string& comm) {
     if (auto it = resources_.find(pid); it != resources_.end()) return it->second;
-    otel::ProcessIdentity id;
-    id.pid = pid;
-    id.comm = comm;
-    if (auto info = ctx_.processes.lookup(pid)) {
-      id.executable = basename_of(info->exe);
-      id.container_id = info->container.id;
-      id.pod_uid = info->container.pod_uid;
-    }
-    id.service_name =
-        service_name_for(options_.service_names, id.container_id, id.executable, comm);
+    auto id = process_identity(ctx_.processes, options_.service_names, pid, comm);
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     auto r = otel::make_resource(id, host);

@@ -193,17 +193,7 @@ class HttpSource : public EventSource {
   }
 
   otel::ProcessIdentity identity(uint32_t pid, const std::string& comm) {
-    otel::ProcessIdentity id;
-    id.pid = pid;
-    id.comm = comm;
-    if (auto info = ctx_.processes.lookup(pid)) {
-      id.executable = basename_of(info->exe);
-      id.container_id = info->container.id;
-      id.pod_uid = info->container.pod_uid;
-    }
-    id.service_name =
-        service_name_for(options_.service_names, id.container_id, id.executable, comm);
-    return id;
+    return process_identity(ctx_.processes, options_.service_names, pid, comm);
   }
 
   SourceContext& ctx_;
@@ -242,6 +232,21 @@ std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record
   p.peer = {address_text(e.family, e.raddr), e.rport};
   p.comm.assign(e.header.comm, strnlen(e.header.comm, sizeof e.header.comm));
   return p;
+}
+
+otel::ProcessIdentity process_identity(ProcessTable& processes,
+                                       const std::map<std::string, std::string>& service_names,
+                                       uint32_t pid, const std::string& comm) {
+  otel::ProcessIdentity id;
+  id.pid = pid;
+  id.comm = comm;
+  if (auto info = processes.lookup(pid)) {
+    id.executable = basename_of(info->exe);
+    id.container_id = info->container.id;
+    id.pod_uid = info->container.pod_uid;
+  }
+  id.service_name = service_name_for(service_names, id.container_id, id.executable, comm);
+  return id;
 }
 
 std::string service_name_for(const std::map<std::string, std::string>& names,

@@ -56,4 +56,10 @@ std::string service_name_for(const std::map<std::string, std::string>& names,
                              const std::string& container_id, const std::string& exe,
                              const std::string& comm);
 
+// A process's OTel identity (exe basename, container, pod, service.name)
+// from the agent's process table; pid and comm alone when it is unknown.
+otel::ProcessIdentity process_identity(ProcessTable& processes,
+                                       const std::map<std::string, std::string>& service_names,
+                                       uint32_t pid, const std::string& comm);
+
 }  // namespace ksight::agent
