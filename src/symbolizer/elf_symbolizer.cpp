@@ -53,6 +53,7 @@ SnapshotOptions snapshot_options(const SymbolizerOptions& o) {
   s.use_map_files = o.use_map_files;
   s.debug = DebugSearch{o.debug_dirs, o.debuginfod};
   s.memo_per_object = o.memo_per_object;
+  s.lines = o.lines;
   return s;
 }
 
@@ -112,7 +113,7 @@ class ElfSymbolizer final : public Symbolizer {
     std::lock_guard lock(mutex_);
     SymbolizerStats s = stats_;
     s.elf_cache_entries = cache_.size();
-    s.elf_cache_bytes = cache_.bytes();
+    s.elf_cache_bytes = cache_.measure_bytes();  // DWARF opens lazily, after insert
     s.elf_cache_evictions = cache_.evictions();
     s.processes = processes_.size();
     s.kernel_symbols = kernel_.table().size();

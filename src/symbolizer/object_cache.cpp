@@ -50,9 +50,14 @@ void ObjectCache::insert(const std::string& key, const std::string& identity,
   enforce_limits();
 }
 
+size_t ObjectCache::measure_bytes() const {
+  size_t bytes = 0;
+  for (const Entry& e : entries_) bytes += e.object->approximate_bytes();
+  return bytes;
+}
+
 void ObjectCache::enforce_limits() {
-  bytes_ = 0;
-  for (const Entry& e : entries_) bytes_ += e.object->approximate_bytes();
+  bytes_ = measure_bytes();
   // Keep the most recent entry even when it alone exceeds the byte budget.
   while (entries_.size() > 1 &&
          (entries_.size() > limits_.max_entries || bytes_ > limits_.max_bytes)) {

@@ -41,7 +41,9 @@ class ObjectCache {
   void enforce_limits();
 
   size_t size() const { return entries_.size(); }
-  size_t bytes() const { return bytes_; }
+  size_t bytes() const { return bytes_; }  // as of the last insert or enforce_limits()
+  // Walks every entry now: DWARF opened and memos grown since are included.
+  size_t measure_bytes() const;
   uint64_t hits() const { return hits_; }
   uint64_t evictions() const { return evictions_; }
 

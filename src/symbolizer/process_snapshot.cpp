@@ -233,7 +233,12 @@ std::shared_ptr<LoadedObject> SnapshotReader::load_new(int fd, uint32_t pid, con
   }
   ++stats_.elf_cache_misses;
   int debug_fd = -1;
-  if (elf->has_dwarf()) {
+  // Without lines, DWARF is only worth its memory when it is the one source
+  // of function names (no .symtab).
+  bool want_dwarf = options_.lines || !elf->has_symtab();
+  if (!want_dwarf) {
+    // Named from .symtab alone: no debug file search, no debuginfod.
+  } else if (elf->has_dwarf()) {
     debug_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   } else if (auto found =
                  find_debug_file(*elf, pid_dir(pid) + "/root", entry.path, options_.debug)) {
@@ -241,7 +246,8 @@ std::shared_ptr<LoadedObject> SnapshotReader::load_new(int fd, uint32_t pid, con
     spdlog::debug("symbolizer: {}: debug info from {}", entry.path, found->path);
   }
   stats_.debug_files_found += debug_fd >= 0 ? 1 : 0;
-  bool ask_debuginfod = debug_fd < 0 && options_.debug.debuginfod && debuginfod_available(*elf);
+  bool ask_debuginfod =
+      want_dwarf && debug_fd < 0 && options_.debug.debuginfod && debuginfod_available(*elf);
   auto object =
       std::make_shared<LoadedObject>(std::move(elf), debug_fd, options_.memo_per_object, &stats_);
   if (ask_debuginfod) object->defer_to_debuginfod();

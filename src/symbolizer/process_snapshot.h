@@ -47,6 +47,7 @@ struct SnapshotOptions {
   std::string proc_root = "/proc";
   bool use_map_files = true;
   DebugSearch debug;
+  bool lines = true;  // see SymbolizerOptions::lines
   size_t memo_per_object = 16384;
 };
 

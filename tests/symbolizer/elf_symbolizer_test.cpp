@@ -360,6 +360,56 @@ TEST(ElfSymbolizer, ByteBudgetEvictsOldObjects) {
   EXPECT_GT(stats.elf_cache_bytes, 1u);
 }
 
+// Without lines (the agent's default): functions are named from .symtab,
+// DWARF is never opened, and the cache's accounted bytes show it.
+TEST(ElfSymbolizer, WithoutLinesNamesFunctionsAndHoldsNoDwarf) {
+  FixtureProcess p(fixture_path("fixture_pie"));
+  ASSERT_TRUE(p.ready());
+  auto with_lines = make_symbolizer(no_system_debug());
+  SymbolizerOptions options = no_system_debug();
+  options.lines = false;
+  auto names_only = make_symbolizer(options);
+  uint64_t a[] = {call_site(p, "c_function"), call_site(p, "inlined"), call_site(p, "lib_work"),
+                  call_site(p, "template")};
+  auto full = with_lines->symbolize_user(p.pid(), a);
+  auto names = names_only->symbolize_user(p.pid(), a);
+  ASSERT_EQ(names.size(), 4u);
+  for (size_t i = 0; i < names.size(); ++i) {
+    ASSERT_TRUE(names[i].symbol_found) << i;
+    ASSERT_EQ(names[i].frames.size(), 1u) << i;  // no inline frames
+    EXPECT_EQ(names[i].frames[0].function, full[i].frames.back().function) << i;
+    EXPECT_EQ(names[i].frames[0].line, 0u) << i;
+    EXPECT_TRUE(names[i].frames[0].file.empty()) << i;
+    ASSERT_TRUE(names[i].object);
+    EXPECT_FALSE(names[i].object->has_debug_info) << i;
+  }
+  EXPECT_EQ(names[1].frames[0].function, "fixture_outer");
+  EXPECT_EQ(full[1].frames.size(), 2u);
+  // The same objects are cached; the DWARF (debug sections and indexes) of
+  // the main binary and the library is accounted only with lines.
+  auto full_stats = with_lines->stats();
+  auto names_stats = names_only->stats();
+  EXPECT_EQ(names_stats.elf_cache_entries, full_stats.elf_cache_entries);
+  // (Objects without .symtab, e.g. libc with /usr/lib/debug installed, still
+  // get their debug file in both.)
+  EXPECT_LE(names_stats.debug_files_found + 2, full_stats.debug_files_found);
+  EXPECT_LT(names_stats.elf_cache_bytes, full_stats.elf_cache_bytes);
+}
+
+// Without .symtab, DWARF is the only source of names: still read then.
+TEST(ElfSymbolizer, WithoutLinesStillNamesFromDwarfWhenSymtabIsGone) {
+  FixtureProcess p(fixture_path("fixture_buildid"));
+  ASSERT_TRUE(p.ready());
+  SymbolizerOptions options = no_system_debug();
+  options.debug_dirs = {fixture_path("debugroot")};
+  options.lines = false;
+  auto s = make_symbolizer(options);
+  auto m = one(*s, p.pid(), call_site(p, "main"));
+  ASSERT_TRUE(m.symbol_found);
+  EXPECT_EQ(m.frames.back().function, "main");
+  EXPECT_GE(s->stats().debug_files_found, 1u);
+}
+
 TEST(ElfSymbolizer, ConcurrentCallersGetConsistentAnswers) {
   FixtureProcess p(fixture_path("fixture_pie"));
   ASSERT_TRUE(p.ready());
