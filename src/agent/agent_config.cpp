@@ -224,6 +224,9 @@ std::vector<ConfigKey> build_keys() {
           [](AgentConfig& c, const std::string& v) {
             return parse_dur(v, c.profiler_window, milliseconds(1000), milliseconds(600 * 1000));
           }},
+      KEY_BOOL("profiler.lines", profiler_lines, false,
+               "Source lines and inline frames from DWARF in profiles (costs the debug info of "
+               "every profiled -g binary in memory); false: function names from symbol tables."),
       KEY_BOOL("profiler.offcpu", profiler_offcpu, false,
                "Off-CPU profiling: blocked time by stack (sched_switch) into the store as "
                "type=\"offcpu\"."),

@@ -35,6 +35,9 @@ struct AgentConfig {
   // More profile types into the same store (issue 8); off by default for
   // their per-event cost (bench/agent_all_profiles.sh measures it).
   bool profiler_offcpu = false;
+  // Source lines and inline frames (DWARF) in agent profiles; off, functions
+  // are named from symbol tables and the agent's memory stays small.
+  bool profiler_lines = false;
   std::chrono::microseconds profiler_offcpu_min_block{1000};
   bool profiler_kalloc = false;
   // The profile store behind the UI and /debug/pprof (src/store).

@@ -93,6 +93,18 @@ TEST(AgentConfig, ProfilerUnwindKey) {
   EXPECT_NE(render_config_yaml(AgentConfig{}).find("unwind: auto"), std::string::npos);
 }
 
+// Lines cost the DWARF of every profiled -g binary in the agent's memory:
+// off unless asked for.
+TEST(AgentConfig, ProfilerLinesKeyIsOffByDefault) {
+  EXPECT_FALSE(AgentConfig{}.profiler_lines);
+  AgentConfig c = parse_config_yaml("profiler:\n  lines: true\n", "agent.yaml");
+  EXPECT_TRUE(c.profiler_lines);
+  apply_config_value(c, "profiler.lines", "false");
+  EXPECT_FALSE(c.profiler_lines);
+  EXPECT_EQ(error_of("profiler:\n  lines: yes please\n"),
+            "agent.yaml:2: profiler.lines: expected true or false, got 'yes please'");
+}
+
 TEST(AgentConfig, ListenAddresses) {
   EXPECT_EQ(parse_listen_address("127.0.0.1:9464")->second, 9464);
   EXPECT_EQ(parse_listen_address("[::]:80")->first, "::");
