@@ -19,12 +19,22 @@
 
 namespace ksight::cli {
 
+namespace {
+
+symbolizer::SymbolizerOptions symbolizer_options(const agent::AgentConfig& config) {
+  symbolizer::SymbolizerOptions options;
+  options.lines = config.profiler_lines;
+  return options;
+}
+
+}  // namespace
+
 class AgentProfiling : public agent::ProfileProvider {
  public:
   explicit AgentProfiling(agent::Agent& agent)
       : agent_(agent),
         store_(store_options(agent.config())),
-        symbolizer_(symbolizer::make_symbolizer()),
+        symbolizer_(symbolizer::make_symbolizer(symbolizer_options(agent.config()))),
         ui_(store_) {}
 
   // The merged CPU windows that overlap the last `duration`. Windows are
