@@ -16,6 +16,7 @@ struct TraceArgs {
   std::string file;
   std::string list;
   bool list_given = false;
+  bool verbose = false;
   int pid = -1;
   std::string command;
   std::string format = "text";
@@ -33,7 +34,11 @@ std::string read_program_file(const std::string& path) {
 int run_trace_command(const TraceArgs& args) {
   using namespace ksight;
   if (args.list_given) {
-    for (const auto& p : trace::list_matching_probes(args.list, agent::ensure_tracefs())) {
+    bool user = false;  // ELF listings need no tracefs
+    for (const char* prefix : {"uprobe:", "u:", "usdt:", "U:"})
+      user = user || args.list.rfind(prefix, 0) == 0;
+    std::string tracefs = user ? "" : agent::ensure_tracefs();
+    for (const auto& p : trace::list_matching_probes(args.list, tracefs, args.verbose)) {
       std::cout << p << "\n";
     }
     return kExitOk;
@@ -64,6 +69,7 @@ std::function<int()> setup_trace(CLI::App& app) {
   auto* list =
       cmd->add_option("-l,--list", args->list, "List probes matching PATTERN (wildcards: * ?)")
           ->expected(0, 1);
+  cmd->add_flag("-v,--verbose", args->verbose, "With -l: also list each tracepoint's fields");
   cmd->add_option("-p,--pid", args->pid, "Only trace this process");
   cmd->add_option("-c,--command", args->command, "Run CMD, trace it, and stop when it exits");
   cmd->add_option("--format", args->format, "Output format: text or json")
@@ -74,6 +80,12 @@ std::function<int()> setup_trace(CLI::App& app) {
       ->check(CLI::Range(4096u, 1u << 30));
   return [args, list] {
     args->list_given = list->count() > 0;
+    // bpftrace users type `-lv PATTERN`; CLI11 reads that as -l with the
+    // value "v" and PATTERN as the program.
+    if (args->list_given && args->list == "v" && !args->program.empty()) {
+      args->verbose = true;
+      args->list = args->program;
+    }
     return run_trace_command(*args);
   };
 }

@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
 #include <sstream>
 
 #include "common/error.h"
 #include "trace/parser.h"
 #include "trace/passes/semantic_analyser.h"
+#include "trace/runtime/elf_resolve.h"
 #include "trace/runtime/session.h"
 #include "trace/tracefs.h"
 
@@ -104,7 +106,9 @@ int run_trace(const TraceOptions& options) {
   if (!options.command.empty()) child = spawn_waiting(options.command);
   try {
     codegen::CodegenOptions cg;
-    cg.filter_pid = child.pid > 0 ? child.pid : options.pid;
+    // As in bpftrace, -c does not narrow the probes to the command (its
+    // children would be lost): programs filter with `cpid`. -p does.
+    cg.filter_pid = options.pid;
     cg.start_ns = monotonic_ns();
     cg.child_pid = child.pid > 0 ? child.pid : 0;
     auto compiled = compile(options.program, env, cg);
@@ -126,12 +130,64 @@ int run_trace(const TraceOptions& options) {
   }
 }
 
+namespace {
+
+// "    const char * filename", as bpftrace -lv prints a tracepoint's fields.
+void append_fields(std::vector<std::string>& lines, Tracefs& tracefs, const std::string& probe) {
+  auto first = probe.find(':'), second = probe.find(':', first + 1);
+  auto format =
+      tracefs.format(probe.substr(first + 1, second - first - 1), probe.substr(second + 1));
+  if (!format) return;
+  for (const auto& f : format->fields) {
+    std::string line = "    " + f.type + " " + f.name;
+    if (f.array_len) line += "[" + std::to_string(f.array_len) + "]";
+    lines.push_back(line);
+  }
+}
+
+// uprobe:PATH[:PATTERN] lists PATH's functions, usdt:PATH[:PATTERN] its
+// USDT probes (provider:name), like bpftrace -l.
+std::vector<std::string> list_user_probes(const std::string& type, const std::string& rest) {
+  auto colon = rest.find(':');
+  std::string path = runtime::resolve_binary(rest.substr(0, colon));
+  std::string pat =
+      colon == std::string::npos || colon + 1 == rest.size() ? "*" : rest.substr(colon + 1);
+  std::set<std::string> names;
+  if (type == "usdt") {
+    for (const auto& p : runtime::read_usdt_probes(path)) {
+      std::string name = p.provider + ":" + p.name;
+      if (glob_match(pat, name) || glob_match(pat, p.name)) names.insert(name);
+    }
+  } else {
+    for (const auto& f : runtime::function_symbols(path)) {
+      if (glob_match(pat, f.name)) names.insert(f.name);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(type + ":" + path + ":" + n);
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> list_matching_probes(const std::string& pattern,
-                                              const std::string& tracefs_root) {
+                                              const std::string& tracefs_root, bool verbose) {
+  for (const auto& [prefix, type] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"uprobe:", "uprobe"}, {"u:", "uprobe"}, {"usdt:", "usdt"}, {"U:", "usdt"}}) {
+    if (pattern.rfind(prefix, 0) == 0)
+      return list_user_probes(type, pattern.substr(strlen(prefix)));
+  }
   if (tracefs_root.empty())
     throw CapabilityError("cannot list tracepoints: tracefs is not mounted");
   Tracefs tracefs(tracefs_root);
-  return list_probes(pattern, tracefs);
+  std::vector<std::string> probes = list_probes(pattern, tracefs);
+  if (!verbose) return probes;
+  std::vector<std::string> lines;
+  for (const auto& p : probes) {
+    lines.push_back(p);
+    append_fields(lines, tracefs, p);
+  }
+  return lines;
 }
 
 }  // namespace ksight::trace

@@ -47,8 +47,9 @@ struct TraceOptions {
 
 int run_trace(const TraceOptions& options);
 
-// `-l PATTERN`: matching probes, one per line.
+// `-l PATTERN`: matching probes, one per line: tracepoints (with their
+// fields, indented, when `verbose`), uprobe:PATH:FUNC and usdt:PATH:PROV:NAME.
 std::vector<std::string> list_matching_probes(const std::string& pattern,
-                                              const std::string& tracefs_root);
+                                              const std::string& tracefs_root, bool verbose);
 
 }  // namespace ksight::trace

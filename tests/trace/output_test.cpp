@@ -71,10 +71,12 @@ TEST(TraceOutput, CountMapSortedByValue) {
   std::ostringstream out;
   FakeSymbols sym;
   print_map(out, m, entries, OutputFormat::kText, sym);
-  EXPECT_EQ(out.str(), "@[bash]: 5\n@[cat]: 7\n@[sshd]: 10\n\n");
+  // bpftrace 0.17: a count map's lines with no blank line after them.
+  EXPECT_EQ(out.str(), "@[bash]: 5\n@[cat]: 7\n@[sshd]: 10\n");
   std::ostringstream json;
   print_map(json, m, entries, OutputFormat::kJson, sym);
-  EXPECT_EQ(json.str(), "{\"data\":{\"@\":{\"bash\":5,\"cat\":7,\"sshd\":10}},\"type\":\"map\"}\n");
+  EXPECT_EQ(json.str(),
+            "{\"type\": \"map\", \"data\": {\"@\": {\"bash\": 5, \"cat\": 7, \"sshd\": 10}}}\n");
 }
 
 TEST(TraceOutput, HistogramLikeBpftrace) {
@@ -137,7 +139,79 @@ TEST(TraceOutput, StatsAvgStacksAndKeys) {
   s.value = 3;
   std::ostringstream out2;
   print_map(out2, stacks, {s}, OutputFormat::kText, sym);
-  EXPECT_EQ(out2.str(), "@[\n        ksym_1\n        ksym_2\n, -3]: 3\n\n");
+  // Stacks in keys are indented by 4 spaces, in values by 8 (bpftrace).
+  EXPECT_EQ(out2.str(), "@[\n    ksym_1\n    ksym_2\n, -3]: 3\n");
+}
+
+// Each expectation below is what bpftrace 0.17 prints for the same map.
+TEST(TraceOutput, JsonLikeBpftrace) {
+  FakeSymbols sym;
+  MapInfo h;
+  h.name = "@h";
+  h.value = ast::Type::of(ast::TypeKind::kHist, 8);
+  MapEntry he;
+  he.buckets = {{0, 1}, {1, 1}, {4, 2}};  // (..., 0), [0], [4, 8)
+  std::ostringstream hist;
+  print_map(hist, h, {he}, OutputFormat::kJson, sym);
+  EXPECT_EQ(hist.str(),
+            "{\"type\": \"hist\", \"data\": {\"@h\": [{\"max\": -1, \"count\": 1}, "
+            "{\"min\": 0, \"max\": 0, \"count\": 1}, {\"min\": 1, \"max\": 1, \"count\": 0}, "
+            "{\"min\": 2, \"max\": 3, \"count\": 0}, {\"min\": 4, \"max\": 7, \"count\": 2}]}}\n");
+
+  MapInfo l;
+  l.name = "@l";
+  l.value = ast::Type::of(ast::TypeKind::kLhist, 8);
+  l.lhist_min = 0, l.lhist_max = 10, l.lhist_step = 2;
+  MapEntry le;
+  le.buckets = {{3, 1}, {6, 1}};  // [4, 6) and [10, ...)
+  std::ostringstream lhist;
+  print_map(lhist, l, {le}, OutputFormat::kJson, sym);
+  EXPECT_EQ(lhist.str(),
+            "{\"type\": \"hist\", \"data\": {\"@l\": [{\"min\": 4, \"max\": 5, \"count\": 1}, "
+            "{\"min\": 6, \"max\": 7, \"count\": 0}, {\"min\": 8, \"max\": 9, \"count\": 0}, "
+            "{\"min\": 10, \"count\": 1}]}}\n");
+
+  MapInfo st;
+  st.name = "@s";
+  st.key_types = {ast::Type::integer(), ast::Type::string(16)};
+  st.value = ast::Type::of(ast::TypeKind::kStats, 16);
+  MapEntry se;
+  se.key = bytes_of({1});
+  auto name = str_key("a", 16);
+  se.key.insert(se.key.end(), name.begin(), name.end());
+  se.count = 1, se.total = 3;
+  std::ostringstream stats;
+  print_map(stats, st, {se}, OutputFormat::kJson, sym);
+  EXPECT_EQ(stats.str(),
+            "{\"type\": \"stats\", \"data\": {\"@s\": {\"1,a\": {\"count\": 1, \"average\": 3, "
+            "\"total\": 3}}}}\n");
+  std::ostringstream none;
+  print_map(none, st, {}, OutputFormat::kJson, sym);
+  EXPECT_EQ(none.str(), "");
+}
+
+TEST(TraceOutput, TextSpacingLikeBpftrace) {
+  FakeSymbols sym;
+  MapInfo h;
+  h.name = "@h";
+  h.value = ast::Type::of(ast::TypeKind::kHist, 8);
+  MapEntry he;
+  he.buckets = {{4, 1}};
+  std::ostringstream hist;
+  print_map(hist, h, {he}, OutputFormat::kText, sym);
+  EXPECT_EQ(hist.str(), "@h: \n[4, 8)                 1 |" + std::string(52, '@') + "|\n\n");
+
+  MapInfo a;
+  a.name = "@a";
+  a.value = ast::Type::of(ast::TypeKind::kAvg, 16);
+  MapEntry ae;
+  ae.count = 2, ae.total = 11;
+  std::ostringstream avg;
+  print_map(avg, a, {ae}, OutputFormat::kText, sym);
+  EXPECT_EQ(avg.str(), "@a: 5\n\n");
+  std::ostringstream empty;
+  print_map(empty, a, {}, OutputFormat::kText, sym);
+  EXPECT_EQ(empty.str(), "\n");
 }
 
 TEST(TraceOutput, PerCpuValuesCombine) {

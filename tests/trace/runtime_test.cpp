@@ -93,7 +93,8 @@ struct Result {
 };
 
 Result run_ksight(const Case& c) {
-  std::vector<std::string> argv = {KSIGHT_BIN, "trace", c.prog};
+  std::vector<std::string> argv = {KSIGHT_BIN, "trace"};
+  if (!c.prog.empty()) argv.push_back(c.prog);
   if (!c.cmd.empty()) {
     argv.push_back("-c");
     argv.push_back(c.cmd);

@@ -22,7 +22,7 @@ constexpr uint32_t kScratchSize = 8192;
 constexpr int32_t kLostCounterOffset = kScratchSize - 8;
 
 struct CodegenOptions {
-  int64_t filter_pid = -1;  // -p / -c: only events of this process (tgid)
+  int64_t filter_pid = -1;  // -p: only events of this process (tgid)
   uint64_t start_ns = 0;    // CLOCK_MONOTONIC at start, for `elapsed`
   int64_t child_pid = 0;    // -c command pid, for `cpid`
 };

@@ -344,6 +344,7 @@ void Generator::binop(ast::Binop* bo) {
     default:
       error(bo->loc, "codegen: bad operator");
   }
+  if (!jmp && is_signed && (alu == BPF_DIV || alu == BPF_MOD)) return signed_divide(alu);
   if (!jmp) {
     b_.alu_reg(alu, BPF_REG_0, BPF_REG_1);
     return;
@@ -354,6 +355,27 @@ void Generator::binop(ast::Binop* bo) {
   b_.jmp_reg(jmp, BPF_REG_2, BPF_REG_1, yes);
   b_.mov_imm(BPF_REG_0, 0);
   b_.bind(yes);
+}
+
+// r0 = r0 / r1 or r0 % r1 with C's signed semantics (truncation toward
+// zero, the remainder takes the dividend's sign). BPF_DIV/BPF_MOD are
+// unsigned, and the signed forms need cpu v4 (Linux 6.6), so divide the
+// magnitudes and fix the sign. Division by zero stays BPF's: 0, and the
+// dividend for %.
+void Generator::signed_divide(uint8_t alu) {
+  b_.mov_reg(BPF_REG_2, BPF_REG_0);
+  if (alu == BPF_DIV) b_.alu_reg(BPF_XOR, BPF_REG_2, BPF_REG_1);  // sign of the quotient
+  for (int reg : {BPF_REG_0, BPF_REG_1}) {
+    auto positive = b_.new_label();
+    b_.jmp_imm(BPF_JSGE, reg, 0, positive);
+    b_.alu_imm(BPF_NEG, reg, 0);
+    b_.bind(positive);
+  }
+  b_.alu_reg(alu, BPF_REG_0, BPF_REG_1);
+  auto done = b_.new_label();
+  b_.jmp_imm(BPF_JSGE, BPF_REG_2, 0, done);
+  b_.alu_imm(BPF_NEG, BPF_REG_0, 0);
+  b_.bind(done);
 }
 
 void Generator::logical(ast::Binop* bo) {

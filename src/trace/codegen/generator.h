@@ -57,6 +57,7 @@ class Generator {
   void binop(ast::Binop* b);
   void string_compare(ast::Binop* b);
   void logical(ast::Binop* b);
+  void signed_divide(uint8_t alu);
   void ternary_int(ast::Ternary* t);
   Slot ternary_value(ast::Ternary* t);
   Slot string_literal(const std::string& value, uint32_t size);

@@ -28,8 +28,9 @@ std::string format_stack(bool user, int64_t packed, SymbolSource& symbols, bool 
   uint32_t pid = static_cast<uint32_t>(static_cast<uint64_t>(packed) >> 32);
   std::string out = "\n";
   if (id < 0) return out;  // bpf_get_stackid failed (e.g. no user stack)
+  const char* indent = in_map_key ? "    " : "        ";  // as bpftrace indents them
   for (uint64_t addr : symbols.stack(user, id)) {
-    out += "        ";
+    out += indent;
     out += user ? symbols.user_symbol(pid, addr, true) : symbols.kernel_symbol(addr, true);
     out += "\n";
   }
@@ -102,15 +103,47 @@ std::string hist_label(const MapInfo& map, int64_t bucket) {
   return "[" + std::to_string(lo) + ", " + std::to_string(lo + map.lhist_step) + ")";
 }
 
-nlohmann::json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
+// The bucket's bounds as bpftrace's JSON gives them: inclusive min and max,
+// an open end left out.
+Json json_bucket(const MapInfo& map, int64_t bucket, uint64_t count) {
+  Json b = Json::object();
+  if (map.value.kind == TypeKind::kHist) {
+    if (bucket == 0) {
+      b["max"] = -1;
+    } else if (bucket == 1) {
+      b["min"] = 0, b["max"] = 0;
+    } else {
+      uint64_t lo = 1ull << (bucket - 2);
+      b["min"] = lo, b["max"] = (lo << 1) - 1;
+    }
+  } else {
+    int64_t buckets = (map.lhist_max - map.lhist_min + map.lhist_step - 1) / map.lhist_step;
+    if (bucket == 0) {
+      b["max"] = map.lhist_min - 1;
+    } else if (bucket > buckets) {
+      b["min"] = map.lhist_max;
+    } else {
+      int64_t lo = map.lhist_min + (bucket - 1) * map.lhist_step;
+      b["min"] = lo, b["max"] = lo + map.lhist_step - 1;
+    }
+  }
+  b["count"] = count;
+  return b;
+}
+
+Json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
   switch (map.value.kind) {
     case TypeKind::kStats:
       return {{"count", e.count}, {"average", e.count ? e.total / e.count : 0}, {"total", e.total}};
     case TypeKind::kHist:
     case TypeKind::kLhist: {
-      nlohmann::json arr = nlohmann::json::array();
-      for (const auto& [b, c] : e.buckets)
-        arr.push_back({{"bucket", hist_label(map, b)}, {"count", c}});
+      // Every bucket from the first to the last non-empty one, like the text.
+      Json arr = Json::array();
+      if (e.buckets.empty()) return arr;
+      for (int64_t b = e.buckets.begin()->first; b <= e.buckets.rbegin()->first; ++b) {
+        auto it = e.buckets.find(b);
+        arr.push_back(json_bucket(map, b, it == e.buckets.end() ? 0 : it->second));
+      }
       return arr;
     }
     case TypeKind::kAvg:
@@ -126,20 +159,90 @@ nlohmann::json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& s
   }
 }
 
+// bpftrace joins the parts of a JSON key with "," and no space.
+std::string json_key(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
+  std::string out;
+  size_t off = 0;
+  for (size_t i = 0; i < map.key_types.size(); ++i) {
+    if (i) out += ",";
+    out += format_value(map.key_types[i], e.key.data() + off, symbols, true);
+    off += value_size_of(map.key_types[i]);
+  }
+  return out;
+}
+
+const char* json_type(const MapInfo& map) {
+  if (map.is_histogram()) return "hist";
+  if (map.value.kind == TypeKind::kStats || map.value.kind == TypeKind::kAvg) return "stats";
+  return "map";
+}
+
 void print_json(std::ostream& out, const MapInfo& map, const std::vector<MapEntry>& entries,
                 SymbolSource& symbols) {
-  nlohmann::json data = nlohmann::json::object();
-  for (const auto& e : entries) {
-    std::string key = format_key(map, e.key, symbols);
-    if (key.size() >= 2) key = key.substr(1, key.size() - 2);
-    data[key] = json_value(map, e, symbols);
+  if (entries.empty()) return;  // bpftrace prints nothing for an empty map
+  Json data;
+  if (map.key_types.empty()) {
+    data = json_value(map, entries.front(), symbols);
+  } else {
+    data = Json::object();
+    for (const auto& e : entries) data[json_key(map, e, symbols)] = json_value(map, e, symbols);
   }
-  nlohmann::json doc = {{"type", map.is_histogram() ? "hist" : "map"},
-                        {"data", {{map.name, data}}}};
-  out << doc.dump() << "\n";
+  out << json_line(json_type(map), Json{{map.name, data}}) << "\n";
+}
+
+// Like bpftrace 0.17's text output: a hist/lhist entry is "name: " then its
+// bars and a blank line; avg/stats maps end with one blank line; an empty
+// map prints a blank line.
+void print_text(std::ostream& out, const MapInfo& map, const std::vector<MapEntry>& entries,
+                SymbolSource& symbols) {
+  if (entries.empty()) {
+    out << "\n";
+    return;
+  }
+  for (const auto& e : entries) {
+    std::string head = map.name + format_key(map, e.key, symbols);
+    if (map.is_histogram()) {
+      out << head << ": \n" << format_hist(map, e.buckets) << "\n";
+    } else {
+      out << head << ": " << scalar_text(map, e, symbols) << "\n";
+    }
+  }
+  if (map.value.kind == TypeKind::kStats || map.value.kind == TypeKind::kAvg) out << "\n";
+}
+
+void append_json(std::string& out, const Json& j) {
+  if (j.is_object()) {
+    out += "{";
+    bool first = true;
+    for (const auto& [k, v] : j.items()) {
+      if (!first) out += ", ";
+      first = false;
+      out += Json(k).dump(-1, ' ', false, Json::error_handler_t::replace);
+      out += ": ";
+      append_json(out, v);
+    }
+    out += "}";
+  } else if (j.is_array()) {
+    out += "[";
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (i) out += ", ";
+      append_json(out, j[i]);
+    }
+    out += "]";
+  } else {
+    out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
 }
 
 }  // namespace
+
+std::string json_line(std::string_view type, const Json& data) {
+  std::string out = "{\"type\": ";
+  out += Json(std::string(type)).dump();
+  out += ", \"data\": ";
+  append_json(out, data);
+  return out + "}";
+}
 
 std::string size_label(uint64_t n) {
   static const char* suffixes[] = {"", "K", "M", "G", "T", "P", "E"};
@@ -226,15 +329,7 @@ void print_map(std::ostream& out, const MapInfo& map, std::vector<MapEntry> entr
     return sort_value(map, a) < sort_value(map, b);
   });
   if (format == OutputFormat::kJson) return print_json(out, map, entries, symbols);
-  for (const auto& e : entries) {
-    std::string head = map.name + format_key(map, e.key, symbols);
-    if (map.is_histogram()) {
-      out << head << ":\n" << format_hist(map, e.buckets) << "\n";
-    } else {
-      out << head << ": " << scalar_text(map, e, symbols) << "\n";
-    }
-  }
-  if (!map.is_histogram() && !entries.empty()) out << "\n";
+  print_text(out, map, entries, symbols);
 }
 
 }  // namespace ksight::trace::runtime

@@ -3,9 +3,11 @@
 // lines). Pure functions over bytes, so they are unit-tested without BPF.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trace/printf_format.h"
@@ -15,6 +17,13 @@
 namespace ksight::trace::runtime {
 
 enum class OutputFormat { kText, kJson };
+
+// Object keys keep their insertion order, as bpftrace writes them.
+using Json = nlohmann::ordered_json;
+
+// One JSON output line as bpftrace writes it: {"type": T, "data": D} with
+// ", " and ": " separators.
+std::string json_line(std::string_view type, const Json& data);
 
 // One user-visible map entry, combined over CPUs.
 struct MapEntry {

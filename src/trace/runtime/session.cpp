@@ -46,9 +46,11 @@ class Session {
       prog_fds_.push_back(load_program(program, maps_, prog_.source));
     ring_ = ring_buffer__new(maps_.ringbuf.get(), &Session::on_sample, this, nullptr);
     if (!ring_) throw Error("cannot open the BPF ring buffer");
+    // bpftrace's order: the announcement (BEGIN and END count as probes),
+    // BEGIN before the other probes are attached, END after they are detached.
+    announce_attached(prog_.probes.size());
     run_timed(ProbeType::kBegin);
-    size_t attached = attach_all();
-    std::cerr << "Attaching " << attached << " probe" << (attached == 1 ? "" : "s") << "...\n";
+    attach_all();
     if (opts_.child_go_fd >= 0) ::close(opts_.child_go_fd);  // let the -c command run
     if (!stop_) loop();
     links_.clear();  // detach before END, as bpftrace does
@@ -86,7 +88,7 @@ class Session {
         std::string text = format_printf(prog_.info->formats[h.id], pieces_[h.id],
                                          {data + sizeof(h), size - sizeof(h)}, symbols_);
         if (opts_.format == OutputFormat::kJson) {
-          out_ << nlohmann::json{{"type", "printf"}, {"data", text}}.dump() << "\n";
+          out_ << json_line("printf", text) << "\n";
         } else {
           out_ << text;
         }
@@ -112,7 +114,7 @@ class Session {
     uint64_t lost = lost_records(maps_);
     if (lost == 0) return;
     if (opts_.format == OutputFormat::kJson) {
-      out_ << nlohmann::json{{"type", "lost_events"}, {"data", {{"events", lost}}}}.dump() << "\n";
+      out_ << json_line("lost_events", Json{{"events", lost}}) << "\n";
     } else {
       std::cerr << "Lost " << lost << " events\n";
     }
@@ -123,9 +125,24 @@ class Session {
     print_map(out_, m, read_map(maps_.user.at(id).get(), m), opts_.format, symbols_);
   }
 
+  // On stdout, as bpftrace prints it (scripts that read its output skip it).
+  void announce_attached(size_t attached) {
+    if (opts_.format == OutputFormat::kJson) {
+      out_ << json_line("attached_probes", Json{{"probes", attached}}) << "\n";
+    } else {
+      out_ << "Attaching " << attached << " probe" << (attached == 1 ? "" : "s") << "...\n";
+    }
+    out_.flush();
+  }
+
+  // At exit bpftrace prints two newlines, then every map in name order.
   void print_all_maps() {
-    if (opts_.format == OutputFormat::kText && !prog_.info->maps.empty()) out_ << "\n";
-    for (const auto& m : prog_.info->maps) print_map_id(static_cast<uint32_t>(m.id));
+    if (opts_.format == OutputFormat::kText) out_ << "\n\n";
+    std::vector<const MapInfo*> maps;
+    for (const auto& m : prog_.info->maps) maps.push_back(&m);
+    std::stable_sort(maps.begin(), maps.end(),
+                     [](const MapInfo* a, const MapInfo* b) { return a->name < b->name; });
+    for (const MapInfo* m : maps) print_map_id(static_cast<uint32_t>(m->id));
   }
 
   // BEGIN/END/interval bodies run in the kernel through BPF_PROG_TEST_RUN.
@@ -148,15 +165,11 @@ class Session {
     }
   }
 
-  size_t attach_all() {
-    size_t n = 0;
+  void attach_all() {
     for (size_t i = 0; i < prog_.probes.size(); ++i) {
       ProbeType t = prog_.probes[i].spec.type;
-      if (t == ProbeType::kBegin || t == ProbeType::kEnd) continue;
-      attach(i);
-      ++n;
+      if (t != ProbeType::kBegin && t != ProbeType::kEnd) attach(i);
     }
-    return n;
   }
 
   void attach(size_t i) {
