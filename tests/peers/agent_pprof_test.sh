@@ -26,11 +26,16 @@ for _ in $(seq 60); do
 done
 [ "$code" = 200 ] || { echo "FAIL: /debug/pprof/profile answered $code"; cat "$work/agent.log"; exit 1; }
 
-top=$(go tool pprof -top -nodecount=2000 "$work/cpu.pb.gz" 2>&1)
-echo "$top" | head -12
-echo "$top" | grep -q 'Type: cpu' || { echo "FAIL: not a cpu profile"; exit 1; }
-echo "$top" | grep -q 'hog_leaf' || { echo "FAIL: hog_leaf missing from the agent's profile"; exit 1; }
+# Files, not pipes, into grep -q: it exits at the first match, and under
+# pipefail the writer's SIGPIPE failed the test when a busy machine made
+# the outputs large.
+go tool pprof -top -nodecount=2000 "$work/cpu.pb.gz" >"$work/top.txt" 2>&1
+head -12 "$work/top.txt"
+grep -q 'Type: cpu' "$work/top.txt" || { echo "FAIL: not a cpu profile"; exit 1; }
+grep -q 'hog_leaf' "$work/top.txt" || { echo "FAIL: hog_leaf missing from the agent's profile"; exit 1; }
 # The UI page and its series API answer on the same listener.
-curl -sf "http://127.0.0.1:$port/" | grep -q '<html' || { echo "FAIL: no UI at /"; exit 1; }
-curl -sf "http://127.0.0.1:$port/api/v1/series" | grep -q 'ksight_cpu_hog' || { echo "FAIL: hog series missing"; exit 1; }
+curl -sf -o "$work/index.html" "http://127.0.0.1:$port/" || { echo "FAIL: GET / failed"; exit 1; }
+grep -q '<html' "$work/index.html" || { echo "FAIL: no UI at /"; exit 1; }
+curl -sf -o "$work/series.json" "http://127.0.0.1:$port/api/v1/series" || { echo "FAIL: GET /api/v1/series failed"; exit 1; }
+grep -q 'ksight_cpu_hog' "$work/series.json" || { echo "FAIL: hog series missing"; exit 1; }
 echo "PASS: go tool pprof read the agent's profile; UI serves the hog's series"

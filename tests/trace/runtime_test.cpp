@@ -241,8 +241,8 @@ TEST(TraceLostEvents, JsonHasALostEventsRecord) {
   Result r = run_ksight(storm_case("json"));
   ASSERT_FALSE(r.timed_out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  long delivered = count_matches(r.out, R"(^\{"data":"e 1\\n","type":"printf"\}$)");
-  long lost = first_number(r.out, R"(\{"data":\{"events":([0-9]+)\},"type":"lost_events"\})");
+  long delivered = count_matches(r.out, R"(^\{"type": "printf", "data": "e 1\\n"\}$)");
+  long lost = first_number(r.out, R"(\{"type": "lost_events", "data": \{"events": ([0-9]+)\}\})");
   EXPECT_GT(lost, 0) << r.out.substr(r.out.size() > 300 ? r.out.size() - 300 : 0);
   EXPECT_EQ(delivered + lost, kStormCalls) << "delivered " << delivered << " lost " << lost;
 }
