@@ -30,6 +30,26 @@ bool ancestor_name(EvalContext& c, const FieldArg& arg, FieldValue& o) {
   return set_str(o, p.ancestors[arg.index - 1]);
 }
 
+// proc.aexepath[N]: [0] the process, [1] the parent, ...; without an index
+// the list of ancestors' paths.
+bool ancestor_exe(EvalContext& c, const FieldArg& arg, FieldValue& o) {
+  const auto& p = proc(c);
+  if (arg.index < 0) {
+    o.list = p.ancestor_exes;
+    return !p.ancestor_exes.empty();
+  }
+  if (arg.index == 0) return set_str(o, p.exe);
+  if (static_cast<size_t>(arg.index) <= p.ancestor_exes.size()) {
+    return set_str(o, p.ancestor_exes[arg.index - 1]);
+  }
+  return arg.index == 1 && set_str(o, p.parent_exe);
+}
+
+bool duration(EvalContext& c, FieldValue& o) {
+  uint64_t start = proc(c).start_ts_ns, now = c.event().ts_ns;
+  return start != 0 && start <= now && set_num(o, static_cast<int64_t>(now - start));
+}
+
 const FieldInfo kProcFields[] = {
     {"proc.name", FieldType::kString, FieldArgKind::kNone,
      "Process name (the task comm, up to 15 characters).",
@@ -71,6 +91,14 @@ const FieldInfo kProcFields[] = {
      "Ancestor names: [0] the process, [1] the parent, [2] the grandparent... Without an "
      "index, the list of all ancestors (`proc.aname = sshd` matches any of them).",
      ancestor_name},
+    {"proc.aexepath", FieldType::kStringList, FieldArgKind::kIndex,
+     "Ancestor executable paths, indexed like proc.aname ([1] is proc.pexepath); without an "
+     "index, the list of all that are known.",
+     ancestor_exe},
+    {"proc.duration", FieldType::kInt, FieldArgKind::kNone,
+     "Nanoseconds since the process started (its exec when ksight saw it, else its start in "
+     "/proc); absent when unknown.",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) { return duration(c, o); }},
     {"proc.exe_basename", FieldType::kString, FieldArgKind::kNone,
      "File name part of proc.exepath (not truncated like proc.name).",
      [](EvalContext& c, const FieldArg&, FieldValue& o) {
