@@ -40,7 +40,8 @@ LoadResult load(const RulesOptions& opts) {
 // "skipped: 3 needs fields ksight has no data for" and one line per rule.
 void print_skipped(const RuleSet& rules) {
   using Why = SkippedRule::Why;
-  for (Why why : {Why::kNoData, Why::kNoSyscall, Why::kUnknownField, Why::kSource}) {
+  for (Why why :
+       {Why::kNoData, Why::kNoSyscall, Why::kUnknownField, Why::kSource, Why::kAlwaysFalse}) {
     size_t n = 0;
     for (const auto& s : rules.skipped_rules()) n += s.why == why;
     if (n == 0) continue;

@@ -237,6 +237,9 @@ bool RuleCompiler::skip_unmatchable(const CollectedRule& rule, NodePtr& root) {
       skip(rule, SkippedRule::Why::kNoData, name_list(fields), where,
            "rule '" + rule.name + "' skipped: it cannot match without " + name_list(fields) +
                " (Falco fields ksight has no data for)");
+    } else if (syscalls.empty()) {
+      skip(rule, SkippedRule::Why::kAlwaysFalse, "condition", where,
+           "rule '" + rule.name + "' skipped: its condition is always false");
     } else {
       skip(rule, SkippedRule::Why::kNoSyscall, name_list(syscalls), where,
            "rule '" + rule.name + "' skipped: it only matches syscalls ksight does not capture (" +
@@ -266,6 +269,8 @@ std::string_view skip_reason_name(SkippedRule::Why why) {
       return "only syscalls ksight does not capture";
     case SkippedRule::Why::kSource:
       return "plugin source";
+    case SkippedRule::Why::kAlwaysFalse:
+      return "condition always false";
   }
   return "?";
 }

@@ -51,6 +51,7 @@ struct SkippedRule {
     kNoData,        // cannot match without fields ksight has no data for
     kNoSyscall,     // only matches syscalls ksight does not capture
     kSource,        // a plugin source (k8s_audit, aws_cloudtrail, ...)
+    kAlwaysFalse,   // the condition is false whatever the event (`evt.dir != <`)
   };
   std::string name;
   Why why = Why::kUnknownField;
