@@ -45,6 +45,15 @@ bool ancestor_exe(EvalContext& c, const FieldArg& arg, FieldValue& o) {
   return arg.index == 1 && set_str(o, p.parent_exe);
 }
 
+// Present but empty for a process without arguments (Falco's
+// `proc.args = ""`, pkexec run with argc 0): known for every exec, and for
+// other events once the argv is known.
+bool args(EvalContext& c, FieldValue& o) {
+  EventType t = c.event().type;
+  o.str = c.args_text();
+  return !proc(c).args.empty() || t == EventType::kExecve || t == EventType::kExecveat;
+}
+
 bool duration(EvalContext& c, FieldValue& o) {
   uint64_t start = proc(c).start_ts_ns, now = c.event().ts_ns;
   return start != 0 && start <= now && set_num(o, static_cast<int64_t>(now - start));
@@ -67,8 +76,9 @@ const FieldInfo kProcFields[] = {
      "proc.name followed by the arguments (argv[1..]), space separated.",
      [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_str(o, c.cmdline()); }},
     {"proc.args", FieldType::kString, FieldArgKind::kNone,
-     "Arguments without argv[0], space separated.",
-     [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_str(o, c.args_text()); }},
+     "Arguments without argv[0], space separated; empty (`proc.args = ''`) when there are "
+     "none.",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) { return args(c, o); }},
     {"proc.pid", FieldType::kInt, FieldArgKind::kNone, "Process id (thread-group id).",
      [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_num(o, proc(c).pid); }},
     {"proc.ppid", FieldType::kInt, FieldArgKind::kNone, "Parent process id.",
