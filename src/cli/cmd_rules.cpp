@@ -85,6 +85,7 @@ int run_fields(const RulesOptions& opts) {
       std::string name(field.name);
       if (field.arg == FieldArgKind::kIndex) name += "[N]";
       if (field.arg == FieldArgKind::kIndexOrName) name += ".NAME|[N]";
+      if (field.arg == FieldArgKind::kKey) name += "[KEY]";
       std::printf("%-24s %-7s %.*s\n", name.c_str(),
                   std::string(field_type_name(field.type)).c_str(),
                   static_cast<int>(field.description.size()), field.description.data());

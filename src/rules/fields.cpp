@@ -257,6 +257,7 @@ std::string fields_markdown() {
       std::string name(field.name);
       if (field.arg == FieldArgKind::kIndex) name += "[N]";
       if (field.arg == FieldArgKind::kIndexOrName) name += "[N]`, `" + name + ".NAME";
+      if (field.arg == FieldArgKind::kKey) name += "[KEY]";
       out += "| `" + name + "` | " + std::string(field_type_name(field.type)) + " | " +
              std::string(field.description) + " |\n";
     }
