@@ -23,6 +23,7 @@ mkdir -p "$work/corpus-condition" "$work/corpus-rules" "$work/artifacts"
 cp "$repo"/fuzz/corpus/condition/* "$work/corpus-condition/"
 cp "$repo"/rules/*.yaml "$work/corpus-rules/"
 cp "$repo"/fuzz/corpus/rules/*.yaml "$work/corpus-rules/" 2>/dev/null || true
+cp "$repo"/tests/rules/data/*.yaml "$work/corpus-rules/"  # Falco-style files
 
 status=0
 run() {

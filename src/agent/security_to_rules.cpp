@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -72,6 +74,7 @@ const std::string& best(const std::string& resolved, const std::string& raw) {
 
 void fill_open(const SecurityEventRecord& r, rules::SecurityEvent& e) {
   e.fd.name = best(r.resolved_path, r.path);
+  e.fd.nameraw = r.path;  // Falco's fd.nameraw: "../" kept (path traversal rules)
   e.fd.type_char = (r.flags & O_DIRECTORY) ? 'd' : 'f';
   if (r.res >= 0) e.set_arg("fd", num(r.res));
   e.set_arg("dirfd", num(r.dirfd));
@@ -323,6 +326,13 @@ std::optional<SecurityProcessBrief> read_proc_brief(uint32_t pid) {
   unsigned ppid = 0;
   if (sscanf(stat.c_str() + close + 1, " %c %u", &state, &ppid) != 2) return std::nullopt;
   brief.ppid = ppid;
+  // Field 22, starttime: clock ticks after boot.
+  std::istringstream rest(stat.substr(close + 2));
+  std::string skip;
+  for (int field = 3; field < 22; ++field) rest >> skip;
+  unsigned long long ticks = 0;
+  long hz = sysconf(_SC_CLK_TCK);
+  if (rest >> ticks && hz > 0) brief.start_boot_ns = ticks * (1'000'000'000ULL / hz);
   ProcfsLinks links;
   if (auto exe = links.read_link(pid, "exe")) brief.exe = *exe;
   if (auto cwd = links.read_link(pid, "cwd")) brief.cwd = *cwd;
@@ -353,6 +363,7 @@ void SecurityRulesConverter::learn(const SecurityEventRecord& r) {
     b.exe = r.exe;
     b.args = r.argv;
     b.cwd = r.cwd;
+    if (b.start_boot_ns == 0) b.start_boot_ns = r.boot_time_ns;
   }
 }
 
@@ -366,6 +377,11 @@ void SecurityRulesConverter::fill_process(const SecurityEventRecord& r, rules::S
       p.cwd = self->cwd;
     }
   }
+  if (const auto* self = find(r.pid); self && self->start_boot_ns != 0 &&
+                                      self->start_boot_ns <= r.boot_time_ns &&
+                                      r.boot_time_ns - self->start_boot_ns <= r.wall_time_ns) {
+    p.start_ts_ns = r.wall_time_ns - (r.boot_time_ns - self->start_boot_ns);
+  }
   uint32_t pid = r.ppid;
   for (size_t depth = 0; depth < max_ancestors_ && pid > 0; depth++) {
     const auto* a = find(pid);
@@ -376,6 +392,7 @@ void SecurityRulesConverter::fill_process(const SecurityEventRecord& r, rules::S
       for (size_t i = 1; i < a->args.size(); i++) p.parent_cmdline += " " + a->args[i];
     }
     p.ancestors.push_back(a->comm);
+    p.ancestor_exes.push_back(a->exe);
     if (a->ppid == pid) break;
     pid = a->ppid;
   }

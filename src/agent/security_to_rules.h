@@ -25,6 +25,9 @@ struct SecurityProcessBrief {
   std::string exe;
   std::vector<std::string> args;  // argv incl. argv[0]
   std::string cwd;
+  // Start, CLOCK_BOOTTIME ns (0 = unknown): /proc/PID/stat starttime, or
+  // the first exec we saw (proc.duration).
+  uint64_t start_boot_ns = 0;
 };
 
 // Reads a process we have not seen exec ("/proc/PID/{stat,exe,cmdline,cwd}").

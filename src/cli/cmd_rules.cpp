@@ -37,6 +37,25 @@ LoadResult load(const RulesOptions& opts) {
   return result;
 }
 
+// "skipped: 3 needs fields ksight has no data for" and one line per rule.
+void print_skipped(const RuleSet& rules) {
+  using Why = SkippedRule::Why;
+  for (Why why :
+       {Why::kNoData, Why::kNoSyscall, Why::kUnknownField, Why::kSource, Why::kAlwaysFalse}) {
+    size_t n = 0;
+    for (const auto& s : rules.skipped_rules()) n += s.why == why;
+    if (n == 0) continue;
+    std::printf("skipped %zu: %s\n", n, std::string(skip_reason_name(why)).c_str());
+    for (const auto& s : rules.skipped_rules()) {
+      if (s.why != why) continue;
+      std::printf("  %s (%s) at %s:%d:%d\n", s.name.c_str(), s.detail.c_str(), s.where.file.c_str(),
+                  s.where.line, s.where.column);
+    }
+  }
+}
+
+// Exits 0 when the files load, even if some rules were skipped (each skip
+// is a warning on stderr and a line of the summary); --strict fails then.
 int run_validate(const RulesOptions& opts) {
   LoadResult result = load(opts);
   std::fputs(result.diagnostics.format().c_str(), stderr);
@@ -47,10 +66,12 @@ int run_validate(const RulesOptions& opts) {
                  opts.strict && result.ok() ? " (--strict)" : "");
     return 1;
   }
-  std::printf("ok: %zu rules (%zu enabled, %zu skipped), %zu macros, %zu lists, %zu warning(s)\n",
-              result.rules->rules().size(), result.rules->enabled_count(),
-              result.rules->skipped_rules().size(), result.rules->macro_names().size(),
-              result.rules->list_names().size(), warnings);
+  const RuleSet& rules = *result.rules;
+  std::printf(
+      "ok: %zu rules loaded (%zu enabled), %zu skipped, %zu macros, %zu lists, %zu warning(s)\n",
+      rules.rules().size(), rules.enabled_count(), rules.skipped_rules().size(),
+      rules.macro_names().size(), rules.list_names().size(), warnings);
+  print_skipped(rules);
   return 0;
 }
 
@@ -64,6 +85,7 @@ int run_fields(const RulesOptions& opts) {
       std::string name(field.name);
       if (field.arg == FieldArgKind::kIndex) name += "[N]";
       if (field.arg == FieldArgKind::kIndexOrName) name += ".NAME|[N]";
+      if (field.arg == FieldArgKind::kKey) name += "[KEY]";
       std::printf("%-24s %-7s %.*s\n", name.c_str(),
                   std::string(field_type_name(field.type)).c_str(),
                   static_cast<int>(field.description.size()), field.description.data());

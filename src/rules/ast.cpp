@@ -26,6 +26,12 @@ std::string_view compare_op_name(CompareOp op) {
       return "endswith";
     case CompareOp::kGlob:
       return "glob";
+    case CompareOp::kIGlob:
+      return "iglob";
+    case CompareOp::kBContains:
+      return "bcontains";
+    case CompareOp::kBStartsWith:
+      return "bstartswith";
     case CompareOp::kIn:
       return "in";
     case CompareOp::kIntersects:
@@ -60,6 +66,7 @@ NodePtr Node::clone() const {
   copy->values = values;
   copy->list_rhs = list_rhs;
   copy->named_list = named_list;
+  copy->const_value = const_value;
   copy->op_pos = op_pos;
   for (const auto& child : children) copy->children.push_back(child->clone());
   return copy;
@@ -94,6 +101,8 @@ std::string to_string(const Node& node) {
       return "not " + to_string(*node.children[0]);
     case NodeKind::kMacroRef:
       return node.field;
+    case NodeKind::kConst:
+      return node.const_value ? "<true>" : "<false>";
     case NodeKind::kCompare:
       break;
   }

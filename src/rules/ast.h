@@ -24,6 +24,9 @@ enum class CompareOp {
   kStartsWith,
   kEndsWith,
   kGlob,
+  kIGlob,        // glob, case-insensitive
+  kBContains,    // bytes: the value is hex (`bcontains cafebabe`)
+  kBStartsWith,  // bytes: the value is hex
   kIn,
   kIntersects,
   kPmatch,
@@ -48,7 +51,10 @@ struct Value {
   bool quoted = false;  // "..." or '...': never a list name
 };
 
-enum class NodeKind { kAnd, kOr, kNot, kCompare, kMacroRef };
+// kConst: a part of a condition whose value is known at load time (a field
+// ksight has no data for, a syscall it does not see); made by
+// fold_unavailable() (passes.h), never by the parser.
+enum class NodeKind { kAnd, kOr, kNot, kCompare, kMacroRef, kConst };
 
 struct Node {
   NodeKind kind = NodeKind::kCompare;
@@ -58,8 +64,9 @@ struct Node {
   std::string field;
   CompareOp op = CompareOp::kEq;
   std::vector<Value> values;
-  bool list_rhs = false;    // values came from a list (inline or named)
-  bool named_list = false;  // `in shell_binaries`: values[0] names a list
+  bool list_rhs = false;     // values came from a list (inline or named)
+  bool named_list = false;   // `in shell_binaries`: values[0] names a list
+  bool const_value = false;  // kConst
   SourcePos op_pos;
 
   std::unique_ptr<Node> clone() const;

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "rules/check_special.h"
+
 namespace ksight::rules {
 
 namespace {
@@ -79,6 +81,7 @@ class FieldCheck : public Check {
     if (op_ == CompareOp::kExists) return true;
     switch (field_.type) {
       case FieldType::kString:
+      case FieldType::kIpNet:
         return match_str(v.str);
       case FieldType::kInt:
       case FieldType::kBool:
@@ -127,6 +130,8 @@ class FieldCheck : public Check {
         return s.ends_with(rhs);
       case CompareOp::kGlob:
         return glob_match(rhs, s);
+      case CompareOp::kIGlob:
+        return glob_match(rhs, s, true);
       case CompareOp::kIn:
       case CompareOp::kIntersects:
         return in_set(s);
@@ -136,6 +141,8 @@ class FieldCheck : public Check {
         }
         return false;
       case CompareOp::kExists:
+      case CompareOp::kBContains:  // rewritten to contains/startswith at compile time
+      case CompareOp::kBStartsWith:
         return true;
     }
     return false;
@@ -190,6 +197,21 @@ class EventTypeCheck : public Check {
   bool negate_;
 };
 
+// Falco's fd.ip, fd.port, fd.net: the client's field or the server's; for
+// `!=` neither may equal.
+class EitherCheck : public Check {
+ public:
+  EitherCheck(CheckPtr a, CheckPtr b, bool both)
+      : a_(std::move(a)), b_(std::move(b)), both_(both) {}
+  bool eval(EvalContext& ctx) const override {
+    return both_ ? a_->eval(ctx) && b_->eval(ctx) : a_->eval(ctx) || b_->eval(ctx);
+  }
+
+ private:
+  CheckPtr a_, b_;
+  bool both_;
+};
+
 bool parse_number(const Value& v, FieldType type, int64_t* out) {
   if (type == FieldType::kBool) {
     if (v.text == "true") return *out = 1, true;
@@ -213,10 +235,51 @@ bool op_allowed(FieldType type, CompareOp op) {
   }
 }
 
+CheckPtr compile_compare(const Node& node, Diagnostics& diags);
+
+CheckPtr compile_either(const Node& node, std::string_view a, std::string_view b,
+                        Diagnostics& diags) {
+  NodePtr left = node.clone(), right = node.clone();
+  left->field = std::string(a);
+  right->field = std::string(b);
+  CheckPtr ca = compile_compare(*left, diags);
+  CheckPtr cb = ca ? compile_compare(*right, diags) : nullptr;
+  if (!cb) return nullptr;
+  return std::make_unique<EitherCheck>(std::move(ca), std::move(cb), node.op == CompareOp::kNe);
+}
+
+bool all_numbers(const std::vector<Value>& values) {
+  int64_t n = 0;
+  for (const auto& v : values) {
+    if (!parse_number(v, FieldType::kInt, &n)) return false;
+  }
+  return true;
+}
+
+// Bytes operators compare raw bytes given as hex: decoded here, they are
+// plain contains / startswith.
+bool decode_bytes_op(const Node& node, Diagnostics& diags, CompareOp* op,
+                     std::vector<std::string>* needles) {
+  *op = node.op == CompareOp::kBContains ? CompareOp::kContains : CompareOp::kStartsWith;
+  for (const auto& v : node.values) {
+    std::string bytes;
+    if (!detail::decode_hex(v.text, &bytes)) {
+      diags.error(v.pos.locate(), "expected hex bytes (e.g. cafebabe), got '" + v.text + "'");
+      return false;
+    }
+    needles->push_back(std::move(bytes));
+  }
+  return true;
+}
+
 CheckPtr compile_compare(const Node& node, Diagnostics& diags) {
   if (node.field == "evt.type" &&
       (node.op == CompareOp::kEq || node.op == CompareOp::kNe || node.op == CompareOp::kIn)) {
     return std::make_unique<EventTypeCheck>(node);
+  }
+  if (node.field == "evt.dir") return detail::compile_dir(node, diags);
+  if (const auto* pair = either_field(node.field)) {
+    return compile_either(node, pair->first, pair->second, diags);
   }
   std::string error;
   ResolvedField field = resolve_field(node.field, &error);
@@ -224,11 +287,27 @@ CheckPtr compile_compare(const Node& node, Diagnostics& diags) {
     diags.error(node.pos.locate(), error);
     return nullptr;
   }
+  if (node.field == "evt.res" && node.op != CompareOp::kExists && !all_numbers(node.values)) {
+    field.info = &evt_res_text_field();
+    field.type = FieldType::kString;
+  }
+  if (field.type == FieldType::kIpNet && node.op != CompareOp::kExists) {
+    return detail::compile_ipnet(std::move(field), node, diags);
+  }
   if (!op_allowed(field.type, node.op)) {
     diags.error(node.op_pos.locate(),
                 "operator '" + std::string(compare_op_name(node.op)) + "' does not apply to " +
                     std::string(field_type_name(field.type)) + " field '" + node.field + "'");
     return nullptr;
+  }
+  if (node.op == CompareOp::kBContains || node.op == CompareOp::kBStartsWith) {
+    CompareOp op;
+    std::vector<std::string> needles;
+    if (!decode_bytes_op(node, diags, &op, &needles)) return nullptr;
+    auto check = std::make_unique<FieldCheck>(std::move(field), op);
+    for (auto& n : needles) check->add_string(std::move(n));
+    check->finish();
+    return check;
   }
   FieldType type = field.type;
   auto check = std::make_unique<FieldCheck>(std::move(field), node.op);
@@ -245,7 +324,9 @@ CheckPtr compile_compare(const Node& node, Diagnostics& diags) {
       check->add_number(n);
     } else {
       std::string s = v.text;
-      if (node.op == CompareOp::kIContains) std::transform(s.begin(), s.end(), s.begin(), lower);
+      if (node.op == CompareOp::kIContains || node.op == CompareOp::kIGlob) {
+        std::transform(s.begin(), s.end(), s.begin(), lower);
+      }
       check->add_string(std::move(s));
     }
   }
@@ -275,13 +356,17 @@ CheckPtr compile_check(const Node& node, Diagnostics& diags) {
     case NodeKind::kMacroRef:
       diags.error(node.pos.locate(), "undefined macro '" + node.field + "'");
       return nullptr;
+    case NodeKind::kConst:
+      return detail::make_const(node.const_value);
     case NodeKind::kCompare:
       return compile_compare(node, diags);
   }
   return nullptr;
 }
 
-bool glob_match(std::string_view pat, std::string_view text) {
+bool glob_match(std::string_view pat, std::string_view text, bool icase) {
+  // `pat` is already lowercase when icase is set.
+  auto at = [&](size_t i) { return icase ? lower(text[i]) : text[i]; };
   size_t p = 0, t = 0, star_p = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
     if (p < pat.size() && pat[p] == '*') {
@@ -297,10 +382,10 @@ bool glob_match(std::string_view pat, std::string_view text) {
       size_t first = q;
       while (q < pat.size() && (pat[q] != ']' || q == first)) {
         if (q + 2 < pat.size() && pat[q + 1] == '-' && pat[q + 2] != ']') {
-          matched |= text[t] >= pat[q] && text[t] <= pat[q + 2];
+          matched |= at(t) >= pat[q] && at(t) <= pat[q + 2];
           q += 3;
         } else {
-          matched |= text[t] == pat[q++];
+          matched |= at(t) == pat[q++];
         }
       }
       if (q < pat.size() && matched != negate) {
@@ -308,7 +393,7 @@ bool glob_match(std::string_view pat, std::string_view text) {
         ++t;
         continue;
       }
-    } else if (p < pat.size() && (pat[p] == '?' || pat[p] == text[t])) {
+    } else if (p < pat.size() && (pat[p] == '?' || pat[p] == at(t))) {
       ++p;
       ++t;
       continue;

@@ -25,7 +25,8 @@ using CheckPtr = std::unique_ptr<Check>;
 // land in `diags` with the value's position; returns null then.
 CheckPtr compile_check(const Node& node, Diagnostics& diags);
 
-// Shell-style glob: * ? and [...] classes (with ! or ^ to negate).
-bool glob_match(std::string_view pattern, std::string_view text);
+// Shell-style glob: * ? and [...] classes (with ! or ^ to negate). With
+// `icase`, `pattern` must be lowercase and text is compared lowercased.
+bool glob_match(std::string_view pattern, std::string_view text, bool icase = false);
 
 }  // namespace ksight::rules

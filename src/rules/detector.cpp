@@ -51,8 +51,9 @@ std::shared_ptr<const RuleSet> Detector::initial_rules() {
   if (!io.items.empty()) std::fputs(io.format().c_str(), stderr);
   if (io.has_errors() || !result.ok())
     throw Error(who_ + ": rules did not load; nothing to detect");
-  spdlog::info("{}: {} rules loaded ({} enabled)", who_, result.rules->rules().size(),
-               result.rules->enabled_count());
+  spdlog::info("{}: {} rules loaded ({} enabled), {} skipped (each named in a warning)", who_,
+               result.rules->rules().size(), result.rules->enabled_count(),
+               result.rules->skipped_rules().size());
   return result.rules;
 }
 

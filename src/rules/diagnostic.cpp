@@ -7,7 +7,9 @@ namespace ksight::rules {
 std::string Diagnostic::format() const {
   std::string out = where.file.empty() ? std::string("<input>") : where.file;
   if (where.line > 0) out += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
-  out += severity == Severity::kError ? ": error: " : ": warning: ";
+  out += severity == Severity::kError     ? ": error: "
+         : severity == Severity::kWarning ? ": warning: "
+                                          : ": note: ";
   out += message;
   out += "\n";
   if (!where.source_line.empty()) {
@@ -29,6 +31,10 @@ void Diagnostics::warning(Location where, std::string message) {
   items.push_back({Severity::kWarning, std::move(where), std::move(message)});
 }
 
+void Diagnostics::note(Location where, std::string message) {
+  items.push_back({Severity::kNote, std::move(where), std::move(message)});
+}
+
 bool Diagnostics::has_errors() const {
   return error_count() > 0;
 }
@@ -40,7 +46,9 @@ size_t Diagnostics::error_count() const {
 }
 
 size_t Diagnostics::warning_count() const {
-  return items.size() - error_count();
+  size_t n = 0;
+  for (const auto& d : items) n += d.severity == Severity::kWarning;
+  return n;
 }
 
 std::string Diagnostics::format() const {

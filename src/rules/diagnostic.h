@@ -12,7 +12,8 @@
 
 namespace ksight::rules {
 
-enum class Severity { kWarning, kError };
+// kNote: printed, but neither a warning (for --strict) nor an error.
+enum class Severity { kNote, kWarning, kError };
 
 struct Location {
   std::string file;
@@ -35,6 +36,7 @@ struct Diagnostics {
 
   void error(Location where, std::string message);
   void warning(Location where, std::string message);
+  void note(Location where, std::string message);
   bool has_errors() const;
   size_t error_count() const;
   size_t warning_count() const;

@@ -23,6 +23,7 @@ std::string host_name() {
 Engine::Engine(std::shared_ptr<const RuleSet> rules, EngineOptions options)
     : options_(std::move(options)) {
   if (options_.hostname.empty()) options_.hostname = host_name();
+  ctx_.set_hostname(options_.hostname);
   set_rules(std::move(rules));
 }
 
@@ -109,8 +110,8 @@ bool Engine::fire(uint32_t index, const CompiledRule& rule, uint64_t now, std::v
 
 void Engine::process(const SecurityEvent& event, std::vector<Alert>& out) {
   if (generation_.load(std::memory_order_acquire) != active_generation_) refresh_active();
-  events_.fetch_add(1, std::memory_order_relaxed);
-  ctx_.reset(event);
+  uint64_t number = events_.fetch_add(1, std::memory_order_relaxed) + 1;
+  ctx_.reset(event, number);
   const RuleSet& rules = *active_->rules;
   uint64_t now = options_.clock ? options_.clock->now_ns() : event.ts_ns;
   for (uint32_t index : rules.rules_for(event.type)) {

@@ -11,11 +11,15 @@
 //   execve/execveat proc.* describes the NEW image: exe (resolved path),
 //                   args (argv incl. argv[0]), cwd, tty (tty_nr, 0 = none),
 //                   is_exe_from_memfd; parent_exe/parent_cmdline the caller.
-//   open family     fd.name = resolved absolute path, fd.type_char = 'f' (or
-//                   'd' for O_DIRECTORY); args "flags" = symbolic open flags
-//                   joined by '|' ("O_WRONLY|O_CREAT|O_TRUNC"), "mode".
-//   connect/accept  fd.type_char '4'/'6'/'u'; fd.sip/sport = source (client)
-//                   side, fd.dip/dport = destination (server) side;
+//   open family     fd.name = resolved absolute path, fd.nameraw = the path as
+//                   passed (may hold "../"), fd.type_char = 'f' (or 'd' for
+//                   O_DIRECTORY); args "fd" (the result), "flags" = symbolic
+//                   open flags joined by '|' ("O_WRONLY|O_CREAT|O_TRUNC"),
+//                   "mode" (octal, "0755").
+//   connect/accept  fd.type_char '4'/'6'/'u'; FdInfo.sip/sport = the client
+//                   side, FdInfo.dip/dport = the server side (the fields
+//                   follow Falco: fd.cip/fd.cport client, fd.sip/fd.sport
+//                   server; see fields_fd.cpp); args "fd";
 //                   fd.is_server = true on accept (our end is the server);
 //                   fd.l4proto "tcp"/"udp"; fd.name for unix sockets = path.
 //   dup2/dup3       fd.* describes the OLD fd being duplicated; args "oldfd",
@@ -114,21 +118,26 @@ struct ProcessInfo {
   // Ancestor names, nearest first: ancestors[0] is the parent's name,
   // ancestors[1] the grandparent's... proc.aname[N] = ancestors[N-1].
   std::vector<std::string> ancestors;
+  // Ancestor executable paths, same order (optional; may be shorter).
+  std::vector<std::string> ancestor_exes;
   std::string parent_exe;
   std::string parent_cmdline;
   bool is_exe_from_memfd = false;
+  // When the process started (epoch ns; 0 = unknown): proc.duration.
+  uint64_t start_ts_ns = 0;
 };
 
 struct FdInfo {
-  std::string name;  // path, unix socket path, or "" (then built for sockets)
+  std::string name;     // path, unix socket path, or "" (then built for sockets)
+  std::string nameraw;  // the path as the caller passed it ("" = same as name)
   // Falco's fd.typechar: f file, d directory, 4 IPv4, 6 IPv6, u unix socket,
   // p pipe, e eventfd, s signalfd, l eventpoll, i inotify, t timerfd,
   // n netlink, b bpf, m memfd, o other. 0 = no fd.
   char type_char = 0;
-  std::string sip;  // source (client) address, text form
-  uint32_t sport = 0;
-  std::string dip;  // destination (server) address
-  uint32_t dport = 0;
+  std::string sip;         // client ("source") address, text form: field fd.cip
+  uint32_t sport = 0;      // field fd.cport
+  std::string dip;         // server ("destination") address: fields fd.sip, fd.dip
+  uint32_t dport = 0;      // fields fd.sport, fd.dport
   std::string l4proto;     // "tcp", "udp", "" unknown
   bool is_server = false;  // accept side: our end is dip:dport
 };

@@ -32,11 +32,14 @@ void read_proc(const json& j, ProcessInfo& p) {
   get(j, "pexe", p.parent_exe);
   get(j, "pcmdline", p.parent_cmdline);
   get(j, "exe_from_memfd", p.is_exe_from_memfd);
+  get(j, "aexes", p.ancestor_exes);
+  get(j, "start_ts", p.start_ts_ns);
   if (p.tid == 0) p.tid = p.pid;
 }
 
 void read_fd(const json& j, FdInfo& fd) {
   get(j, "name", fd.name);
+  get(j, "nameraw", fd.nameraw);
   std::string type;
   get(j, "type", type);
   fd.type_char = type.empty() ? 0 : type[0];
@@ -101,12 +104,15 @@ std::string event_to_json(const SecurityEvent& ev) {
                {"pexe", p.parent_exe},
                {"pcmdline", p.parent_cmdline},
                {"exe_from_memfd", p.is_exe_from_memfd}};
+  if (!p.ancestor_exes.empty()) j["proc"]["aexes"] = p.ancestor_exes;
+  if (p.start_ts_ns != 0) j["proc"]["start_ts"] = p.start_ts_ns;
   if (ev.fd.type_char != 0 || !ev.fd.name.empty()) {
     j["fd"] = {
         {"name", ev.fd.name},       {"type", std::string(ev.fd.type_char ? 1 : 0, ev.fd.type_char)},
         {"sip", ev.fd.sip},         {"sport", ev.fd.sport},
         {"dip", ev.fd.dip},         {"dport", ev.fd.dport},
         {"l4proto", ev.fd.l4proto}, {"server", ev.fd.is_server}};
+    if (!ev.fd.nameraw.empty()) j["fd"]["nameraw"] = ev.fd.nameraw;
   }
   auto args = nlohmann::ordered_json::object();
   for (const auto& [key, value] : ev.args) args[key] = value;

@@ -1,7 +1,10 @@
 #include "rules/fields.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <charconv>
+#include <climits>
 
 namespace ksight::rules {
 
@@ -15,14 +18,40 @@ std::string_view field_type_name(FieldType type) {
       return "bool";
     case FieldType::kStringList:
       return "list";
+    case FieldType::kIpNet:
+      return "ipnet";
   }
   return "?";
 }
 
-void EvalContext::reset(const SecurityEvent& event) {
+void EvalContext::reset(const SecurityEvent& event, uint64_t number) {
   event_ = &event;
+  number_ = number;
   have_cmdline_ = have_args_ = have_fd_name_ = have_evt_args_ = have_open_access_ = false;
 }
+
+std::string_view EvalContext::hostname() {
+  if (hostname_.empty()) {
+    char buf[HOST_NAME_MAX + 1] = {};
+    if (gethostname(buf, sizeof buf - 1) == 0) hostname_ = buf;
+  }
+  return hostname_;
+}
+
+namespace {
+
+// "0755" (octal) or symbolic "S_IRWXU|S_IXGRP": any execute bit?
+bool mode_has_exec(const std::string* mode) {
+  if (!mode || mode->empty()) return false;
+  if (mode->find("S_IX") != std::string::npos || mode->find("S_IRWX") != std::string::npos) {
+    return true;
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(mode->data(), mode->data() + mode->size(), value, 8);
+  return ec == std::errc() && end == mode->data() + mode->size() && (value & 0111) != 0;
+}
+
+}  // namespace
 
 uint8_t EvalContext::open_access() {
   if (have_open_access_) return open_access_;
@@ -36,6 +65,7 @@ uint8_t EvalContext::open_access() {
   bool rdwr = has("O_RDWR");
   if (rdwr || has("O_RDONLY")) open_access_ |= kOpenRead;
   if (rdwr || has("O_WRONLY") || has("O_CREAT") || has("O_TRUNC")) open_access_ |= kOpenWrite;
+  if (has("O_CREAT") && mode_has_exec(event_->arg("mode"))) open_access_ |= kOpenExec;
   return open_access_;
 }
 
@@ -95,12 +125,18 @@ std::string_view EvalContext::evt_args() {
 }
 
 std::span<const FieldFamily> field_families() {
-  static const std::array<FieldFamily, 5> kFamilies = {{
+  static const std::array<FieldFamily, 6> kFamilies = {{
       {"evt", "The event: its type, result, time and syscall arguments.", evt_fields()},
       {"proc", "The process that made the syscall and its ancestry.", proc_fields()},
       {"thread, user, group", "The calling thread and its credentials.", identity_fields()},
       {"fd", "The file descriptor, path or socket the event is about.", fd_fields()},
       {"container, k8s", "Where the process runs, from its cgroup.", container_fields()},
+      {"Falco fields without data in ksight",
+       "Falco fields that ksight's events do not carry. They are known so Falco rule files "
+       "load: every comparison on them is false (as in Falco when the value is missing), a "
+       "rule that cannot match without them is skipped with a warning, and in outputs they "
+       "print `<NA>`.",
+       unavailable_fields()},
   }};
   return kFamilies;
 }
@@ -129,13 +165,13 @@ bool parse_index(std::string_view text, int* out) {
 ResolvedField resolve_field(std::string_view name, std::string* error) {
   ResolvedField out;
   std::string_view base = name;
+  std::string_view bracket;
+  bool bracketed = false;
   FieldArg arg;
-  if (size_t br = name.find('['); br != std::string_view::npos) {
-    if (name.back() != ']' || !parse_index(name.substr(br + 1, name.size() - br - 2), &arg.index)) {
-      *error = "bad index in '" + std::string(name) + "' (expected [N] with N >= 0)";
-      return out;
-    }
+  if (size_t br = name.find('['); br != std::string_view::npos && name.back() == ']') {
+    bracketed = true;
     base = name.substr(0, br);
+    bracket = name.substr(br + 1, name.size() - br - 2);
   } else if (name.starts_with("evt.arg.")) {
     base = "evt.arg";
     arg.name = std::string(name.substr(8));
@@ -144,6 +180,14 @@ ResolvedField resolve_field(std::string_view name, std::string* error) {
   if (!info) {
     *error = "unknown field '" + std::string(name) + "'";
     return out;
+  }
+  if (bracketed && info->arg == FieldArgKind::kKey) {
+    arg.name = std::string(bracket);
+  } else if (bracketed && info->arg != FieldArgKind::kNone && !parse_index(bracket, &arg.index)) {
+    *error = "bad index in '" + std::string(name) + "' (expected [N] with N >= 0)";
+    return out;
+  } else if (bracketed && info->arg == FieldArgKind::kNone) {
+    arg.index = 0;  // reported below
   }
   bool has_arg = arg.index >= 0 || !arg.name.empty();
   if (has_arg && info->arg == FieldArgKind::kNone) {
@@ -161,6 +205,16 @@ ResolvedField resolve_field(std::string_view name, std::string* error) {
   return out;
 }
 
+const std::pair<std::string_view, std::string_view>* either_field(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
+      {"fd.cip", "fd.sip"}, {"fd.cport", "fd.sport"}, {"fd.cnet", "fd.snet"}};
+  static constexpr std::string_view kNames[] = {"fd.ip", "fd.port", "fd.net"};
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (kNames[i] == name) return &kPairs[i];
+  }
+  return nullptr;
+}
+
 void render_field(EvalContext& ctx, const ResolvedField& field, std::string& out) {
   FieldValue value;
   if (!field.info->extract(ctx, field.arg, value)) {
@@ -169,6 +223,7 @@ void render_field(EvalContext& ctx, const ResolvedField& field, std::string& out
   }
   switch (field.type) {
     case FieldType::kString:
+    case FieldType::kIpNet:
       out += value.str;
       break;
     case FieldType::kInt:
@@ -202,6 +257,7 @@ std::string fields_markdown() {
       std::string name(field.name);
       if (field.arg == FieldArgKind::kIndex) name += "[N]";
       if (field.arg == FieldArgKind::kIndexOrName) name += "[N]`, `" + name + ".NAME";
+      if (field.arg == FieldArgKind::kKey) name += "[KEY]";
       out += "| `" + name + "` | " + std::string(field_type_name(field.type)) + " | " +
              std::string(field.description) + " |\n";
     }

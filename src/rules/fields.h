@@ -18,7 +18,8 @@
 
 namespace ksight::rules {
 
-enum class FieldType { kString, kInt, kBool, kStringList };
+// kIpNet: an address compared against networks (`fd.snet in ("10.0.0.0/8")`).
+enum class FieldType { kString, kInt, kBool, kStringList, kIpNet };
 std::string_view field_type_name(FieldType type);
 
 // What goes in brackets or after the last dot.
@@ -26,11 +27,12 @@ enum class FieldArgKind {
   kNone,
   kIndex,        // proc.aname[N]; optional for proc.aname (then: any ancestor)
   kIndexOrName,  // evt.arg[N] or evt.arg.NAME
+  kKey,          // container.mount.dest[/proc]: any text in the brackets
 };
 
 struct FieldArg {
   int index = -1;    // -1 = none
-  std::string name;  // evt.arg.NAME
+  std::string name;  // evt.arg.NAME, or the [key] of a kKey field
 };
 
 // Per-event scratch space: lazily built strings (cmdline, socket names) live
@@ -38,8 +40,13 @@ struct FieldArg {
 // not allocate once warmed up.
 class EvalContext {
  public:
-  void reset(const SecurityEvent& event);
+  // `number` is evt.num: the event's sequence number, from 1.
+  void reset(const SecurityEvent& event, uint64_t number = 1);
   const SecurityEvent& event() const { return *event_; }
+  uint64_t number() const { return number_; }
+  // evt.hostname; gethostname() unless set.
+  void set_hostname(std::string name) { hostname_ = std::move(name); }
+  std::string_view hostname();
 
   std::string_view cmdline();    // comm + args[1..] when proc.cmdline is empty
   std::string_view args_text();  // args[1..] joined by spaces
@@ -48,12 +55,14 @@ class EvalContext {
   std::string& scratch() { return scratch_; }
   // For a successful open: kOpenRead | kOpenWrite from the "flags" argument,
   // computed once per event (several rules ask).
-  static constexpr uint8_t kOpenRead = 1, kOpenWrite = 2;
+  // kOpenExec: created (O_CREAT) with an execute bit in the mode.
+  static constexpr uint8_t kOpenRead = 1, kOpenWrite = 2, kOpenExec = 4;
   uint8_t open_access();
 
  private:
   const SecurityEvent* event_ = nullptr;
-  std::string cmdline_, args_, fd_name_, evt_args_, scratch_;
+  uint64_t number_ = 1;
+  std::string cmdline_, args_, fd_name_, evt_args_, scratch_, hostname_;
   bool have_cmdline_ = false, have_args_ = false, have_fd_name_ = false, have_evt_args_ = false;
   bool have_open_access_ = false;
   uint8_t open_access_ = 0;
@@ -76,6 +85,9 @@ struct FieldInfo {
   bool (*extract)(EvalContext& ctx, const FieldArg& arg, FieldValue& out);
   // True when an argument is mandatory (evt.arg needs [N] or .NAME).
   bool arg_required = false;
+  // False for Falco fields ksight has no data for (fields_unavailable.cpp):
+  // they resolve, so Falco rule files load, but never hold a value.
+  bool available = true;
 };
 
 struct FieldFamily {
@@ -109,6 +121,15 @@ std::span<const FieldInfo> evt_fields();
 std::span<const FieldInfo> proc_fields();
 std::span<const FieldInfo> identity_fields();  // thread.*, user.*, group.*
 std::span<const FieldInfo> fd_fields();
-std::span<const FieldInfo> container_fields();  // container.*, k8s.*
+std::span<const FieldInfo> container_fields();    // container.*, k8s.*
+std::span<const FieldInfo> unavailable_fields();  // Falco fields without data here
+
+// evt.res in Falco's text form (SUCCESS, ENOENT): what `evt.res = ENOENT`
+// compares; numeric right-hand sides compare the number.
+const FieldInfo& evt_res_text_field();
+
+// `fd.ip` is `fd.cip` or `fd.sip`, ...: Falco fields that match when either
+// endpoint does. Returns the two fields, or nullptr when `name` is not one.
+const std::pair<std::string_view, std::string_view>* either_field(std::string_view name);
 
 }  // namespace ksight::rules

@@ -16,6 +16,8 @@ const FieldInfo kContainerFields[] = {
     {"k8s.pod.uid", FieldType::kString, FieldArgKind::kNone,
      "Kubernetes pod UID from the cgroup path (kubepods...pod<uid>), when known.",
      [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_str(o, c.event().pod_uid); }},
+    {"k8s.pod.id", FieldType::kString, FieldArgKind::kNone, "Falco's older name of k8s.pod.uid.",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_str(o, c.event().pod_uid); }},
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 // evt.*: the event itself.
+#include <cstring>
 #include <ctime>
 
 #include "rules/field_helpers.h"
@@ -32,19 +33,46 @@ bool event_arg(EvalContext& ctx, const FieldArg& arg, FieldValue& out) {
   return value && set_str(out, *value);
 }
 
+// Falco's text form of a result: SUCCESS, or the errno name (ENOENT).
+bool result_text(EvalContext& ctx, FieldValue& out) {
+  int64_t res = ctx.event().res;
+  if (res >= 0) return set_str(out, "SUCCESS");
+  const char* name = res >= -4095 ? strerrorname_np(static_cast<int>(-res)) : nullptr;
+  if (name) return set_str(out, name);
+  ctx.scratch() = std::to_string(res);
+  return set_str(out, ctx.scratch());
+}
+
+const FieldInfo kEvtResText = {
+    "evt.res", FieldType::kString, FieldArgKind::kNone, "SUCCESS or the errno name.",
+    [](EvalContext& c, const FieldArg&, FieldValue& o) { return result_text(c, o); }};
+
 const FieldInfo kEvtFields[] = {
     {"evt.type", FieldType::kString, FieldArgKind::kNone,
      "Syscall name: execve, openat, connect, ... (`procexit` for process exit).",
      [](EvalContext& c, const FieldArg&, FieldValue& o) {
        return set_str(o, event_type_name(c.event().type));
      }},
+    {"evt.num", FieldType::kInt, FieldArgKind::kNone,
+     "Sequence number of the event in this engine, from 1 (Falco's `never_true` macro is "
+     "`evt.num=0`).",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) {
+       return set_num(o, static_cast<int64_t>(c.number()));
+     }},
     {"evt.res", FieldType::kInt, FieldArgKind::kNone,
-     "Syscall return value: >= 0 on success, the negative errno on failure.",
+     "Syscall return value: >= 0 on success, the negative errno on failure. Compared with a "
+     "word it takes Falco's text form, `SUCCESS` or the errno name (`evt.res = ENOENT`, "
+     "`evt.res startswith E`).",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_num(o, c.event().res); }},
+    {"evt.rawres", FieldType::kInt, FieldArgKind::kNone,
+     "Syscall return value as a number (what evt.res is in numeric comparisons).",
      [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_num(o, c.event().res); }},
     {"evt.failed", FieldType::kBool, FieldArgKind::kNone, "true when evt.res is negative.",
      [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_num(o, c.event().res < 0); }},
     {"evt.dir", FieldType::kString, FieldArgKind::kNone,
-     "Always `<`: ksight reports syscalls at exit, with their result.",
+     "`<` in outputs. One ksight event is a whole syscall: the arguments Falco reads at enter "
+     "(`>`) and the result it reads at exit (`<`), so both `evt.dir = <` and `evt.dir = >` "
+     "match, once per syscall.",
      [](EvalContext&, const FieldArg&, FieldValue& o) { return set_str(o, "<"); }},
     {"evt.time", FieldType::kString, FieldArgKind::kNone,
      "Event time of day, UTC, with nanoseconds (HH:MM:SS.nnnnnnnnn).",
@@ -71,12 +99,25 @@ const FieldInfo kEvtFields[] = {
      [](EvalContext& c, const FieldArg&, FieldValue& o) {
        return set_num(o, (c.open_access() & EvalContext::kOpenWrite) != 0);
      }},
+    {"evt.is_open_exec", FieldType::kBool, FieldArgKind::kNone,
+     "true for a successful open that creates a file (O_CREAT) with an execute bit in its "
+     "mode.",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) {
+       return set_num(o, (c.open_access() & EvalContext::kOpenExec) != 0);
+     }},
+    {"evt.hostname", FieldType::kString, FieldArgKind::kNone,
+     "Name of the host the event happened on (the alert's hostname).",
+     [](EvalContext& c, const FieldArg&, FieldValue& o) { return set_str(o, c.hostname()); }},
 };
 
 }  // namespace
 
 std::span<const FieldInfo> evt_fields() {
   return kEvtFields;
+}
+
+const FieldInfo& evt_res_text_field() {
+  return kEvtResText;
 }
 
 }  // namespace ksight::rules

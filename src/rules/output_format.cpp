@@ -38,6 +38,11 @@ std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics&
     // A sentence may end right after a field: "%fd.name."
     while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-')) --end;
     std::string name = s.substr(i + 1, end - i - 1);
+    // Falco's placeholder for "the container context"; ksight knows the id.
+    if (name == "container.info") {
+      current.literal += "container_id=";
+      name = "container.id";
+    }
     std::string error;
     ResolvedField field = resolve_field(name, &error);
     if (!field.info) {
@@ -45,7 +50,7 @@ std::optional<OutputFormat> OutputFormat::compile(const Text& text, Diagnostics&
       if (name.empty()) {
         diags.error(where, "output: '%' without a field name (use %% for a literal %)");
       } else if (unknown_as_warning && error.starts_with("unknown field")) {
-        diags.warning(where, "output: " + error + ": rule skipped");
+        diags.warning(where, "output: " + error);
         *unknown_as_warning = true;
       } else {
         diags.error(where, "output: " + error);

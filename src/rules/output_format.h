@@ -1,6 +1,7 @@
 #pragma once
 // A rule's `output` compiled once: literal text and %field references
 // (`%proc.name`, `%proc.aname[2]`, `%evt.arg.flags`; `%%` is a literal %).
+// Falco's `%container.info` placeholder renders as `container_id=%container.id`.
 // Rendering produces the message and the output_fields map of Falco's JSON.
 #include <optional>
 #include <string>
@@ -21,8 +22,8 @@ struct OutputField {
 class OutputFormat {
  public:
   // Unknown fields are errors at the position of the '%'; with
-  // `unknown_as_warning` set they are warnings instead and set it to true
-  // (the rule compiler then skips the rule).
+  // `unknown_as_warning` set they are warnings instead (the last diagnostic)
+  // and set it to true (the rule compiler then skips the rule).
   static std::optional<OutputFormat> compile(const Text& text, Diagnostics& diags,
                                              bool* unknown_as_warning = nullptr);
 

@@ -20,6 +20,9 @@ std::optional<CompareOp> word_op(std::string_view w) {
   if (w == "startswith") return CompareOp::kStartsWith;
   if (w == "endswith") return CompareOp::kEndsWith;
   if (w == "glob") return CompareOp::kGlob;
+  if (w == "iglob") return CompareOp::kIGlob;
+  if (w == "bcontains") return CompareOp::kBContains;
+  if (w == "bstartswith") return CompareOp::kBStartsWith;
   if (w == "in") return CompareOp::kIn;
   if (w == "intersects") return CompareOp::kIntersects;
   if (w == "pmatch") return CompareOp::kPmatch;
@@ -41,11 +44,18 @@ bool is_keyword(std::string_view w) {
   return w == "and" || w == "or" || w == "not" || word_op(w).has_value();
 }
 
+// A field or macro name; a field may end in a bracketed argument, which
+// Falco allows to be a path or key (`container.mount.dest[/proc*]`).
 bool valid_name(std::string_view w) {
   if (w.empty() || !(std::isalpha(static_cast<unsigned char>(w[0])) || w[0] == '_')) return false;
+  size_t bracket = w.find('[');
+  if (bracket != std::string_view::npos) {
+    if (w.back() != ']' || bracket + 2 > w.size()) return false;
+    w = w.substr(0, bracket);
+  }
   for (char c : w) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '[' ||
-          c == ']' || c == '-' || c == '/')) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+          c == '/')) {
       return false;
     }
   }

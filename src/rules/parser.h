@@ -13,11 +13,12 @@
 //                  | macro_name ;
 //   cmp_op         = "=" | "==" | "!=" | "<" | "<=" | ">" | ">="
 //                  | "contains" | "icontains" | "startswith" | "endswith"
-//                  | "glob" ;
+//                  | "glob" | "iglob" | "bcontains" | "bstartswith" ;
 //   list_op        = "in" | "intersects" | "pmatch" ;
 //   list           = "(" [ value { "," value } ] ")" | list_name ;
 //   value          = quoted_string | bare_word ;
-//   field          = name [ "[" index "]" ] ;        e.g. proc.aname[2], evt.arg.flags
+//   field          = name [ "[" argument "]" ] ;     e.g. proc.aname[2], evt.arg.flags,
+//                                                    container.mount.dest[/proc*]
 //   rate_clause    = "count" [ "by" "(" field { "," field } ")" ]
 //                    ( ">" | ">=" | "=" ) integer "within" duration ;
 //   duration       = integer ( "ms" | "s" | "m" | "h" ) ;   e.g. 60s

@@ -97,6 +97,112 @@ bool expand_lists(Node& node, ListTable& lists, Diagnostics& diags) {
   return ok;
 }
 
+namespace {
+
+NodePtr make_const(const SourcePos& pos, bool value) {
+  auto node = std::make_unique<Node>();
+  node->kind = NodeKind::kConst;
+  node->pos = pos;
+  node->const_value = value;
+  return node;
+}
+
+bool is_const(const Node& node, bool value) {
+  return node.kind == NodeKind::kConst && node.const_value == value;
+}
+
+class Folder {
+ public:
+  explicit Folder(FoldResult& result) : result_(result) {}
+
+  // Folds `node`; when it became a constant, returns the leaves that
+  // decided its value.
+  std::vector<FoldReason> fold(NodePtr& node) {
+    switch (node->kind) {
+      case NodeKind::kCompare:
+        return fold_compare(node);
+      case NodeKind::kNot: {
+        auto why = fold(node->children[0]);
+        if (node->children[0]->kind == NodeKind::kConst) {
+          node = make_const(node->pos, !node->children[0]->const_value);
+        }
+        return why;
+      }
+      case NodeKind::kAnd:
+      case NodeKind::kOr:
+        return fold_logical(node);
+      default:
+        return {};
+    }
+  }
+
+ private:
+  std::vector<FoldReason> fold_compare(NodePtr& node) {
+    const std::string& field = node->field;
+    // evt.dir: a ksight event is enter and exit at once (check_special.h).
+    // Bad values stay for compile_check to report.
+    if (field == "evt.dir" && (node->op == CompareOp::kEq || node->op == CompareOp::kNe) &&
+        node->values.size() == 1 && (node->values[0].text == "<" || node->values[0].text == ">")) {
+      node = make_const(node->pos, node->op != CompareOp::kNe);
+      return {};
+    }
+    if (field == "evt.type" &&
+        (node->op == CompareOp::kEq || node->op == CompareOp::kIn || node->op == CompareOp::kNe)) {
+      for (const auto& v : node->values) {
+        if (event_type_from_name(v.text) != EventType::kUnknown) return {};
+      }
+      FoldReason why{to_string(*node), node->pos, false};
+      node = make_const(node->pos, node->op == CompareOp::kNe);
+      return {why};
+    }
+    std::string error;
+    ResolvedField resolved = resolve_field(field, &error);
+    if (!resolved.info || resolved.info->available) return {};
+    FoldReason why{field, node->pos, true};
+    result_.folded_fields.push_back(why);
+    node = make_const(node->pos, false);
+    return {why};
+  }
+
+  // and: a false child decides (false), else all true decide (true); or the
+  // other way round. Constants that decide nothing are dropped.
+  std::vector<FoldReason> fold_logical(NodePtr& node) {
+    bool decider = node->kind == NodeKind::kOr;  // the value that decides
+    std::vector<FoldReason> all;
+    std::vector<NodePtr> kept;
+    for (auto& child : node->children) {
+      auto why = fold(child);
+      if (is_const(*child, decider)) {
+        node = make_const(node->pos, decider);
+        return why;
+      }
+      all.insert(all.end(), why.begin(), why.end());
+      if (child->kind != NodeKind::kConst) kept.push_back(std::move(child));
+    }
+    if (kept.empty()) {
+      node = make_const(node->pos, !decider);
+      return all;
+    }
+    if (kept.size() == 1) {
+      node = std::move(kept[0]);
+    } else {
+      node->children = std::move(kept);
+    }
+    return {};
+  }
+
+  FoldResult& result_;
+};
+
+}  // namespace
+
+FoldResult fold_unavailable(NodePtr& root) {
+  FoldResult result;
+  auto why = Folder(result).fold(root);
+  if (is_const(*root, false)) result.never_matches = std::move(why);
+  return result;
+}
+
 EventTypeSet event_types(const Node& node) {
   EventTypeSet all;
   all.set();
@@ -123,6 +229,8 @@ EventTypeSet event_types(const Node& node) {
     }
     case NodeKind::kMacroRef:
       return all;
+    case NodeKind::kConst:
+      return node.const_value ? all : EventTypeSet();
     case NodeKind::kCompare:
       break;
   }

@@ -4,9 +4,12 @@
 //   1. expand_macros  - replace macro references by copies of the macro's
 //                       AST (nodes keep the macro's own source positions)
 //   2. expand_lists   - replace list names inside `in (...)` by the items
-//   3. compile_check  - resolve fields, type the values (check.h)
-//   4. event_types    - which event types can match (rule indexing)
-//   5. lint           - warnings: always-true parts of a condition
+//   3. fold_unavailable - parts whose value is known at load time become
+//                       constants: Falco fields ksight has no data for, Falco
+//                       syscalls it does not capture, evt.dir
+//   4. compile_check  - resolve fields, type the values (check.h)
+//   5. event_types    - which event types can match (rule indexing)
+//   6. lint           - warnings: always-true parts of a condition
 #include <bitset>
 #include <map>
 #include <string>
@@ -14,6 +17,7 @@
 
 #include "rules/ast.h"
 #include "rules/event.h"
+#include "rules/fields.h"
 
 namespace ksight::rules {
 
@@ -52,12 +56,32 @@ bool expand_lists(Node& root, ListTable& lists, Diagnostics& diags);
 // Returns false (and stops) when the result would exceed kMaxListItems.
 bool expand_list_items(std::vector<Value>& items, ListTable& lists);
 
+// Why part of a condition is a constant.
+struct FoldReason {
+  std::string what;  // "container.privileged", or "evt.type = setns"
+  SourcePos pos;
+  bool field = false;  // an unavailable field (else a syscall ksight does not see)
+};
+
+struct FoldResult {
+  // When the whole condition folded to false: the parts that made it so.
+  std::vector<FoldReason> never_matches;
+  // Every unavailable field folded away (in exclusions, alternatives...).
+  std::vector<FoldReason> folded_fields;
+};
+
+// Pass 3. A comparison on a field ksight has no data for is false (Falco's
+// result when a value is missing); `evt.type` naming only syscalls ksight
+// does not capture is false (`!=`: true); `evt.dir` is true (`!=`: false).
+// Constants then propagate through and/or/not; the root may end as kConst.
+FoldResult fold_unavailable(NodePtr& root);
+
 using EventTypeSet = std::bitset<kEventTypeCount>;
-// Pass 4. Conservative: a set that may contain types the rule never matches,
+// Pass 5. Conservative: a set that may contain types the rule never matches,
 // never one that misses a type it does.
 EventTypeSet event_types(const Node& root);
 
-// Pass 5. Warnings for parts of the condition that are always true.
+// Pass 6. Warnings for parts of the condition that are always true.
 void lint_condition(const Node& root, Diagnostics& diags);
 
 }  // namespace ksight::rules

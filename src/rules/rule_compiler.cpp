@@ -1,5 +1,6 @@
 #include "rules/rule_compiler.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -50,10 +51,31 @@ void RuleCompiler::compile_macros(const RuleCollector& collected) {
   }
 }
 
+namespace {
+
+// Falco list items may carry their own quotes so the condition parser
+// keeps them whole: `'"75-system-updat"'`, `'"10.0.0.0/8"'`. The quotes go;
+// the item stays a value (never a list name).
+Value list_item(const Text& text) {
+  Value v = value_of(text);
+  const std::string& t = text.value;
+  if (t.size() >= 2 && (t[0] == '"' || t[0] == '\'') && t.back() == t[0]) {
+    v.text.clear();
+    for (size_t i = 1; i + 1 < t.size(); ++i) {
+      if (t[i] == '\\' && i + 2 < t.size()) ++i;
+      v.text += t[i];
+    }
+    v.quoted = true;
+  }
+  return v;
+}
+
+}  // namespace
+
 void RuleCompiler::compile_lists(const RuleCollector& collected) {
   for (const auto& l : collected.lists()) {
     std::vector<Value> items;
-    for (const auto& t : l.items) items.push_back(value_of(t));
+    for (const auto& t : l.items) items.push_back(list_item(t));
     if (!expand_list_items(items, lists_)) {
       diags_.error(l.mark.location(), "list '" + l.name + "' too large (over " +
                                           std::to_string(kMaxListItems) + " items)");
@@ -146,20 +168,120 @@ std::optional<RateSpec> RuleCompiler::compile_rate(const RateClause& clause) {
   return spec;
 }
 
-bool RuleCompiler::has_unknown_fields(const CollectedRule& rule, const Node& node) {
-  bool unknown = false;
-  if (node.kind == NodeKind::kCompare) {
-    std::string error;
-    if (!resolve_field(node.field, &error).info && error.starts_with("unknown field")) {
-      diags_.warning(node.pos.locate(), error + ": rule '" + rule.name + "' skipped");
-      unknown = true;
+void RuleCompiler::skip(const CollectedRule& rule, SkippedRule::Why why, std::string detail,
+                        const Location& where, const std::string& message) {
+  diags_.warning(where, message);
+  skipped_.push_back({rule.name, why, std::move(detail), where});
+}
+
+namespace {
+
+void unknown_fields(const Node& node, std::vector<const Node*>& out) {
+  std::string error;
+  if (node.kind == NodeKind::kCompare && !resolve_field(node.field, &error).info &&
+      error.starts_with("unknown field")) {
+    out.push_back(&node);
+  }
+  for (const auto& child : node.children) unknown_fields(*child, out);
+}
+
+// "a, b, c and 2 more".
+std::string name_list(const std::vector<std::string>& names, size_t show = 3) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < show; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > show) out += " and " + std::to_string(names.size() - show) + " more";
+  return out;
+}
+
+std::vector<std::string> unique_what(const std::vector<FoldReason>& reasons, bool fields) {
+  std::vector<std::string> out;
+  for (const auto& r : reasons) {
+    if (r.field == fields && std::find(out.begin(), out.end(), r.what) == out.end()) {
+      out.push_back(r.what);
     }
   }
-  for (const auto& child : node.children) unknown = has_unknown_fields(rule, *child) || unknown;
-  return unknown;
+  return out;
+}
+
+}  // namespace
+
+// One warning per rule, at the first unknown field.
+bool RuleCompiler::skip_unknown_fields(const CollectedRule& rule, const Node& root) {
+  std::vector<const Node*> found;
+  unknown_fields(root, found);
+  if (found.empty()) return false;
+  std::vector<std::string> names;
+  for (const Node* n : found) {
+    if (std::find(names.begin(), names.end(), n->field) == names.end()) names.push_back(n->field);
+  }
+  std::string message = "unknown field '" + names[0] + "'";
+  if (names.size() > 1) {
+    names.erase(names.begin());
+    message += " (also " + name_list(names) + ")";
+  }
+  skip(rule, SkippedRule::Why::kUnknownField, found[0]->field, found[0]->pos.locate(),
+       message + ": rule '" + rule.name + "' skipped");
+  return true;
+}
+
+// Folds what is known at load time; a rule that can then never match is
+// skipped, one that lost only exclusions or alternatives gets a note.
+bool RuleCompiler::skip_unmatchable(const CollectedRule& rule, NodePtr& root) {
+  FoldResult fold = fold_unavailable(root);
+  if (root->kind == NodeKind::kConst && !root->const_value) {
+    auto fields = unique_what(fold.never_matches, true);
+    auto syscalls = unique_what(fold.never_matches, false);
+    Location where =
+        fold.never_matches.empty() ? rule.mark.location() : fold.never_matches[0].pos.locate();
+    if (!fields.empty()) {
+      skip(rule, SkippedRule::Why::kNoData, name_list(fields), where,
+           "rule '" + rule.name + "' skipped: it cannot match without " + name_list(fields) +
+               " (Falco fields ksight has no data for)");
+    } else if (syscalls.empty()) {
+      skip(rule, SkippedRule::Why::kAlwaysFalse, "condition", where,
+           "rule '" + rule.name + "' skipped: its condition is always false");
+    } else {
+      skip(rule, SkippedRule::Why::kNoSyscall, name_list(syscalls), where,
+           "rule '" + rule.name + "' skipped: it only matches syscalls ksight does not capture (" +
+               name_list(syscalls) + ")");
+    }
+    return true;
+  }
+  if (root->kind == NodeKind::kConst) {
+    diags_.warning(rule.mark.location(), "rule '" + rule.name + "' is always true");
+  }
+  auto dropped = unique_what(fold.folded_fields, true);
+  if (!dropped.empty()) {
+    diags_.note(fold.folded_fields[0].pos.locate(),
+                "rule '" + rule.name + "': comparisons on " + name_list(dropped) +
+                    " are always false here (no data in ksight); the rule runs without them");
+  }
+  return false;
+}
+
+std::string_view skip_reason_name(SkippedRule::Why why) {
+  switch (why) {
+    case SkippedRule::Why::kUnknownField:
+      return "unknown field";
+    case SkippedRule::Why::kNoData:
+      return "needs fields ksight has no data for";
+    case SkippedRule::Why::kNoSyscall:
+      return "only syscalls ksight does not capture";
+    case SkippedRule::Why::kSource:
+      return "plugin source";
+    case SkippedRule::Why::kAlwaysFalse:
+      return "condition always false";
+  }
+  return "?";
 }
 
 std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule) {
+  if (rule.source != "syscall") {
+    skip(rule, SkippedRule::Why::kSource, rule.source, rule.mark.location(),
+         "rule '" + rule.name + "' skipped: source '" + rule.source +
+             "' (ksight evaluates syscall rules only)");
+    return std::nullopt;
+  }
   ParseResult parsed = parse_condition(rule.condition, true);
   if (parsed.error) {
     diags_.items.push_back(*parsed.error);
@@ -170,12 +292,16 @@ std::optional<CompiledRule> RuleCompiler::compile_rule(const CollectedRule& rule
   if (!expand_macros(root, macros_, diags_) || !expand_lists(*root, lists_, diags_)) {
     return std::nullopt;
   }
-  bool skip = has_unknown_fields(rule, *root);
-  auto output = OutputFormat::compile(rule.output, diags_, &skip);
-  if (skip) {
-    skipped_.push_back(rule.name);
+  if (skip_unknown_fields(rule, *root)) return std::nullopt;
+  bool unknown_output = false;
+  auto output = OutputFormat::compile(rule.output, diags_, &unknown_output);
+  if (unknown_output) {
+    Diagnostic& last = diags_.items.back();
+    last.message += ": rule '" + rule.name + "' skipped";
+    skipped_.push_back({rule.name, SkippedRule::Why::kUnknownField, "output field", last.where});
     return std::nullopt;
   }
+  if (skip_unmatchable(rule, root)) return std::nullopt;
   CompiledRule out;
   out.check = compile_check(*root, diags_);
   auto priority = priority_from_name(rule.priority.value);

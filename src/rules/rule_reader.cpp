@@ -206,7 +206,8 @@ std::optional<ExceptionItem> Reader::exception(const YAML::Node& node) {
 void Reader::read_rule(const YAML::Node& item, std::vector<RuleFileItem>& items) {
   check_keys(item,
              {"rule", "desc", "condition", "output", "priority", "tags", "enabled", "exceptions",
-              "override", "append", "source", "warn_evttypes", "skip-if-unknown-filter"},
+              "override", "append", "source", "warn_evttypes", "skip-if-unknown-filter", "capture",
+              "capture_duration"},
              "rule");
   RuleItem rule;
   rule.mark = mark(item);
@@ -299,7 +300,8 @@ void Reader::read(const YAML::Node& root, std::vector<RuleFileItem>& items) {
     } else if (item["required_engine_version"]) {
       check_engine_version(item["required_engine_version"]);
     } else if (item["required_plugin_versions"]) {
-      warning(item, "required_plugin_versions ignored: ksight has no plugins");
+      // Falco's plugin requirements: ksight has no plugins; rules of plugin
+      // sources are skipped one by one (rule_compiler.h).
     } else {
       error(item, "unknown item: expected a 'rule', 'macro' or 'list' key with a name");
     }

@@ -43,6 +43,23 @@ struct CompiledRule {
   Location where;
 };
 
+// A rule left out of the set, and why. Like Falco's skip-if-unknown-filter,
+// a rule ksight cannot evaluate does not fail its file.
+struct SkippedRule {
+  enum class Why {
+    kUnknownField,  // a field no table knows (a typo, or a Falco field not listed)
+    kNoData,        // cannot match without fields ksight has no data for
+    kNoSyscall,     // only matches syscalls ksight does not capture
+    kSource,        // a plugin source (k8s_audit, aws_cloudtrail, ...)
+    kAlwaysFalse,   // the condition is false whatever the event (`evt.dir != <`)
+  };
+  std::string name;
+  Why why = Why::kUnknownField;
+  std::string detail;  // the field(s), syscall(s) or source
+  Location where;
+};
+std::string_view skip_reason_name(SkippedRule::Why why);
+
 class RuleSet {
  public:
   const std::vector<CompiledRule>& rules() const { return rules_; }
@@ -52,15 +69,16 @@ class RuleSet {
   }
   const std::vector<std::string>& macro_names() const { return macro_names_; }
   const std::vector<std::string>& list_names() const { return list_names_; }
-  // Rules left out because they use fields this engine does not know.
-  const std::vector<std::string>& skipped_rules() const { return skipped_; }
+  // Rules left out because this engine cannot evaluate them.
+  const std::vector<SkippedRule>& skipped_rules() const { return skipped_; }
   size_t enabled_count() const;
 
  private:
   friend class RuleCompiler;
   std::vector<CompiledRule> rules_;
   std::vector<std::vector<uint32_t>> by_type_ = std::vector<std::vector<uint32_t>>(kEventTypeCount);
-  std::vector<std::string> macro_names_, list_names_, skipped_;
+  std::vector<std::string> macro_names_, list_names_;
+  std::vector<SkippedRule> skipped_;
 };
 
 struct LoadResult {

@@ -181,7 +181,9 @@ TEST(LoaderTest, UnknownFieldSkipsTheRuleWithAWarningPointingIntoTheFile) {
 )"});
   ASSERT_TRUE(result.ok()) << result.diagnostics.format();
   EXPECT_TRUE(result.rules->rules().empty());
-  EXPECT_EQ(result.rules->skipped_rules(), std::vector<std::string>{"Bad"});
+  ASSERT_EQ(result.rules->skipped_rules().size(), 1u);
+  EXPECT_EQ(result.rules->skipped_rules()[0].name, "Bad");
+  EXPECT_EQ(result.rules->skipped_rules()[0].why, SkippedRule::Why::kUnknownField);
   Diagnostic d = first_warning(result);
   EXPECT_EQ(d.where.file, "f0.yaml");
   EXPECT_EQ(d.where.line, 5);

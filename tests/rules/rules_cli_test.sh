@@ -46,6 +46,19 @@ printf -- '- rule: R\n  desc: d\n  condition: evt.type = execve and (proc.name =
 if "$ksight" rules validate "$work/syntax.yaml" 2> "$work/err.txt"; then fail "syntax error validated"; fi
 grep -q "syntax.yaml:3:50: error: expected ')'" "$work/err.txt" || fail "$(cat "$work/err.txt")"
 
+# validate: a Falco-style file loads; skipped rules are a summary, not a failure
+data="$src/tests/rules/data"
+"$ksight" rules validate "$data/falco_style_rules.yaml" "$data/falco_style_local.yaml" \
+  > "$work/out.txt" 2> "$work/err.txt" || fail "falco style: $(cat "$work/err.txt")"
+grep -q "^ok: 8 rules loaded (7 enabled), 5 skipped" "$work/out.txt" || fail "$(cat "$work/out.txt")"
+grep -q "^skipped 1: needs fields ksight has no data for" "$work/out.txt" || fail "$(cat "$work/out.txt")"
+grep -q "^  Namespace Change (evt.type = setns) at .*falco_style_rules.yaml:95:14" "$work/out.txt" ||
+  fail "$(cat "$work/out.txt")"
+[ "$(grep -c ': warning: ' "$work/err.txt")" -eq 5 ] || fail "one warning per skip: $(cat "$work/err.txt")"
+if "$ksight" rules validate --strict "$data/falco_style_rules.yaml" 2>/dev/null; then
+  fail "--strict passed with skipped rules"
+fi
+
 # fields --markdown is docs/fields.md; list shows the default rules
 "$ksight" rules fields --markdown | diff -q - "$src/docs/fields.md" >/dev/null || fail "fields.md stale"
 "$ksight" rules list | grep -q "Fileless Execution Via Memfd" || fail "rules list"

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 namespace ksight::agent {
 namespace {
@@ -67,6 +69,42 @@ TEST(SecurityToRules, ExecDescribesNewImageAndAncestors) {
   size_t before = conv.size();
   conv.convert(base(SecurityEventKind::kProcessExit, SecuritySyscall::kExit));
   EXPECT_EQ(conv.size(), before - 1);
+}
+
+// What Falco rules ask beyond the record: the raw path (fd.nameraw), the
+// process start (proc.duration) and the ancestors' executables.
+TEST(SecurityToRules, RawPathStartTimeAndAncestorExes) {
+  SecurityRulesConverter conv(fake_proc);
+  auto x = base(SecurityEventKind::kExec, SecuritySyscall::kExecve);
+  x.comm = "cat";
+  x.exe = "/usr/bin/cat";
+  x.boot_time_ns = 5'000'000'000ull;
+  conv.convert(x);
+  auto o = base(SecurityEventKind::kOpen, SecuritySyscall::kOpenat);
+  o.path = "../../etc/shadow";
+  o.resolved_path = "/etc/shadow";
+  o.flags = O_RDONLY;
+  o.res = 3;
+  o.boot_time_ns = 7'000'000'000ull;  // 2 s after the exec
+  o.wall_time_ns = x.wall_time_ns + 2'000'000'000ull;
+  auto e = conv.convert(o);
+  EXPECT_EQ(e.fd.name, "/etc/shadow");
+  EXPECT_EQ(e.fd.nameraw, "../../etc/shadow");
+  EXPECT_EQ(e.proc.start_ts_ns, x.wall_time_ns);
+  EXPECT_EQ(e.proc.ancestor_exes,
+            (std::vector<std::string>{"/usr/bin/bash", "/usr/sbin/sshd", "/usr/lib/systemd"}));
+}
+
+// Our own process, read from /proc: its start time is before now.
+TEST(SecurityToRules, ProcBriefReadsTheStartTime) {
+  auto brief = read_proc_brief(static_cast<uint32_t>(getpid()));
+  ASSERT_TRUE(brief.has_value());
+  timespec now{};
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  uint64_t now_ns = now.tv_sec * 1'000'000'000ull + now.tv_nsec;
+  EXPECT_GT(brief->start_boot_ns, 0u);
+  EXPECT_LE(brief->start_boot_ns, now_ns);
+  EXPECT_GT(brief->start_boot_ns + 600'000'000'000ull, now_ns);  // started < 10 min ago
 }
 
 TEST(SecurityToRules, ConnectAndAcceptEndpoints) {
