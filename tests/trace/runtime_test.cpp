@@ -4,7 +4,8 @@
 //
 //   NAME    unique_case_name            (starts a case)
 //   PROG    the one-liner               (several PROG lines are joined by newlines)
-//   CMD     command for -c              ({workloads} = the built workload dir)
+//   CMD     command for -c              ({workloads} = the built workload dir,
+//                                        {scripts} = runtime/scripts in the source)
 //   ARGS    extra ksight trace arguments, space separated
 //   EXPECT  regex that stdout must match (ECMAScript, multiline), repeatable
 //   EXPECT_NOT  regex stdout must not match
@@ -39,9 +40,12 @@ struct Case {
 };
 
 std::string substitute(std::string s) {
-  const std::string key = "{workloads}";
-  const std::string dir = std::string(KSIGHT_BINARY_DIR) + "/tests/trace/workloads";
-  for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), dir);
+  const std::pair<std::string, std::string> keys[] = {
+      {"{workloads}", std::string(KSIGHT_BINARY_DIR) + "/tests/trace/workloads"},
+      {"{scripts}", std::string(KSIGHT_SOURCE_DIR) + "/tests/trace/runtime/scripts"}};
+  for (const auto& [key, dir] : keys) {
+    for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), dir);
+  }
   return s;
 }
 
@@ -241,8 +245,8 @@ TEST(TraceLostEvents, JsonHasALostEventsRecord) {
   Result r = run_ksight(storm_case("json"));
   ASSERT_FALSE(r.timed_out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  long delivered = count_matches(r.out, R"(^\{"data":"e 1\\n","type":"printf"\}$)");
-  long lost = first_number(r.out, R"(\{"data":\{"events":([0-9]+)\},"type":"lost_events"\})");
+  long delivered = count_matches(r.out, R"(^\{"type": "printf", "data": "e 1\\n"\}$)");
+  long lost = first_number(r.out, R"(\{"type": "lost_events", "data": \{"events": ([0-9]+)\}\})");
   EXPECT_GT(lost, 0) << r.out.substr(r.out.size() > 300 ? r.out.size() - 300 : 0);
   EXPECT_EQ(delivered + lost, kStormCalls) << "delivered " << delivered << " lost " << lost;
 }
