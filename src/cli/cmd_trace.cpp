@@ -13,6 +13,7 @@ namespace {
 
 struct TraceArgs {
   std::string program;
+  std::vector<std::string> params;  // $1, $2 ... after the program
   std::string file;
   std::string list;
   bool list_given = false;
@@ -46,6 +47,10 @@ int run_trace_command(const TraceArgs& args) {
   trace::TraceOptions opts;
   opts.program = args.file.empty() ? args.program : read_program_file(args.file);
   if (opts.program.empty()) throw Error("no program: pass 'PROGRAM', -f FILE or -l PATTERN");
+  opts.params = args.params;
+  // With -f the first word after the options is already $1.
+  if (!args.file.empty() && !args.program.empty())
+    opts.params.insert(opts.params.begin(), args.program);
   opts.pid = args.pid;
   opts.command = args.command;
   opts.format = args.format == "json" ? trace::runtime::OutputFormat::kJson
@@ -65,6 +70,9 @@ std::function<int()> setup_trace(CLI::App& app) {
   cmd->add_option(
       "program", args->program,
       "The program, e.g. 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'");
+  cmd->add_option("params", args->params,
+                  "Positional parameters $1, $2 ... ($# counts them); put -- before negative "
+                  "numbers");
   cmd->add_option("-f,--file", args->file, "Read the program from FILE");
   auto* list =
       cmd->add_option("-l,--list", args->list, "List probes matching PATTERN (wildcards: * ?)")

@@ -195,7 +195,8 @@ std::vector<SourceFrame> DwarfIndex::frames_at(uint64_t vaddr) {
   Unit* unit = unit_at(vaddr);
   if (!unit) return {};
   std::vector<Dwarf_Die> path;
-  if (const FunctionRange* function = function_at(*unit, vaddr)) {
+  const FunctionRange* function = function_at(*unit, vaddr);
+  if (function) {
     path.push_back(function->die);
     Dwarf_Die die = function->die;
     walk_inlined(&die, vaddr, 0, &path);
@@ -213,8 +214,10 @@ std::vector<SourceFrame> DwarfIndex::frames_at(uint64_t vaddr) {
     SourceFrame frame = frame_of(&*die);
     frame.file = file;
     frame.line = line;
+    bool inlined = dwarf_tag(&*die) == DW_TAG_inlined_subroutine;
+    if (!inlined && function) frame.function_offset = vaddr - function->start;
     frames.push_back(std::move(frame));
-    if (dwarf_tag(&*die) != DW_TAG_inlined_subroutine) break;
+    if (!inlined) break;
     file = call_file(cu, &*die);
     line = call_line(&*die);
   }

@@ -21,6 +21,9 @@ struct SourceFrame {
   std::string linkage_name;  // DW_AT_linkage_name, empty when none
   std::string file;
   uint32_t line = 0;
+  // Address minus the start of the function's range, on the out-of-line
+  // function's frame (0 on inlined frames).
+  uint64_t function_offset = 0;
 };
 
 class DwarfIndex {

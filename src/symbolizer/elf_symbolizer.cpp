@@ -202,7 +202,7 @@ class ElfSymbolizer final : public Symbolizer {
       out.object->limit = symbol->start + symbol->size;
       out.object->path = "[jit]";
     }
-    out.frames.push_back(Frame{symbol->name, symbol->name, "", 0});
+    out.frames.push_back(Frame{symbol->name, symbol->name, "", 0, address - symbol->start});
     out.symbol_found = true;
     return out;
   }
@@ -227,6 +227,7 @@ class ElfSymbolizer final : public Symbolizer {
     Frame frame;
     frame.function = std::string(hit->name);
     frame.system_name = frame.function;
+    frame.symbol_offset = hit->offset;
     out.frames.push_back(std::move(frame));
     out.symbol_found = true;
     return out;

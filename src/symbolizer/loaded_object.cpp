@@ -16,6 +16,7 @@ Frame frame_from_source(const SourceFrame& source) {
   frame.function = source.linkage_name.empty() ? source.name : demangle(source.linkage_name);
   frame.file = source.file;
   frame.line = source.line;
+  frame.symbol_offset = source.function_offset;
   return frame;
 }
 
@@ -82,6 +83,7 @@ ObjectResolution LoadedObject::compute(uint64_t vaddr) {
     Frame outer;
     outer.system_name = std::string(symbol->name);
     outer.function = demangle(symbol->name);
+    outer.symbol_offset = symbol->offset;
     if (!out.frames.empty()) {
       outer.file = out.frames.back().file;
       outer.line = out.frames.back().line;

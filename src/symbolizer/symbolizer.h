@@ -32,6 +32,10 @@ struct Frame {
   std::string system_name;  // mangled, as in the symbol table (== function when not C++)
   std::string file;         // source file, when debug info gives it
   uint32_t line = 0;
+  // Address minus the start of the symbol that names this frame (symbol
+  // table, kallsyms or perf map): the "+0x1a" of func+0x1a. Set on the
+  // outermost frame of an address; 0 for inlined and unknown frames.
+  uint64_t symbol_offset = 0;
 };
 
 struct SymbolizedAddress {

@@ -1,16 +1,19 @@
 #include "trace/driver.h"
 
+#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
+#include "trace/diagnostics.h"
 #include "trace/parser.h"
 #include "trace/passes/semantic_analyser.h"
 #include "trace/runtime/elf_resolve.h"
@@ -79,13 +82,45 @@ void abandon(Child& child) {
   waitpid(child.pid, nullptr, 0);
 }
 
+// $N in an attach point (uprobe:$1:main, interval:ms:$2) is replaced by the
+// argument's text, as in bpftrace; a missing one is an error there.
+void substitute_attach_params(ast::Program& program, std::string_view source,
+                              const std::vector<std::string>& params) {
+  for (ast::Probe* p : program.probes) {
+    for (ast::AttachPoint& ap : p->attach_points) {
+      std::string out;
+      for (size_t i = 0; i < ap.text.size(); ++i) {
+        size_t j = i + 1;
+        while (ap.text[i] == '$' && j < ap.text.size() &&
+               std::isdigit(static_cast<unsigned char>(ap.text[j])))
+          ++j;
+        if (j == i + 1) {
+          out += ap.text[i];
+          continue;
+        }
+        size_t n = std::stoul(ap.text.substr(i + 1, j - i - 1));
+        if (n == 0 || n > params.size()) {
+          fail(source, ap.loc,
+               "attach point " + ap.text + " uses $" + std::to_string(n) + ", which is not given");
+        }
+        out += params[n - 1];
+        i = j - 1;
+      }
+      ap.text = out;
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Compilation> compile(std::string source, ProbeEnvironment& env,
-                                     const codegen::CodegenOptions& options) {
+                                     const codegen::CodegenOptions& options,
+                                     const std::vector<std::string>& params) {
   auto c = std::make_unique<Compilation>();
   c->source = std::move(source);
   c->program = parse(c->source, c->arena);
+  c->info.params = params;
+  substitute_attach_params(c->program, c->source, params);
   c->probes = resolve_probes(c->program, c->source, env);
   analyse_program(c->source, c->probes, c->info);
   for (const auto& probe : c->probes) {
@@ -111,7 +146,8 @@ int run_trace(const TraceOptions& options) {
     cg.filter_pid = options.pid;
     cg.start_ns = monotonic_ns();
     cg.child_pid = child.pid > 0 ? child.pid : 0;
-    auto compiled = compile(options.program, env, cg);
+    cg.ncpus = libbpf_num_possible_cpus();
+    auto compiled = compile(options.program, env, cg, options.params);
     runtime::CompiledProgram program{compiled->source, &compiled->info, compiled->probes,
                                      compiled->programs, env.tracepoints};
     runtime::SessionOptions so;

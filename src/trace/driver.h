@@ -29,12 +29,15 @@ struct Compilation {
   std::vector<codegen::ProbeProgram> programs;
 };
 
-// Everything up to (not including) loading; throws CompileError.
+// Everything up to (not including) loading; throws CompileError. `params`
+// are the positional parameters ($1 is params[0]).
 std::unique_ptr<Compilation> compile(std::string source, ProbeEnvironment& env,
-                                     const codegen::CodegenOptions& options);
+                                     const codegen::CodegenOptions& options,
+                                     const std::vector<std::string>& params = {});
 
 struct TraceOptions {
   std::string program;
+  std::vector<std::string> params;  // $1, $2 ...
   int pid = -1;
   std::string command;  // -c: run through /bin/sh -c, traced, exit when it exits
   runtime::OutputFormat format = runtime::OutputFormat::kText;

@@ -183,7 +183,11 @@ class Lexer {
     char sigil = peek();
     size_t start = pos_;
     advance();
-    while (ident_char(peek())) advance();
+    if (sigil == '$' && peek() == '#') {
+      advance();  // $#: the number of positional parameters
+    } else {
+      while (ident_char(peek())) advance();
+    }
     tok.text = std::string(src_.substr(start, pos_ - start));
     if (sigil == '$' && tok.text.size() == 1)
       fail(src_, tok.loc, "expected a variable name after '$'");

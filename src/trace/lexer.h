@@ -18,7 +18,7 @@ enum class Tok {
   kIdent,        // pid, count, if, else, args
   kInt,
   kString,
-  kVar,    // $name
+  kVar,    // $name, $1 (positional parameter), $#
   kMap,    // @name or @
   kPunct,  // operators and punctuation; text holds it ("==", "{", ...)
 };

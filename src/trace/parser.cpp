@@ -1,5 +1,7 @@
 #include "trace/parser.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "trace/diagnostics.h"
@@ -35,9 +37,8 @@ const std::vector<BinaryLevel>& binary_levels() {
 
 const std::map<std::string_view, Op>& compound_ops() {
   static const std::map<std::string_view, Op> ops = {
-      {"+=", Op::kAdd},  {"-=", Op::kSub},  {"*=", Op::kMul}, {"/=", Op::kDiv},
-      {"%=", Op::kMod},  {"&=", Op::kBand}, {"|=", Op::kBor}, {"^=", Op::kBxor},
-      {"<<=", Op::kShl}, {">>=", Op::kShr}, {"++", Op::kAdd}, {"--", Op::kSub}};
+      {"+=", Op::kAdd},  {"-=", Op::kSub}, {"*=", Op::kMul},  {"/=", Op::kDiv},  {"%=", Op::kMod},
+      {"&=", Op::kBand}, {"|=", Op::kBor}, {"^=", Op::kBxor}, {"<<=", Op::kShl}, {">>=", Op::kShr}};
   return ops;
 }
 
@@ -55,6 +56,11 @@ class Parser {
 
  private:
   const Token& cur() const { return toks_[pos_]; }
+  // The token `k` after the current one (the end token past the last).
+  const Token& ahead(size_t k) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  bool is_keyword(std::string_view word) const {
+    return cur().kind == Tok::kIdent && cur().text == word;
+  }
   bool is(std::string_view punct) const { return cur().kind == Tok::kPunct && cur().text == punct; }
   bool accept(std::string_view punct) {
     if (!is(punct)) return false;
@@ -108,7 +114,9 @@ class Parser {
       if (accept(";")) continue;
       ast::Stmt* s = stmt();
       stmts.push_back(s);
-      if (s->kind != ast::NodeKind::kIf && !is("}") && !accept(";")) {
+      bool block_stmt = s->kind == ast::NodeKind::kIf || s->kind == ast::NodeKind::kWhile ||
+                        s->kind == ast::NodeKind::kUnroll;
+      if (!block_stmt && !is("}") && !accept(";")) {
         fail(src_, cur().loc, "expected ';' or '}' after the statement, found " + describe(cur()));
       }
     }
@@ -117,7 +125,14 @@ class Parser {
 
   ast::Stmt* stmt() {
     ast::Location loc = cur().loc;
-    if (cur().kind == Tok::kIdent && cur().text == "if") return if_stmt();
+    if (is_keyword("if")) return if_stmt();
+    if (is_keyword("while")) return while_stmt();
+    if (is_keyword("unroll")) return unroll_stmt();
+    if (is_keyword("break") || is_keyword("continue")) {
+      bool brk = cur().text == "break";
+      ++pos_;
+      return arena_.make<ast::Jump>(brk, loc);
+    }
     Expr* e = expr();
     if (cur().kind == Tok::kPunct && (is("=") || compound_ops().count(cur().text))) {
       return assignment(e, loc);
@@ -144,6 +159,26 @@ class Parser {
     return arena_.make<ast::If>(cond, std::move(then_block), std::move(else_block), loc);
   }
 
+  ast::Stmt* while_stmt() {
+    ast::Location loc = cur().loc;
+    ++pos_;
+    expect("(", "after 'while'");
+    Expr* cond = expr();
+    expect(")", "after the while condition");
+    return arena_.make<ast::While>(cond, block(), loc);
+  }
+
+  ast::Stmt* unroll_stmt() {
+    ast::Location loc = cur().loc;
+    ++pos_;
+    expect("(", "after 'unroll'");
+    Expr* count = primary();
+    if (count->kind != ast::NodeKind::kInteger && count->kind != ast::NodeKind::kPositional)
+      fail(src_, count->loc, "unroll() takes an integer literal or a positional parameter");
+    expect(")", "after the unroll count");
+    return arena_.make<ast::Unroll>(count, block(), loc);
+  }
+
   ast::Stmt* assignment(Expr* target, ast::Location loc) {
     if (target->kind != ast::NodeKind::kMap && target->kind != ast::NodeKind::kVariable) {
       fail(src_, target->loc, "can only assign to a map (@name) or a variable ($name)");
@@ -151,13 +186,8 @@ class Parser {
     std::string op = cur().text;
     ast::Location op_loc = cur().loc;
     ++pos_;
-    Expr* value;
-    if (op == "=") {
-      value = expr();
-    } else {
-      Expr* rhs = (op == "++" || op == "--") ? arena_.make<ast::Integer>(1, op_loc) : expr();
-      value = arena_.make<ast::Binop>(compound_ops().at(op), target, rhs, op_loc);
-    }
+    Expr* value = expr();
+    if (op != "=") value = arena_.make<ast::Binop>(compound_ops().at(op), target, value, op_loc);
     if (target->kind == ast::NodeKind::kMap) {
       return arena_.make<ast::AssignMap>(static_cast<ast::Map*>(target), value, loc);
     }
@@ -198,7 +228,32 @@ class Parser {
     if (accept("!")) return arena_.make<ast::Unop>(Op::kNot, unary(), loc);
     if (accept("-")) return arena_.make<ast::Unop>(Op::kNeg, unary(), loc);
     if (accept("~")) return arena_.make<ast::Unop>(Op::kBnot, unary(), loc);
+    if (is("++") || is("--")) {
+      bool inc = cur().text == "++";
+      ++pos_;
+      return arena_.make<ast::IncDec>(inc_dec_target(unary()), inc, true, loc);
+    }
+    if (is("(") && ahead(1).kind == Tok::kIdent && (ahead(2).kind == Tok::kPunct)) {
+      uint32_t bytes = 0;
+      bool is_signed = false;
+      bool type = int_type(ahead(1).text, bytes, is_signed);
+      if (type && ahead(2).text == ")") {
+        std::string name = ahead(1).text;
+        pos_ += 3;
+        return arena_.make<ast::Cast>(name, unary(), loc);
+      }
+      if ((type || ahead(1).text == "struct") && ahead(2).text == "*")
+        fail(src_, ahead(1).loc, "pointer casts are not supported (no C types without BTF)");
+    }
+    if (is("(") && ahead(1).kind == Tok::kIdent && ahead(1).text == "struct")
+      fail(src_, ahead(1).loc, "struct casts are not supported (no C types without BTF)");
     return postfix();
+  }
+
+  Expr* inc_dec_target(Expr* e) {
+    if (e->kind != ast::NodeKind::kMap && e->kind != ast::NodeKind::kVariable)
+      fail(src_, e->loc, "++ and -- apply to a map (@name) or a variable ($name)");
+    return e;
   }
 
   Expr* postfix() {
@@ -209,6 +264,12 @@ class Parser {
       if (cur().kind != Tok::kIdent) fail(src_, cur().loc, "expected a field name after '.'");
       e = arena_.make<ast::Field>(e, cur().text, loc);
       ++pos_;
+    }
+    if (is("++") || is("--")) {
+      bool inc = cur().text == "++";
+      ast::Location loc = cur().loc;
+      ++pos_;
+      return arena_.make<ast::IncDec>(inc_dec_target(e), inc, false, loc);
     }
     return e;
   }
@@ -238,6 +299,8 @@ class Parser {
         return arena_.make<ast::String>(t.text, loc);
       case Tok::kVar:
         ++pos_;
+        if (t.text == "$#") return arena_.make<ast::Positional>(0, loc);
+        if (std::isdigit(static_cast<unsigned char>(t.text[1]))) return positional(t);
         return arena_.make<ast::Variable>(t.text, loc);
       case Tok::kMap: {
         ++pos_;
@@ -246,6 +309,8 @@ class Parser {
         return arena_.make<ast::Map>(t.text, std::move(keys), loc);
       }
       case Tok::kIdent: {
+        if (t.text == "sizeof" && ahead(1).kind == Tok::kPunct && ahead(1).text == "(")
+          return sizeof_expr();
         ++pos_;
         if (accept("(")) return arena_.make<ast::Call>(t.text, expr_list(")"), loc);
         return arena_.make<ast::Builtin>(t.text, loc);
@@ -263,6 +328,35 @@ class Parser {
     fail(src_, loc, "expected an expression, found " + describe(t));
   }
 
+  Expr* positional(const Token& t) {
+    std::string digits = t.text.substr(1);
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 4 ||
+        std::stoi(digits) == 0) {
+      fail(src_, t.loc, "invalid positional parameter " + t.text + " (use $1, $2, ... or $#)");
+    }
+    return arena_.make<ast::Positional>(std::stoi(digits), t.loc);
+  }
+
+  Expr* sizeof_expr() {
+    ast::Location loc = cur().loc;
+    pos_ += 2;
+    uint32_t bytes = 0;
+    bool is_signed = false;
+    if (cur().kind == Tok::kIdent && int_type(cur().text, bytes, is_signed) &&
+        ahead(1).text == ")") {
+      std::string name = cur().text;
+      pos_ += 2;
+      return arena_.make<ast::Sizeof>(name, nullptr, loc);
+    }
+    if (is_keyword("struct"))
+      fail(src_, cur().loc, "sizeof(struct ...) is not supported (no C types without BTF)");
+    ++paren_depth_;
+    Expr* e = expr();
+    --paren_depth_;
+    expect(")", "to close sizeof(");
+    return arena_.make<ast::Sizeof>("", e, loc);
+  }
+
   std::string_view src_;
   ast::Arena& arena_;
   std::vector<Token> toks_;
@@ -272,6 +366,17 @@ class Parser {
 };
 
 }  // namespace
+
+bool int_type(std::string_view name, uint32_t& bytes, bool& is_signed) {
+  static const std::map<std::string_view, std::pair<uint32_t, bool>> types = {
+      {"int8", {1, true}},  {"uint8", {1, false}},  {"int16", {2, true}}, {"uint16", {2, false}},
+      {"int32", {4, true}}, {"uint32", {4, false}}, {"int64", {8, true}}, {"uint64", {8, false}}};
+  auto it = types.find(name);
+  if (it == types.end()) return false;
+  bytes = it->second.first;
+  is_signed = it->second.second;
+  return true;
+}
 
 ast::Program parse(std::string_view source, ast::Arena& arena) {
   return Parser(source, arena).program();

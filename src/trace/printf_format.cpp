@@ -29,7 +29,9 @@ std::vector<FormatPiece> parse_format(std::string_view f) {
       spec += f[i++];
     while (i < f.size() && (std::isdigit(static_cast<unsigned char>(f[i])) || f[i] == '.'))
       spec += f[i++];
-    while (i < f.size() && std::string_view("hlzjt").find(f[i]) != std::string_view::npos) ++i;
+    uint32_t length = 0;
+    for (; i < f.size() && std::string_view("hlzjt").find(f[i]) != std::string_view::npos; ++i)
+      length = f[i] == 'h' ? (length == 2 ? 1 : 2) : 8;
     if (i >= f.size())
       throw std::invalid_argument("incomplete conversion at the end of the format");
     char conv = f[i++];
@@ -39,6 +41,7 @@ std::vector<FormatPiece> parse_format(std::string_view f) {
     cur.has_conversion = true;
     cur.spec = spec;
     cur.conversion = conv;
+    cur.length_bytes = length;
     pieces.push_back(std::move(cur));
     cur = FormatPiece{};
   }

@@ -13,6 +13,9 @@ struct FormatPiece {
   bool has_conversion = false;
   std::string spec;     // the conversion without length modifiers, e.g. "%-10s", "%08x"
   char conversion = 0;  // d i u x X o c s p
+  // Bytes the length modifier asks for: 1 (hh), 2 (h), 8 (l, ll, z, j, t),
+  // 0 (none: the argument's own width, see output.cpp).
+  uint32_t length_bytes = 0;
 };
 
 // Throws std::invalid_argument with a message on an unsupported conversion.

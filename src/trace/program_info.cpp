@@ -10,6 +10,10 @@ uint32_t value_size_of(const ast::Type& type) {
       return (type.size + 7) / 8 * 8;
     case TypeKind::kUsym:
       return 16;
+    case TypeKind::kInet:
+      return 24;
+    case TypeKind::kBytes:
+      return (type.size + 7) / 8 * 8;
     case TypeKind::kMin:
     case TypeKind::kMax:
     case TypeKind::kAvg:
@@ -35,6 +39,36 @@ MapInfo* ProgramInfo::find_map(const std::string& name) {
     if (m.name == name) return &m;
   }
   return nullptr;
+}
+
+namespace {
+template <typename T>
+int index_of(std::vector<T>& list, const T& item) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (list[i] == item) return static_cast<int>(i);
+  }
+  list.push_back(item);
+  return static_cast<int>(list.size() - 1);
+}
+}  // namespace
+
+int ProgramInfo::stack_map(bool user, uint32_t frames) {
+  return index_of(stack_maps, StackMapSpec{user, frames});
+}
+
+int ProgramInfo::print_spec(const PrintSpec& spec) {
+  return index_of(prints, spec);
+}
+
+int ProgramInfo::time_format(const std::string& format) {
+  return index_of(time_formats, format);
+}
+
+bool ProgramInfo::uses_ustack() const {
+  for (const auto& s : stack_maps) {
+    if (s.user) return true;
+  }
+  return false;
 }
 
 }  // namespace ksight::trace

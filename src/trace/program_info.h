@@ -33,9 +33,10 @@ struct MapInfo {
 enum class RecordType : uint32_t {
   kPrintf = 1,  // id = format index, then the arguments
   kExit = 2,
-  kPrintMap = 3,  // id = map id
+  kPrintMap = 3,  // id = index into ProgramInfo::prints
   kClearMap = 4,
   kZeroMap = 5,
+  kTime = 6,  // id = index into ProgramInfo::time_formats
 };
 
 // Every record sent through the ring buffer starts with this header.
@@ -56,13 +57,38 @@ struct FormatInfo {
   uint32_t record_size = sizeof(RecordHeader);
 };
 
+// print(@map[, top[, div]]): the last `top` entries once sorted (0: all),
+// values divided by `div` (0: not divided).
+struct PrintSpec {
+  int map_id = 0;
+  uint64_t top = 0;
+  uint64_t div = 0;
+  bool operator==(const PrintSpec&) const = default;
+};
+
+// One BPF_MAP_TYPE_STACK_TRACE per kind and depth: the kernel keeps as many
+// frames as the value holds, so stacks equal in their first N frames share
+// an id (and a map key) under kstack(N).
+struct StackMapSpec {
+  bool user = false;
+  uint32_t frames = ast::kMaxStackFrames;
+  bool operator==(const StackMapSpec&) const = default;
+};
+
 struct ProgramInfo {
   std::deque<MapInfo> maps;  // deque: references stay valid while maps are added
   std::vector<FormatInfo> formats;
-  bool uses_kstack = false;
-  bool uses_ustack = false;
+  std::vector<std::string> params;        // positional parameters: $1 is params[0]
+  std::vector<std::string> time_formats;  // time() formats, by record id
+  std::vector<PrintSpec> prints;          // print() calls, by record id
+  std::vector<StackMapSpec> stack_maps;
   bool uses_usym = false;
   MapInfo* find_map(const std::string& name);
+  // Index of the stack map for (user, frames), added on first use.
+  int stack_map(bool user, uint32_t frames);
+  int print_spec(const PrintSpec& spec);
+  int time_format(const std::string& format);
+  bool uses_ustack() const;
 };
 
 // Sizes of values as stored in maps and records.

@@ -12,12 +12,37 @@ namespace {
 
 using codegen::ProbeProgram;
 
-std::unique_ptr<Compilation> build(const std::string& src, int64_t pid = -1) {
+std::unique_ptr<Compilation> build(const std::string& src, int64_t pid = -1, int ncpus = 0) {
   static testing::FakeTracepoints tps;
   ProbeEnvironment env{&tps, nullptr, ""};
   codegen::CodegenOptions opts;
   opts.filter_pid = pid;
+  opts.ncpus = ncpus;
   return compile(src, env, opts);
+}
+
+size_t count_calls(const ProbeProgram& p, int helper) {
+  size_t n = 0;
+  for (const auto& i : p.insns) n += i.code == (BPF_JMP | BPF_CALL) && i.imm == helper;
+  return n;
+}
+
+// Jumps whose target is at or before the jump itself (loop back edges).
+size_t back_edges(const ProbeProgram& p) {
+  size_t n = 0;
+  for (const auto& i : p.insns) {
+    bool jump = (i.code & 0x07) == BPF_JMP && i.code != (BPF_JMP | BPF_CALL) &&
+                i.code != (BPF_JMP | BPF_EXIT);
+    n += jump && i.off < 0;
+  }
+  return n;
+}
+
+bool has_alu_imm(const ProbeProgram& p, uint8_t op, int32_t imm) {
+  for (const auto& i : p.insns) {
+    if (i.code == (BPF_ALU64 | op | BPF_K) && i.imm == imm) return true;
+  }
+  return false;
 }
 
 std::vector<int> helpers(const ProbeProgram& p) {
@@ -104,7 +129,7 @@ TEST(TraceCodegen, StacksAndUprobeRegisters) {
   auto h = helpers(c->programs[0]);
   EXPECT_EQ(h[1], BPF_FUNC_get_stackid);
   bool ustack_map = false;
-  for (const auto& r : c->programs[0].relocs) ustack_map |= r.map_id == codegen::kUstackMap;
+  for (const auto& r : c->programs[0].relocs) ustack_map |= r.map_id == codegen::stack_map_id(0);
   EXPECT_TRUE(ustack_map);
   EXPECT_TRUE(has_load(c->programs[0], BPF_REG_6, 104, BPF_DW));  // rsi
   EXPECT_TRUE(has_load(c->programs[1], BPF_REG_6, 80, BPF_DW));   // rax
@@ -127,6 +152,67 @@ TEST(TraceCodegen, StatementLocationsCoverInstructions) {
   EXPECT_TRUE(line2 && line3);
 }
 
+TEST(TraceCodegen, WhileLoopsJumpBackUnrollRepeats) {
+  auto w = build("BEGIN { $i = 0; while ($i < 10) { $i++; if ($i == 5) { break; } } exit(); }");
+  EXPECT_EQ(back_edges(w->programs[0]), 1u);
+  auto u = build("BEGIN { unroll(4) { printf(\"x\\n\"); } }");
+  EXPECT_EQ(back_edges(u->programs[0]), 0u);
+  EXPECT_EQ(count_calls(u->programs[0], BPF_FUNC_ringbuf_output), 4u);
+  // Nothing follows a break: the verifier refuses unreachable code, so
+  // the printf after it is not emitted.
+  auto b = build("BEGIN { $i = 0; while ($i < 3) { $i++; break; printf(\"no\\n\"); } }");
+  EXPECT_EQ(count_calls(b->programs[0], BPF_FUNC_ringbuf_output), 0u);
+  // break inside unroll inside while ends the unrolled copies too.
+  auto ub =
+      build("BEGIN { $i = 0; while ($i < 3) { $i++; unroll(3) { printf(\"a\\n\"); break; } } }");
+  EXPECT_EQ(count_calls(ub->programs[0], BPF_FUNC_ringbuf_output), 1u);
+}
+
+TEST(TraceCodegen, CastsTruncateAndExtend) {
+  auto c = build("BEGIN { @a = (uint8)pid; @b = (int16)pid; @c = (uint32)pid; @d = (int64)pid; }");
+  const ProbeProgram& p = c->programs[0];
+  EXPECT_TRUE(has_alu_imm(p, BPF_LSH, 56));
+  EXPECT_TRUE(has_alu_imm(p, BPF_RSH, 56));   // uint8: zero-extend
+  EXPECT_TRUE(has_alu_imm(p, BPF_ARSH, 48));  // int16: sign-extend
+  EXPECT_TRUE(has_alu_imm(p, BPF_RSH, 32));
+}
+
+TEST(TraceCodegen, PerCpuReadsSumEveryCpu) {
+  std::string src = "t:sched:sched_switch { @n = count(); @last = @n; }";
+  auto summed = build(src, -1, 4);
+  const ProbeProgram& p = summed->programs[0];
+  EXPECT_EQ(count_calls(p, BPF_FUNC_map_lookup_percpu_elem), 1u);
+  EXPECT_EQ(back_edges(p), 1u);  // one loop over the CPUs
+  bool bound = false;
+  for (const auto& i : p.insns) bound |= i.code == (BPF_JMP | BPF_JLT | BPF_K) && i.imm == 4;
+  EXPECT_TRUE(bound);
+  EXPECT_EQ(count_calls(build(src)->programs[0], BPF_FUNC_map_lookup_percpu_elem), 0u);
+}
+
+TEST(TraceCodegen, MapIncrementLooksUpThenUpdates) {
+  auto c = build("BEGIN { @x[1]++; }");
+  auto h = helpers(c->programs[0]);
+  EXPECT_EQ(h, (std::vector<int>{BPF_FUNC_map_lookup_elem, BPF_FUNC_map_lookup_elem,
+                                 BPF_FUNC_map_update_elem}));
+}
+
+TEST(TraceCodegen, NtopCopiesTheArrayField) {
+  auto c = build("t:sock:inet_sock_set_state { @[ntop(args.family, args.daddr_v6)] = count(); }");
+  const ProbeProgram& p = c->programs[0];
+  for (int16_t off = 56; off < 72; ++off) EXPECT_TRUE(has_load(p, BPF_REG_6, off, BPF_B)) << off;
+  EXPECT_TRUE(has_load(p, BPF_REG_6, 28, BPF_H));  // family
+  EXPECT_EQ(p.type, BPF_PROG_TYPE_TRACEPOINT);     // reads the record
+}
+
+// From a raw tracepoint a kernel stack starts in the BPF dispatch code;
+// bpftrace's starts at the tracepoint, as a perf tracepoint's does.
+TEST(TraceCodegen, KernelStacksKeepThePerfTracepoint) {
+  EXPECT_EQ(build("t:sched:sched_switch { @ = count(); }")->programs[0].type,
+            BPF_PROG_TYPE_RAW_TRACEPOINT);
+  EXPECT_EQ(build("t:sched:sched_switch { @[kstack(3)] = count(); }")->programs[0].type,
+            BPF_PROG_TYPE_TRACEPOINT);
+}
+
 TEST(TraceLoader, VerifierLogParsing) {
   const char* log =
       "func#0 @0\n"
@@ -139,6 +225,16 @@ TEST(TraceLoader, VerifierLogParsing) {
   auto f = runtime::parse_verifier_log(log);
   EXPECT_EQ(f.insn, 12);
   EXPECT_EQ(f.reason, "R0 invalid mem access 'scalar'");
+  const char* loop_log =
+      "7: (05) goto pc-6\n"
+      "infinite loop detected at insn 2\n"
+      "cur state: R0=1 R10=fp0 fp-512=1\n"
+      "old state: R0=P1 R10=fp0 fp-512=1\n"
+      "processed 42 insns (limit 1000000) max_states_per_insn 1 total_states 3\n";
+  auto l = runtime::parse_verifier_log(loop_log);
+  EXPECT_EQ(l.reason, "infinite loop detected at insn 2");
+  EXPECT_NE(runtime::verifier_hint(l.reason).find("while loop must end"), std::string::npos);
+  EXPECT_EQ(runtime::verifier_hint("R0 invalid mem access").find("while loop"), std::string::npos);
 }
 
 }  // namespace

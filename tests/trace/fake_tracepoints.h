@@ -49,6 +49,22 @@ format:
 	field:pid_t old_pid;	offset:16;	size:4;	signed:1;
 )";
 
+inline const char* kInetSockSetStateFormat = R"(name: inet_sock_set_state
+format:
+	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
+	field:const void * skaddr;	offset:8;	size:8;	signed:0;
+	field:int oldstate;	offset:16;	size:4;	signed:1;
+	field:int newstate;	offset:20;	size:4;	signed:1;
+	field:__u16 sport;	offset:24;	size:2;	signed:0;
+	field:__u16 dport;	offset:26;	size:2;	signed:0;
+	field:__u16 family;	offset:28;	size:2;	signed:0;
+	field:__u16 protocol;	offset:30;	size:2;	signed:0;
+	field:__u8 saddr[4];	offset:32;	size:4;	signed:0;
+	field:__u8 daddr[4];	offset:36;	size:4;	signed:0;
+	field:__u8 saddr_v6[16];	offset:40;	size:16;	signed:0;
+	field:__u8 daddr_v6[16];	offset:56;	size:16;	signed:0;
+)";
+
 class FakeTracepoints : public TracepointSource {
  public:
   FakeTracepoints() {
@@ -57,6 +73,7 @@ class FakeTracepoints : public TracepointSource {
     formats_["syscalls:sys_exit_read"] = kExitReadFormat;
     formats_["sched:sched_switch"] = kSchedSwitchFormat;
     formats_["sched:sched_process_exec"] = kProcessExecFormat;
+    formats_["sock:inet_sock_set_state"] = kInetSockSetStateFormat;
   }
   std::vector<std::string> list() override {
     std::vector<std::string> out;

@@ -99,11 +99,70 @@ TEST(TraceParser, ProbesPredicatesMapsAndIfElse) {
 
 TEST(TraceParser, CompoundAssignmentDesugars) {
   ast::Arena arena;
-  auto prog = parse("BEGIN { @x++; $y -= 2; }", arena);
-  auto* inc = static_cast<ast::AssignMap*>(prog.probes[0]->block[0]);
-  EXPECT_EQ(static_cast<ast::Binop*>(inc->expr)->op, ast::Op::kAdd);
+  auto prog = parse("BEGIN { $y = 5; $y -= 2; }", arena);
   auto* dec = static_cast<ast::AssignVar*>(prog.probes[0]->block[1]);
   EXPECT_EQ(static_cast<ast::Binop*>(dec->expr)->op, ast::Op::kSub);
+}
+
+TEST(TraceParser, IncrementsPrefixAndPostfix) {
+  ast::Arena arena;
+  auto prog = parse("BEGIN { @x++; ++@y[1]; $i--; --$i; $j = $i++ + 1; }", arena);
+  const auto& b = prog.probes[0]->block;
+  ASSERT_EQ(b.size(), 5u);
+  auto inc_dec = [&](size_t i) {
+    auto* e = static_cast<ast::ExprStmt*>(b[i])->expr;
+    EXPECT_EQ(e->kind, ast::NodeKind::kIncDec);
+    return static_cast<ast::IncDec*>(e);
+  };
+  EXPECT_TRUE(inc_dec(0)->increment);
+  EXPECT_FALSE(inc_dec(0)->prefix);
+  EXPECT_TRUE(inc_dec(1)->prefix);
+  EXPECT_EQ(inc_dec(1)->target->kind, ast::NodeKind::kMap);
+  EXPECT_FALSE(inc_dec(2)->increment);
+  EXPECT_FALSE(inc_dec(2)->prefix);
+  EXPECT_TRUE(inc_dec(3)->prefix);
+  auto* add = static_cast<ast::Binop*>(static_cast<ast::AssignVar*>(b[4])->expr);
+  EXPECT_EQ(add->lhs->kind, ast::NodeKind::kIncDec);
+}
+
+TEST(TraceParser, LoopsNeedNoSemicolon) {
+  ast::Arena arena;
+  auto prog = parse(
+      "BEGIN { $i = 0; while ($i < 5) { $i++; if ($i == 2) { continue } break; }"
+      " unroll(3) { @n++ } unroll($1) { } exit() }",
+      arena);
+  const auto& b = prog.probes[0]->block;
+  ASSERT_EQ(b.size(), 5u);
+  auto* w = static_cast<ast::While*>(b[1]);
+  ASSERT_EQ(w->kind, ast::NodeKind::kWhile);
+  ASSERT_EQ(w->body.size(), 3u);
+  EXPECT_EQ(w->body[2]->kind, ast::NodeKind::kJump);
+  EXPECT_TRUE(static_cast<ast::Jump*>(w->body[2])->is_break);
+  auto* cont = static_cast<ast::If*>(w->body[1])->then_block[0];
+  EXPECT_FALSE(static_cast<ast::Jump*>(cont)->is_break);
+  auto* u = static_cast<ast::Unroll*>(b[2]);
+  EXPECT_EQ(static_cast<ast::Integer*>(u->count)->value, 3);
+  EXPECT_EQ(static_cast<ast::Unroll*>(b[3])->count->kind, ast::NodeKind::kPositional);
+}
+
+TEST(TraceParser, PositionalCastAndSizeof) {
+  ast::Arena arena;
+  auto prog = parse(
+      "BEGIN { $a = $1 + $#; $b = (uint8)$a + 1; $c = sizeof(int16) + sizeof($a); $d = (pid); }",
+      arena);
+  const auto& b = prog.probes[0]->block;
+  auto expr = [&](size_t i) { return static_cast<ast::AssignVar*>(b[i])->expr; };
+  auto* sum = static_cast<ast::Binop*>(expr(0));
+  EXPECT_EQ(static_cast<ast::Positional*>(sum->lhs)->index, 1);
+  EXPECT_EQ(static_cast<ast::Positional*>(sum->rhs)->index, 0);
+  // The cast binds tighter than +.
+  auto* plus = static_cast<ast::Binop*>(expr(1));
+  ASSERT_EQ(plus->lhs->kind, ast::NodeKind::kCast);
+  EXPECT_EQ(static_cast<ast::Cast*>(plus->lhs)->type_name, "uint8");
+  auto* sizes = static_cast<ast::Binop*>(expr(2));
+  EXPECT_EQ(static_cast<ast::Sizeof*>(sizes->lhs)->type_name, "int16");
+  EXPECT_EQ(static_cast<ast::Sizeof*>(sizes->rhs)->operand->kind, ast::NodeKind::kVariable);
+  EXPECT_EQ(expr(3)->kind, ast::NodeKind::kBuiltin);  // (pid) is not a cast
 }
 
 std::string parse_error(const std::string& src) {
@@ -127,6 +186,17 @@ TEST(TraceParser, ErrorsPointAtLineAndColumn) {
   EXPECT_NE(parse_error("BEGIN { 1 = 2; }").find("can only assign to a map"), std::string::npos);
   EXPECT_NE(parse_error("BEGIN { @x = 1;").find("expected '}'"), std::string::npos);
   EXPECT_NE(parse_error("").find("empty program"), std::string::npos);
+  EXPECT_NE(parse_error("BEGIN { 1++; }").find("1:9: error: ++ and -- apply to a map"),
+            std::string::npos);
+  EXPECT_NE(
+      parse_error("BEGIN { $x = (struct task_struct *)0; }").find("1:15: error: struct casts"),
+      std::string::npos);
+  EXPECT_NE(parse_error("BEGIN { $x = (uint8 *)0; }").find("pointer casts are not supported"),
+            std::string::npos);
+  EXPECT_NE(parse_error("BEGIN { unroll(pid) { } }").find("integer literal or a positional"),
+            std::string::npos);
+  EXPECT_NE(parse_error("BEGIN { $x = $0; }").find("1:14: error: invalid positional parameter $0"),
+            std::string::npos);
 }
 
 TEST(TraceDiagnostics, NearestName) {

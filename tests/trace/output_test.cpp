@@ -2,7 +2,9 @@
 // bpftrace's text layout, and JSON.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <sstream>
 
 #include "trace/runtime/map_reader.h"
@@ -13,13 +15,22 @@ namespace {
 
 class FakeSymbols : public SymbolSource {
  public:
-  std::string kernel_symbol(uint64_t addr, bool) override { return "ksym_" + std::to_string(addr); }
-  std::string user_symbol(uint32_t pid, uint64_t addr, bool) override {
-    return "usym_" + std::to_string(pid) + "_" + std::to_string(addr);
+  std::string kernel_symbol(uint64_t addr, bool off) override {
+    return "ksym_" + std::to_string(addr) + (off ? "+" + std::to_string(addr % 16) : "");
   }
-  std::vector<uint64_t> stack(bool, int32_t id) override {
-    if (id == 7) return {1, 2};
-    return {};
+  std::string user_symbol(uint32_t pid, uint64_t addr, bool off) override {
+    return "usym_" + std::to_string(pid) + "_" + std::to_string(addr) +
+           (off ? "+" + std::to_string(addr % 16) : "");
+  }
+  std::string user_module(uint32_t pid, uint64_t) override {
+    return "/bin/p" + std::to_string(pid);
+  }
+  // Stack 7 has 3 frames; a map keeping fewer returns fewer, as the kernel.
+  std::vector<uint64_t> stack(bool, uint32_t frames, int32_t id) override {
+    std::vector<uint64_t> all = {0xffffffff81000010, 0xffffffff81000021, 0xffffffff81000032};
+    if (id != 7) return {};
+    if (frames < all.size()) all.resize(frames);
+    return all;
   }
 };
 
@@ -139,8 +150,13 @@ TEST(TraceOutput, StatsAvgStacksAndKeys) {
   s.value = 3;
   std::ostringstream out2;
   print_map(out2, stacks, {s}, OutputFormat::kText, sym);
-  // Stacks in keys are indented by 4 spaces, in values by 8 (bpftrace).
-  EXPECT_EQ(out2.str(), "@[\n    ksym_1\n    ksym_2\n, -3]: 3\n");
+  // Stacks in keys are indented by 4 spaces, in values by 8 (bpftrace),
+  // one "func+offset" per frame.
+  auto frame = [](uint64_t a) {
+    return "    ksym_" + std::to_string(a) + "+" + std::to_string(a % 16);
+  };
+  EXPECT_EQ(out2.str(), "@[\n" + frame(0xffffffff81000010) + "\n" + frame(0xffffffff81000021) +
+                            "\n" + frame(0xffffffff81000032) + "\n, -3]: 3\n");
 }
 
 // Each expectation below is what bpftrace 0.17 prints for the same map.
@@ -212,6 +228,136 @@ TEST(TraceOutput, TextSpacingLikeBpftrace) {
   std::ostringstream empty;
   print_map(empty, a, {}, OutputFormat::kText, sym);
   EXPECT_EQ(empty.str(), "\n");
+}
+
+MapInfo map_of(const std::string& name, ast::Type value, std::vector<ast::Type> keys = {}) {
+  MapInfo m;
+  m.name = name;
+  m.value = value;
+  m.key_types = std::move(keys);
+  return m;
+}
+
+MapEntry int_entry(int64_t key, int64_t value) {
+  MapEntry e;
+  e.key = bytes_of({key});
+  e.value = value;
+  return e;
+}
+
+std::string printed(const MapInfo& m, std::vector<MapEntry> entries, PrintSpec spec) {
+  FakeSymbols sym;
+  std::ostringstream out;
+  print_map(out, m, std::move(entries), OutputFormat::kText, sym, spec);
+  return out.str();
+}
+
+// Expectations are bpftrace 0.17's output for the same maps.
+TEST(TraceOutput, PrintTopAndDiv) {
+  MapInfo x = map_of("@x", ast::Type::integer(), {ast::Type::integer()});
+  std::vector<MapEntry> xs = {int_entry(1, 10), int_entry(2, 20), int_entry(3, 30),
+                              int_entry(4, 45)};
+  EXPECT_EQ(printed(x, xs, {0, 2, 0}), "@x[3]: 30\n@x[4]: 45\n");
+  EXPECT_EQ(printed(x, xs, {0, 2, 10}), "@x[3]: 3\n@x[4]: 4\n");
+  EXPECT_EQ(printed(x, xs, {0, 0, 10}), "@x[1]: 1\n@x[2]: 2\n@x[3]: 3\n@x[4]: 4\n");
+  MapInfo sum = map_of("@n", ast::Type::of(ast::TypeKind::kSum, 8));
+  EXPECT_EQ(printed(sum, {int_entry(0, -7)}, {0, 0, 2}), "@n: -3\n");  // C division
+  MapInfo avg = map_of("@a", ast::Type::of(ast::TypeKind::kAvg, 16), {ast::Type::integer()});
+  MapEntry ae = int_entry(1, 0);
+  ae.count = 1, ae.total = 10;
+  EXPECT_EQ(printed(avg, {ae}, {0, 1, 2}), "@a[1]: 5\n\n");
+  MapInfo stats = map_of("@st", ast::Type::of(ast::TypeKind::kStats, 16), {ast::Type::integer()});
+  EXPECT_EQ(printed(stats, {ae}, {0, 1, 2}), "@st[1]: count 1, average 10, total 10\n\n");
+  // A histogram's counts are divided, its bars drawn from the counts.
+  MapInfo h = map_of("@h", ast::Type::of(ast::TypeKind::kHist, 8), {ast::Type::integer()});
+  MapEntry small = int_entry(1, 0), big = int_entry(2, 0);
+  small.buckets = {{4, 3}, {5, 1}};
+  big.buckets = {{8, 1}, {9, 4}};
+  EXPECT_EQ(printed(h, {small, big}, {0, 1, 2}),
+            "@h[2]: \n[64, 128)              0 |" + std::string(13, '@') + std::string(39, ' ') +
+                "|\n[128, 256)             2 |" + std::string(52, '@') + "|\n\n");
+  EXPECT_EQ(printed(h, {small}, {0, 0, 2}),
+            "@h[1]: \n[4, 8)                 1 |" + std::string(52, '@') +
+                "|\n[8, 16)                0 |" + std::string(17, '@') + std::string(35, ' ') +
+                "|\n\n");
+}
+
+FormatInfo format_of(const std::string& fmt, std::vector<ast::Type> types) {
+  FormatInfo f;
+  f.format = fmt;
+  uint32_t off = 8;
+  for (const auto& t : types) {
+    f.args.push_back({t, off});
+    off += value_size_of(t);
+  }
+  return f;
+}
+
+std::string printf_of(const FormatInfo& f, const std::vector<uint8_t>& data) {
+  FakeSymbols sym;
+  return format_printf(f, parse_format(f.format), data, sym);
+}
+
+// %d/%u/%x without a length modifier read an argument of 4 bytes or less
+// as C's int does (bpftrace 0.17 agrees); 64-bit values print whole.
+TEST(TraceOutput, PrintfIntegerWidthsAsC) {
+  using ast::Type;
+  auto f =
+      format_of("%d %u %x %u %d %d %hd %hhu %lu %d\n",
+                {Type::integer(false, 4), Type::integer(true, 4), Type::integer(true, 4),
+                 Type::integer(false, 1), Type::integer(true, 1), Type::integer(), Type::integer(),
+                 Type::integer(), Type::integer(true, 4), Type::integer(true, 2)});
+  auto data = bytes_of({0xffffffff, -1, -1, 255, -1, 5000000000, 0x18000, 0x1ff, -1, -2});
+  EXPECT_EQ(printf_of(f, data),
+            "-1 4294967295 ffffffff 255 -1 5000000000 -32768 255 18446744073709551615 -2\n");
+}
+
+TEST(TraceOutput, NtopAndWallTime) {
+  FakeSymbols sym;
+  ast::Type inet = ast::Type::of(ast::TypeKind::kInet, 24);
+  auto v4 = bytes_of({2, 0x0100007f, 0});
+  EXPECT_EQ(format_value(inet, v4.data(), sym, false), "127.0.0.1");
+  auto v6 = bytes_of({10, 0, 0x0100000000000000});  // ::1
+  EXPECT_EQ(format_value(inet, v6.data(), sym, false), "::1");
+  auto mapped = bytes_of({10, 0, static_cast<int64_t>(0x0100007fffff0000)});
+  EXPECT_EQ(format_value(inet, mapped.data(), sym, false), "::ffff:127.0.0.1");
+  auto as_v6 = bytes_of({10, 0x0100007f, 0});  // ntop(10, 0x0100007f)
+  EXPECT_EQ(format_value(inet, as_v6.data(), sym, false), "7f00:1::");
+  auto other = bytes_of({3, 1, 0});
+  EXPECT_EQ(format_value(inet, other.data(), sym, false), "");
+
+  setenv("TZ", "UTC", 1);
+  tzset();
+  int64_t ns = 1700000000123456789;
+  EXPECT_EQ(format_wall_time("%Y-%m-%d %H:%M:%S.%f", ns), "2023-11-14 22:13:20.123456");
+  EXPECT_EQ(format_wall_time("%%f %H", ns), "%f 22");
+  // strftime() values are CLOCK_MONOTONIC ns: shifted to Unix time.
+  ast::Type t = ast::Type::of(ast::TypeKind::kStrftime, 8);
+  t.time_format = "%Y";
+  auto mono = bytes_of({ns - monotonic_to_unix_offset_ns()});
+  EXPECT_EQ(format_value(t, mono.data(), sym, false), "2023");
+}
+
+TEST(TraceOutput, StackModesAndLimits) {
+  FakeSymbols sym;
+  ast::Type perf = ast::Type::of(ast::TypeKind::kKstack, 8);
+  perf.stack_mode = ast::StackMode::kPerf;
+  perf.stack_frames = 2;
+  auto id = bytes_of({7});
+  EXPECT_EQ(format_value(perf, id.data(), sym, false),
+            "\n\tffffffff81000010 ksym_" + std::to_string(0xffffffff81000010) +
+                "+0\n\tffffffff81000021 ksym_" + std::to_string(0xffffffff81000021) + "+1\n");
+  ast::Type user = ast::Type::of(ast::TypeKind::kUstack, 8);
+  user.stack_mode = ast::StackMode::kPerf;
+  user.stack_frames = 1;
+  auto packed = bytes_of({(int64_t{42} << 32) | 7});
+  EXPECT_EQ(
+      format_value(user, packed.data(), sym, false),
+      "\n\tffffffff81000010 usym_42_" + std::to_string(0xffffffff81000010) + "+0 (/bin/p42)\n");
+  ast::Type one = ast::Type::of(ast::TypeKind::kKstack, 8);
+  one.stack_frames = 1;
+  EXPECT_EQ(format_value(one, id.data(), sym, false),
+            "\n        ksym_" + std::to_string(0xffffffff81000010) + "+0\n");
 }
 
 TEST(TraceOutput, PerCpuValuesCombine) {

@@ -4,7 +4,8 @@
 //
 //   NAME    unique_case_name            (starts a case)
 //   PROG    the one-liner               (several PROG lines are joined by newlines)
-//   CMD     command for -c              ({workloads} = the built workload dir)
+//   CMD     command for -c              ({workloads} = the built workload dir,
+//                                        {scripts} = runtime/scripts in the source)
 //   ARGS    extra ksight trace arguments, space separated
 //   EXPECT  regex that stdout must match (ECMAScript, multiline), repeatable
 //   EXPECT_NOT  regex stdout must not match
@@ -39,9 +40,12 @@ struct Case {
 };
 
 std::string substitute(std::string s) {
-  const std::string key = "{workloads}";
-  const std::string dir = std::string(KSIGHT_BINARY_DIR) + "/tests/trace/workloads";
-  for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), dir);
+  const std::pair<std::string, std::string> keys[] = {
+      {"{workloads}", std::string(KSIGHT_BINARY_DIR) + "/tests/trace/workloads"},
+      {"{scripts}", std::string(KSIGHT_SOURCE_DIR) + "/tests/trace/runtime/scripts"}};
+  for (const auto& [key, dir] : keys) {
+    for (size_t p; (p = s.find(key)) != std::string::npos;) s.replace(p, key.size(), dir);
+  }
   return s;
 }
 

@@ -27,11 +27,18 @@ enum class NodeKind {
   kBinop,
   kUnop,
   kTernary,
-  kField,  // args.X / args->X
+  kField,       // args.X / args->X
+  kPositional,  // $1, $2 ... and $# (command-line arguments after the program)
+  kIncDec,      // ++x, x++, --x, x--
+  kCast,        // (uint8)x
+  kSizeof,      // sizeof(uint32), sizeof(expr)
   kExprStmt,
   kAssignMap,
   kAssignVar,
   kIf,
+  kWhile,
+  kUnroll,
+  kJump,  // break, continue
 };
 
 struct Node {
@@ -135,6 +142,43 @@ struct Field : Expr {
   std::string field;
 };
 
+// $N (index N >= 1) or $# (index 0). The semantic pass checks the
+// argument and fills `value` (numeric use) or `text` (inside str()).
+struct Positional : Expr {
+  Positional(int i, Location loc) : Expr(NodeKind::kPositional, loc), index(i) {}
+  int index;
+  bool as_string = false;  // the argument of str()
+  int64_t value = 0;
+  std::string text;
+};
+
+// Pre- or post-increment/decrement of a map element or a variable; as an
+// expression its value is the new (prefix) or old (postfix) value.
+struct IncDec : Expr {
+  IncDec(Expr* t, bool inc, bool pre, Location loc)
+      : Expr(NodeKind::kIncDec, loc), target(t), increment(inc), prefix(pre) {}
+  Expr* target;  // Map or Variable
+  bool increment;
+  bool prefix;
+};
+
+// (int8)x ... (uint64)x: truncates, then sign- or zero-extends.
+struct Cast : Expr {
+  Cast(std::string t, Expr* e, Location loc)
+      : Expr(NodeKind::kCast, loc), type_name(std::move(t)), operand(e) {}
+  std::string type_name;
+  Expr* operand;
+};
+
+// sizeof(TYPE) or sizeof(expr); the expression is typed, never evaluated.
+struct Sizeof : Expr {
+  Sizeof(std::string t, Expr* e, Location loc)
+      : Expr(NodeKind::kSizeof, loc), type_name(std::move(t)), operand(e) {}
+  std::string type_name;    // empty for sizeof(expr)
+  Expr* operand = nullptr;  // null for sizeof(TYPE)
+  int64_t value = 0;        // filled by the semantic pass
+};
+
 struct Stmt : Node {
   using Node::Node;
 };
@@ -163,6 +207,27 @@ struct If : Stmt {
   Expr* cond;
   std::vector<Stmt*> then_block;
   std::vector<Stmt*> else_block;
+};
+
+struct While : Stmt {
+  While(Expr* c, std::vector<Stmt*> b, Location loc)
+      : Stmt(NodeKind::kWhile, loc), cond(c), body(std::move(b)) {}
+  Expr* cond;
+  std::vector<Stmt*> body;
+};
+
+// unroll(N) { ... }: the body N times (N a constant 1..100).
+struct Unroll : Stmt {
+  Unroll(Expr* n, std::vector<Stmt*> b, Location loc)
+      : Stmt(NodeKind::kUnroll, loc), count(n), body(std::move(b)) {}
+  Expr* count;  // an Integer or a Positional
+  std::vector<Stmt*> body;
+  int64_t times = 0;  // filled by the semantic pass
+};
+
+struct Jump : Stmt {
+  Jump(bool brk, Location loc) : Stmt(NodeKind::kJump, loc), is_break(brk) {}
+  bool is_break;  // else continue
 };
 
 // One attach point as written, e.g. "tracepoint:syscalls:sys_enter_open*".

@@ -8,13 +8,25 @@ std::string type_name(const Type& type) {
     case TypeKind::kNone:
       return "none";
     case TypeKind::kInt:
-      return type.is_signed ? "int64" : "uint64";
+      return std::string(type.is_signed ? "int" : "uint") + std::to_string(type.size * 8);
     case TypeKind::kString:
       return "string[" + std::to_string(type.size) + "]";
     case TypeKind::kKstack:
-      return "kstack";
-    case TypeKind::kUstack:
-      return "ustack";
+    case TypeKind::kUstack: {
+      std::string name = type.kind == TypeKind::kKstack ? "kstack" : "ustack";
+      if (type.stack_mode == StackMode::kBpftrace && type.stack_frames == kMaxStackFrames)
+        return name;
+      const char* mode = type.stack_mode == StackMode::kPerf  ? "perf"
+                         : type.stack_mode == StackMode::kRaw ? "raw"
+                                                              : "bpftrace";
+      return name + "(" + mode + ", " + std::to_string(type.stack_frames) + ")";
+    }
+    case TypeKind::kInet:
+      return "inet";
+    case TypeKind::kStrftime:
+      return "strftime(\"" + type.time_format + "\")";
+    case TypeKind::kBytes:
+      return "uint8[" + std::to_string(type.size) + "]";
     case TypeKind::kKsym:
       return "ksym";
     case TypeKind::kUsym:

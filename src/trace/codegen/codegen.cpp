@@ -61,7 +61,10 @@ ProbeProgram Generator::run() {
   // A tracepoint block that never reads `args` runs as a raw tracepoint:
   // same hook, but the kernel skips building the perf record (about half
   // the per-event cost). Syscall events have no raw tracepoint of their own.
-  if (probe_.spec.type == ProbeType::kTracepoint && !reads_context_ &&
+  // A kstack stays a perf tracepoint: from a raw tracepoint the stack starts
+  // inside the BPF dispatch (bpf_trace_runN, __bpf_trace_*), not at the
+  // tracepoint as bpftrace shows it.
+  if (probe_.spec.type == ProbeType::kTracepoint && !reads_context_ && !kernel_stack_ &&
       probe_.spec.target != "syscalls") {
     out.type = BPF_PROG_TYPE_RAW_TRACEPOINT;
   }
@@ -94,8 +97,8 @@ void Generator::prologue() {
   b_.mov_reg(kScratch, BPF_REG_0);
 }
 
-// Returns whether the block ends in exit(): the verifier refuses
-// unreachable instructions, so nothing may be emitted after it.
+// Returns whether the block ends in exit(), break or continue: the
+// verifier refuses unreachable instructions, so nothing may follow.
 bool Generator::stmts(const std::vector<ast::Stmt*>& list) {
   for (ast::Stmt* s : list) {
     int32_t scratch_mark = scratch_top_;
@@ -125,9 +128,46 @@ void Generator::stmt(ast::Stmt* s) {
       return assign_var(static_cast<ast::AssignVar*>(s));
     case NodeKind::kIf:
       return if_stmt(static_cast<ast::If*>(s));
+    case NodeKind::kWhile:
+      return while_stmt(static_cast<ast::While*>(s));
+    case NodeKind::kUnroll:
+      return unroll_stmt(static_cast<ast::Unroll*>(s));
+    case NodeKind::kJump:
+      return jump_stmt(static_cast<ast::Jump*>(s));
     default:
       error(s->loc, "codegen: unexpected statement");
   }
+}
+
+// A real loop (a back edge): the verifier (Linux >= 5.3) walks it until it
+// can prove it ends, within its 1M-instruction budget; a rejection maps
+// back to the loop's statement (loader.cpp).
+void Generator::while_stmt(ast::While* w) {
+  Loop loop{b_.new_label(), b_.new_label()};
+  b_.bind(loop.next);
+  int_expr(w->cond);
+  b_.jmp_imm(BPF_JEQ, BPF_REG_0, 0, loop.done);
+  loops_.push_back(loop);
+  bool body_exits = stmts(w->body);
+  loops_.pop_back();
+  b_.set_location(w->loc);
+  if (!body_exits) b_.jmp(loop.next);
+  b_.bind(loop.done);
+  terminated_ = false;
+}
+
+// The body emitted `times` times; break/continue inside belong to the
+// enclosing while loop.
+void Generator::unroll_stmt(ast::Unroll* u) {
+  bool exits = false;
+  for (int64_t i = 0; i < u->times && !exits; ++i) exits = stmts(u->body);
+  terminated_ = exits;
+}
+
+void Generator::jump_stmt(ast::Jump* j) {
+  const Loop& loop = loops_.back();
+  b_.jmp(j->is_break ? loop.done : loop.next);
+  terminated_ = true;
 }
 
 void Generator::if_stmt(ast::If* i) {
@@ -152,11 +192,12 @@ void Generator::declare_vars(const std::vector<ast::Stmt*>& list) {
       declare_vars(static_cast<ast::If*>(s)->else_block);
       continue;
     }
+    if (s->kind == NodeKind::kWhile) declare_vars(static_cast<ast::While*>(s)->body);
+    if (s->kind == NodeKind::kUnroll) declare_vars(static_cast<ast::Unroll*>(s)->body);
     if (s->kind != NodeKind::kAssignVar) continue;
     auto* var = static_cast<ast::AssignVar*>(s)->var;
     const std::string& name = var->name;
-    if (var->type.is_int() || var->type.kind == ast::TypeKind::kKsym ||
-        var->type.kind == ast::TypeKind::kKstack || var->type.kind == ast::TypeKind::kUstack) {
+    if (in_register(var->type.kind)) {
       if (int_vars_.count(name)) continue;
       int16_t slot = static_cast<int16_t>(-(kStackSize - 8 * static_cast<int>(int_vars_.size())));
       if (-slot <= stack_depth_ + 8) error(s->loc, "too many variables for the BPF stack");
@@ -192,12 +233,12 @@ void Generator::call_stmt(ast::Call* c) {
     return;
   }
   if (f == "delete") return delete_key(static_cast<ast::Map*>(c->args[0]));
-  if (f == "print" || f == "clear" || f == "zero") {
+  if (f == "print") return send_record(RecordType::kPrintMap, static_cast<uint32_t>(c->format_id));
+  if (f == "time") return send_record(RecordType::kTime, static_cast<uint32_t>(c->format_id));
+  if (f == "clear" || f == "zero") {
     auto* map = info_.find_map(static_cast<ast::Map*>(c->args[0])->name);
-    RecordType t = f == "print"   ? RecordType::kPrintMap
-                   : f == "clear" ? RecordType::kClearMap
-                                  : RecordType::kZeroMap;
-    send_record(t, static_cast<uint32_t>(map->id));
+    send_record(f == "clear" ? RecordType::kClearMap : RecordType::kZeroMap,
+                static_cast<uint32_t>(map->id));
     return;
   }
   if (c->type.is_int()) {

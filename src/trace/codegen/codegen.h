@@ -25,6 +25,9 @@ struct CodegenOptions {
   int64_t filter_pid = -1;  // -p: only events of this process (tgid)
   uint64_t start_ns = 0;    // CLOCK_MONOTONIC at start, for `elapsed`
   int64_t child_pid = 0;    // -c command pid, for `cpid`
+  // Possible CPUs: reading a per-CPU aggregation (@x = count()) in an
+  // expression sums every CPU's value. 0: only this CPU's (unit tests).
+  int ncpus = 0;
 };
 
 struct ProbeProgram {

@@ -13,11 +13,7 @@ namespace {
 // x86_64 struct pt_regs offsets (uprobes, and the regs of perf samples).
 constexpr int16_t kRegArgs[] = {112, 104, 96, 88, 72, 64};  // rdi rsi rdx rcx r8 r9
 constexpr int16_t kRegRax = 80;
-
-bool in_register(TypeKind k) {
-  return k == TypeKind::kInt || k == TypeKind::kKsym || k == TypeKind::kKstack ||
-         k == TypeKind::kUstack;
-}
+constexpr int32_t kAfInet = 2, kAfInet6 = 10;
 
 }  // namespace
 
@@ -64,6 +60,16 @@ void Generator::int_expr(ast::Expr* e) {
       return ternary_int(static_cast<ast::Ternary*>(e));
     case NodeKind::kField:
       return field_int(static_cast<ast::Field*>(e));
+    case NodeKind::kPositional:
+      b_.ld_imm64(BPF_REG_0, static_cast<uint64_t>(static_cast<ast::Positional*>(e)->value));
+      return;
+    case NodeKind::kSizeof:
+      b_.ld_imm64(BPF_REG_0, static_cast<uint64_t>(static_cast<ast::Sizeof*>(e)->value));
+      return;
+    case NodeKind::kCast:
+      return cast(static_cast<ast::Cast*>(e));
+    case NodeKind::kIncDec:
+      return inc_dec(static_cast<ast::IncDec*>(e));
     case NodeKind::kUnop: {
       auto* u = static_cast<ast::Unop*>(e);
       int_expr(u->operand);
@@ -104,6 +110,8 @@ Slot Generator::value_expr(ast::Expr* e) {
       return ternary_value(static_cast<ast::Ternary*>(e));
     case NodeKind::kField:
       return field_string(static_cast<ast::Field*>(e));
+    case NodeKind::kPositional:
+      return string_literal(static_cast<ast::Positional*>(e)->text, e->type.size);
     default:
       error(e->loc, "codegen: not a value expression");
   }
@@ -132,7 +140,7 @@ void Generator::builtin(ast::Builtin* bi) {
   } else if (n == "cgroup") {
     b_.call(BPF_FUNC_get_current_cgroup_id);
   } else if (n == "kstack" || n == "ustack") {
-    stack_id(n == "ustack");
+    stack_id(bi->type);
   } else if (n == "retval") {
     b_.ldx(kDW, BPF_REG_0, kCtx, kRegRax);
   } else if (n.rfind("arg", 0) == 0) {
@@ -191,9 +199,11 @@ Slot Generator::string_builtin(ast::Builtin* bi) {
 
 // The ustack value packs the pid in the high half so user space knows
 // whose address space the frames belong to.
-void Generator::stack_id(bool user) {
+void Generator::stack_id(const ast::Type& type) {
+  bool user = type.kind == TypeKind::kUstack;
+  kernel_stack_ = kernel_stack_ || !user;
   b_.mov_reg(BPF_REG_1, kCtx);
-  b_.ld_map(BPF_REG_2, user ? kUstackMap : kKstackMap);
+  b_.ld_map(BPF_REG_2, stack_map_id(info_.stack_map(user, type.stack_frames)));
   b_.mov_imm(BPF_REG_3, user ? BPF_F_USER_STACK : 0);
   b_.call(BPF_FUNC_get_stackid);
   if (!user) return;
@@ -254,9 +264,16 @@ Slot Generator::read_str(ast::Expr* ptr, uint32_t size) {
 
 Slot Generator::call_value(ast::Call* c) {
   if (c->func == "str") {
-    if (c->args[0]->type.is_string()) return value_expr(c->args[0]);
-    return read_str(c->args[0], c->type.size);
+    if (!c->args[0]->type.is_string()) return read_str(c->args[0], c->type.size);
+    Slot s = value_expr(c->args[0]);
+    if (c->type.size >= s.size) return s;
+    // str(comm, n): the first n characters, then the terminator.
+    Slot cut{alloc_scratch(c->type.size), c->type.size};
+    copy_scratch(cut.off, cut.size, s.off, s.size);
+    b_.st_imm(kB, kScratch, static_cast<int16_t>(cut.off + cut.size - 1), 0);
+    return cut;
   }
+  if (c->func == "ntop") return ntop(c);
   if (c->func == "usym") {
     Slot s{alloc_scratch(16), 16};
     int_expr(c->args[0]);
@@ -276,7 +293,8 @@ void Generator::call_int(ast::Call* c) {
     b_.ldx(kDW, BPF_REG_0, kCtx, static_cast<int16_t>(pt_regs_offset(name)));
     return;
   }
-  if (c->func == "kstack" || c->func == "ustack") return stack_id(c->func == "ustack");
+  if (c->func == "kstack" || c->func == "ustack") return stack_id(c->type);
+  if (c->func == "strftime") return int_expr(c->args[1]);
   error(c->loc, "codegen: " + c->func + "() is not an integer");
 }
 
@@ -442,6 +460,54 @@ Slot Generator::ternary_value(ast::Ternary* t) {
   store_value(t->else_expr, dst.off, size);
   b_.bind(end);
   return dst;
+}
+
+// Truncate to the width, then sign- or zero-extend back to 64 bits.
+void Generator::cast(ast::Cast* c) {
+  int_expr(c->operand);
+  uint32_t bytes = c->type.size;
+  if (bytes >= 8) return;
+  int32_t shift = 64 - 8 * static_cast<int32_t>(bytes);
+  b_.alu_imm(BPF_LSH, BPF_REG_0, shift);
+  b_.alu_imm(c->type.is_signed ? BPF_ARSH : BPF_RSH, BPF_REG_0, shift);
+}
+
+// ++/-- of a variable; maps in codegen_maps.cpp. R0 = the expression's value.
+void Generator::inc_dec(ast::IncDec* d) {
+  if (d->target->kind == NodeKind::kMap) return map_inc_dec(d);
+  int16_t slot = int_vars_.at(static_cast<ast::Variable*>(d->target)->name);
+  b_.ldx(kDW, BPF_REG_0, BPF_REG_10, slot);
+  b_.mov_reg(BPF_REG_1, BPF_REG_0);
+  b_.alu_imm(BPF_ADD, BPF_REG_1, d->increment ? 1 : -1);
+  b_.stx(kDW, BPF_REG_10, slot, BPF_REG_1);
+  if (d->prefix) b_.mov_reg(BPF_REG_0, BPF_REG_1);
+}
+
+// {u64 family, u8 address[16]}: an integer address fills the first 8 bytes
+// (IPv4 in its low 4, as bpftrace stores it), an array field is copied.
+Slot Generator::ntop(ast::Call* c) {
+  Slot s{alloc_scratch(24), 24};
+  ast::Expr* addr = c->args.back();
+  if (c->args.size() == 2) {
+    int_expr(c->args[0]);
+    b_.stx(kDW, kScratch, static_cast<int16_t>(s.off), BPF_REG_0);
+  } else {
+    bool v6 = addr->type.kind == TypeKind::kBytes && addr->type.size == 16;
+    b_.st_imm(kDW, kScratch, static_cast<int16_t>(s.off), v6 ? kAfInet6 : kAfInet);
+  }
+  zero_scratch(s.off + 8, 16);
+  if (addr->type.is_int()) {
+    int_expr(addr);
+    b_.stx(kDW, kScratch, static_cast<int16_t>(s.off + 8), BPF_REG_0);
+    return s;
+  }
+  reads_context_ = true;
+  const TracepointField* tf = probe_.spec.format.find(static_cast<ast::Field*>(addr)->field);
+  for (uint32_t i = 0; i < tf->size && i < 16; ++i) {
+    b_.ldx(kB, BPF_REG_1, kCtx, static_cast<int16_t>(tf->offset + i));
+    b_.stx(kB, kScratch, static_cast<int16_t>(s.off + 8 + i), BPF_REG_1);
+  }
+  return s;
 }
 
 Slot Generator::string_literal(const std::string& value, uint32_t size) {

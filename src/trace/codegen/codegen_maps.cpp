@@ -167,6 +167,7 @@ void Generator::lhist_bucket(int32_t value_slot, const MapInfo& map) {
 void Generator::map_read_int(ast::Map* m) {
   const MapInfo& map = *info_.find_map(m->name);
   int32_t key = build_key(m, map, 0);
+  if (map.per_cpu() && opts_.ncpus > 0) return percpu_read(map, key);
   auto missing = b_.new_label(), end = b_.new_label();
   b_.ld_map(BPF_REG_1, map.id);
   scratch_ptr(BPF_REG_2, key);
@@ -177,6 +178,83 @@ void Generator::map_read_int(ast::Map* m) {
   b_.bind(missing);
   b_.mov_imm(BPF_REG_0, 0);
   b_.bind(end);
+}
+
+// count/sum/min/max read in an expression: every CPU's value combined, as
+// printing the map would (bpftrace 0.17 reads only the current CPU's). R7
+// (callee-saved, otherwise unused) counts CPUs; the verifier walks the
+// bounded loop once per CPU.
+void Generator::percpu_read(const MapInfo& map, int32_t key) {
+  using ast::TypeKind;
+  bool minmax = map.value.kind == TypeKind::kMin || map.value.kind == TypeKind::kMax;
+  int16_t acc = alloc_stack(), seen = alloc_stack();
+  b_.st_imm(kDW, BPF_REG_10, acc, 0);
+  b_.st_imm(kDW, BPF_REG_10, seen, 0);
+  b_.mov_imm(BPF_REG_7, 0);
+  auto loop = b_.new_label(), next = b_.new_label();
+  b_.bind(loop);
+  b_.ld_map(BPF_REG_1, map.id);
+  scratch_ptr(BPF_REG_2, key);
+  b_.mov_reg(BPF_REG_3, BPF_REG_7);
+  b_.call(BPF_FUNC_map_lookup_percpu_elem);
+  b_.jmp_imm(BPF_JEQ, BPF_REG_0, 0, next);
+  b_.ldx(kDW, BPF_REG_1, BPF_REG_0, 0);
+  b_.ldx(kDW, BPF_REG_2, BPF_REG_10, acc);
+  if (!minmax) {
+    b_.alu_reg(BPF_ADD, BPF_REG_2, BPF_REG_1);
+    b_.stx(kDW, BPF_REG_10, acc, BPF_REG_2);
+  } else {
+    // {value, set}: skip CPUs that never saw a value; keep the smaller
+    // (min) or larger (max) one.
+    auto take = b_.new_label();
+    b_.ldx(kDW, BPF_REG_3, BPF_REG_0, 8);
+    b_.jmp_imm(BPF_JEQ, BPF_REG_3, 0, next);
+    b_.ldx(kDW, BPF_REG_3, BPF_REG_10, seen);
+    b_.jmp_imm(BPF_JEQ, BPF_REG_3, 0, take);
+    bool is_min = map.value.kind == TypeKind::kMin;
+    b_.jmp_reg(is_min ? BPF_JSGE : BPF_JSLE, BPF_REG_1, BPF_REG_2, next);
+    b_.bind(take);
+    b_.stx(kDW, BPF_REG_10, acc, BPF_REG_1);
+    b_.st_imm(kDW, BPF_REG_10, seen, 1);
+  }
+  b_.bind(next);
+  b_.alu_imm(BPF_ADD, BPF_REG_7, 1);
+  b_.jmp_imm(BPF_JLT, BPF_REG_7, opts_.ncpus, loop);
+  b_.ldx(kDW, BPF_REG_0, BPF_REG_10, acc);
+}
+
+// @x[k]++ and friends: read (0 when absent), store the new value, leave
+// the expression's value in R0. Not atomic, like bpftrace's.
+void Generator::map_inc_dec(ast::IncDec* d) {
+  auto* m = static_cast<ast::Map*>(d->target);
+  const MapInfo& map = *info_.find_map(m->name);
+  int32_t key = build_key(m, map, 0);
+  int32_t value = alloc_scratch(8);
+  int16_t old = alloc_stack();
+  auto have = b_.new_label(), update = b_.new_label();
+  b_.set_location(d->loc);
+  b_.ld_map(BPF_REG_1, map.id);
+  scratch_ptr(BPF_REG_2, key);
+  b_.call(BPF_FUNC_map_lookup_elem);
+  b_.jmp_imm(BPF_JNE, BPF_REG_0, 0, have);
+  b_.mov_imm(BPF_REG_1, 0);
+  b_.jmp(update);
+  b_.bind(have);
+  b_.ldx(kDW, BPF_REG_1, BPF_REG_0, 0);
+  b_.bind(update);
+  b_.stx(kDW, BPF_REG_10, old, BPF_REG_1);
+  b_.alu_imm(BPF_ADD, BPF_REG_1, d->increment ? 1 : -1);
+  b_.stx(kDW, kScratch, static_cast<int16_t>(value), BPF_REG_1);
+  b_.ld_map(BPF_REG_1, map.id);
+  scratch_ptr(BPF_REG_2, key);
+  scratch_ptr(BPF_REG_3, value);
+  b_.mov_imm(BPF_REG_4, BPF_ANY);
+  b_.call(BPF_FUNC_map_update_elem);
+  if (d->prefix) {
+    b_.ldx(kDW, BPF_REG_0, kScratch, static_cast<int16_t>(value));
+  } else {
+    b_.ldx(kDW, BPF_REG_0, BPF_REG_10, old);
+  }
 }
 
 Slot Generator::map_read_value(ast::Map* m) {

@@ -22,6 +22,14 @@ struct Slot {
   uint32_t size = 0;
 };
 
+// Values that are one u64 (integers, stack ids, addresses, timestamps) are
+// computed in R0; the rest are built in scratch memory.
+inline bool in_register(ast::TypeKind k) {
+  using ast::TypeKind;
+  return k == TypeKind::kInt || k == TypeKind::kKsym || k == TypeKind::kKstack ||
+         k == TypeKind::kUstack || k == TypeKind::kStrftime;
+}
+
 class Generator {
  public:
   Generator(const ConcreteProbe& probe, std::string_view source, ProgramInfo& info,
@@ -42,6 +50,9 @@ class Generator {
   void send_record(RecordType type, uint32_t id);
   void count_lost_record();
   void if_stmt(ast::If* i);
+  void while_stmt(ast::While* w);
+  void unroll_stmt(ast::Unroll* u);
+  void jump_stmt(ast::Jump* j);
 
   // codegen_expr.cpp: expressions
   void int_expr(ast::Expr* e);                                 // value in R0
@@ -60,9 +71,12 @@ class Generator {
   void signed_divide(uint8_t alu);
   void ternary_int(ast::Ternary* t);
   Slot ternary_value(ast::Ternary* t);
+  void cast(ast::Cast* c);
+  void inc_dec(ast::IncDec* d);
   Slot string_literal(const std::string& value, uint32_t size);
   Slot read_str(ast::Expr* ptr, uint32_t size);
-  void stack_id(bool user);
+  Slot ntop(ast::Call* c);
+  void stack_id(const ast::Type& type);
   bool user_space_pointers() const;
 
   // codegen_maps.cpp: maps
@@ -71,6 +85,8 @@ class Generator {
   int32_t build_key(ast::Map* m, const MapInfo& map, int32_t bucket_slot);
   void lookup_or_init(const MapInfo& map, int32_t key_off, InsnBuilder::Label done);
   void map_read_int(ast::Map* m);
+  void percpu_read(const MapInfo& map, int32_t key);
+  void map_inc_dec(ast::IncDec* d);
   Slot map_read_value(ast::Map* m);
   void delete_key(ast::Map* m);
   void hist_bucket(int32_t value_slot);
@@ -91,8 +107,14 @@ class Generator {
   CodegenOptions opts_;
   InsnBuilder b_;
   InsnBuilder::Label exit_label_ = 0;
-  bool reads_context_ = false;               // tracepoint fields read from the record
-  bool terminated_ = false;                  // the statement just generated ends in exit()
+  bool reads_context_ = false;  // tracepoint fields read from the record
+  bool kernel_stack_ = false;   // takes a kstack (see run())
+  bool terminated_ = false;     // the statement just generated does not fall through
+                                // (exit(), break, continue)
+  struct Loop {
+    InsnBuilder::Label next, done;  // continue and break targets
+  };
+  std::vector<Loop> loops_;                  // enclosing while loops, innermost last
   int32_t scratch_top_ = 0;                  // temporaries grow up from 0
   int32_t var_bottom_ = kLostCounterOffset;  // variables grow down from the end
   int stack_depth_ = 8;                      // fp-8 is the scratch map key

@@ -16,9 +16,14 @@ namespace ksight::trace::codegen {
 enum InternalMap : int {
   kScratchMap = -1,  // per-CPU array, one big value used as scratch memory
   kRingbufMap = -2,  // records to user space
-  kKstackMap = -3,   // BPF_MAP_TYPE_STACK_TRACE for kstack
-  kUstackMap = -4,   // BPF_MAP_TYPE_STACK_TRACE for ustack
+  // BPF_MAP_TYPE_STACK_TRACE maps: kStackMapBase - i for
+  // ProgramInfo::stack_maps[i].
+  kStackMapBase = -16,
 };
+
+constexpr int stack_map_id(int index) {
+  return kStackMapBase - index;
+}
 
 struct MapReloc {
   size_t insn = 0;  // index of the ld_imm64 whose imm gets the map fd

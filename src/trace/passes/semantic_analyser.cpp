@@ -1,10 +1,12 @@
 #include "trace/passes/semantic_analyser.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 
 #include "trace/diagnostics.h"
-#include "trace/printf_format.h"
+#include "trace/parser.h"
 #include "trace/usdt_args.h"
 
 namespace ksight::trace {
@@ -22,14 +24,20 @@ bool is_user_probe(ProbeType t) {
   return t == ProbeType::kUprobe || t == ProbeType::kUretprobe || t == ProbeType::kUsdt;
 }
 
-bool printable_as_string(TypeKind k) {
-  return k == TypeKind::kString || k == TypeKind::kKstack || k == TypeKind::kUstack ||
-         k == TypeKind::kKsym || k == TypeKind::kUsym;
-}
-
 Type merge_strings(Type a, Type b) {
   a.size = std::max(a.size, b.size);
   return a;
+}
+
+// Integers parse like C literals (42, -5, 0x10); anything else is text.
+bool parse_int(const std::string& text, int64_t& out) {
+  if (text.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0') return false;
+  out = v;
+  return true;
 }
 
 }  // namespace
@@ -44,8 +52,9 @@ const std::vector<std::string>& SemanticAnalyser::builtin_names() {
 
 const std::vector<std::string>& SemanticAnalyser::function_names() {
   static const std::vector<std::string> names = {
-      "count", "sum",    "min",    "max",    "avg",   "stats", "hist",   "lhist", "str", "ksym",
-      "usym",  "kstack", "ustack", "printf", "print", "clear", "delete", "exit",  "zero"};
+      "count",  "sum",  "min",  "max",    "avg",    "stats",    "hist",   "lhist",
+      "str",    "ksym", "usym", "kstack", "ustack", "printf",   "print",  "clear",
+      "delete", "exit", "zero", "ntop",   "time",   "strftime", "sizeof", "reg"};
   return names;
 }
 
@@ -56,6 +65,7 @@ void SemanticAnalyser::error(ast::Location loc, const std::string& msg, const st
 void SemanticAnalyser::analyse(const ConcreteProbe& probe) {
   probe_ = &probe;
   vars_.clear();
+  loop_depth_ = 0;
   if (probe.probe->predicate) {
     expr(probe.probe->predicate);
     require_int(probe.probe->predicate, "the predicate");
@@ -73,23 +83,8 @@ void SemanticAnalyser::stmt(ast::Stmt* s) {
     }
     case NodeKind::kAssignMap:
       return assign_map(static_cast<ast::AssignMap*>(s));
-    case NodeKind::kAssignVar: {
-      auto* a = static_cast<ast::AssignVar*>(s);
-      expr(a->expr);
-      if (a->expr->type.kind == TypeKind::kNone) return;  // a map not typed yet
-      if (a->expr->type.is_aggregation())
-        error(a->expr->loc, "aggregations can only be assigned to maps");
-      auto it = vars_.find(a->var->name);
-      if (it != vars_.end() && it->second.kind != a->expr->type.kind) {
-        error(a->loc, "variable " + a->var->name + " was " + ast::type_name(it->second) +
-                          ", cannot assign " + ast::type_name(a->expr->type));
-      }
-      Type t = a->expr->type;
-      if (it != vars_.end() && t.is_string()) t = merge_strings(it->second, t);
-      vars_[a->var->name] = t;
-      a->var->type = t;
-      return;
-    }
+    case NodeKind::kAssignVar:
+      return assign_var(static_cast<ast::AssignVar*>(s));
     case NodeKind::kIf: {
       auto* i = static_cast<ast::If*>(s);
       expr(i->cond);
@@ -98,9 +93,61 @@ void SemanticAnalyser::stmt(ast::Stmt* s) {
       for (auto* e : i->else_block) stmt(e);
       return;
     }
+    case NodeKind::kWhile: {
+      auto* w = static_cast<ast::While*>(s);
+      expr(w->cond);
+      require_int(w->cond, "the while condition");
+      ++loop_depth_;
+      loop_body(w->body);
+      --loop_depth_;
+      return;
+    }
+    case NodeKind::kUnroll:
+      return unroll(static_cast<ast::Unroll*>(s));
+    case NodeKind::kJump: {
+      // As in bpftrace, unroll() is not a loop for break/continue.
+      const char* word = static_cast<ast::Jump*>(s)->is_break ? "break" : "continue";
+      if (loop_depth_ == 0) error(s->loc, std::string(word) + " used outside of a while loop");
+      return;
+    }
     default:
       error(s->loc, "not a statement");
   }
+}
+
+// Twice: a variable assigned late in the body is read early in the next
+// iteration, and its type must be known by then.
+void SemanticAnalyser::loop_body(const std::vector<ast::Stmt*>& body) {
+  for (int round = 0; round < 2; ++round) {
+    for (auto* b : body) stmt(b);
+  }
+}
+
+void SemanticAnalyser::unroll(ast::Unroll* u) {
+  expr(u->count);
+  int64_t n = u->count->kind == NodeKind::kPositional
+                  ? static_cast<ast::Positional*>(u->count)->value
+                  : require_const(u->count, "unroll()");
+  if (n < 1) error(u->count->loc, "unroll() count must be at least 1");
+  if (n > 100) error(u->count->loc, "unroll() count must be at most 100");
+  u->times = n;
+  for (auto* b : u->body) stmt(b);
+}
+
+void SemanticAnalyser::assign_var(ast::AssignVar* a) {
+  expr(a->expr);
+  if (a->expr->type.kind == TypeKind::kNone) return;  // a map not typed yet
+  if (a->expr->type.is_aggregation())
+    error(a->expr->loc, "aggregations can only be assigned to maps");
+  auto it = vars_.find(a->var->name);
+  if (it != vars_.end() && !it->second.compatible(a->expr->type)) {
+    error(a->loc, "variable " + a->var->name + " was " + ast::type_name(it->second) +
+                      ", cannot assign " + ast::type_name(a->expr->type));
+  }
+  Type t = a->expr->type;
+  if (it != vars_.end() && t.is_string()) t = merge_strings(it->second, t);
+  vars_[a->var->name] = t;
+  a->var->type = t;
 }
 
 MapInfo& SemanticAnalyser::declare_map(ast::Map* m) {
@@ -137,7 +184,7 @@ void SemanticAnalyser::check_keys(ast::Map* m, MapInfo& info) {
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     Type& known = info.key_types[i];
-    if (known.kind != keys[i].kind) {
+    if (!known.compatible(keys[i])) {
       error(m->keys[i]->loc, "map " + m->name + " key " + std::to_string(i + 1) + " is " +
                                  ast::type_name(known) + ", not " + ast::type_name(keys[i]));
     }
@@ -159,7 +206,7 @@ void SemanticAnalyser::assign_map(ast::AssignMap* s) {
     if (value.kind == TypeKind::kNone) return;
   }
   MapInfo& m = *info_.find_map(s->map->name);  // `aggregation` may not add maps, but be safe
-  if (m.value.kind != TypeKind::kNone && m.value.kind != value.kind) {
+  if (m.value.kind != TypeKind::kNone && !m.value.compatible(value)) {
     error(s->loc, "map " + m.name + " holds " + ast::type_name(m.value) + ", cannot assign " +
                       ast::type_name(value));
   }
@@ -219,17 +266,16 @@ void SemanticAnalyser::expr(ast::Expr* e) {
       return;
     case NodeKind::kBuiltin:
       return builtin(static_cast<ast::Builtin*>(e));
-    case NodeKind::kVariable: {
-      auto* v = static_cast<ast::Variable*>(e);
-      auto it = vars_.find(v->name);
-      if (it == vars_.end()) {
-        std::vector<std::string> known;
-        for (const auto& [name, t] : vars_) known.push_back(name);
-        error(v->loc, "undefined variable " + v->name, suggest(v->name, known));
-      }
-      e->type = it->second;
-      return;
-    }
+    case NodeKind::kVariable:
+      return variable(static_cast<ast::Variable*>(e));
+    case NodeKind::kPositional:
+      return positional(static_cast<ast::Positional*>(e));
+    case NodeKind::kIncDec:
+      return inc_dec(static_cast<ast::IncDec*>(e));
+    case NodeKind::kCast:
+      return cast(static_cast<ast::Cast*>(e));
+    case NodeKind::kSizeof:
+      return size_of(static_cast<ast::Sizeof*>(e));
     case NodeKind::kMap:
       return map_read(static_cast<ast::Map*>(e));
     case NodeKind::kCall:
@@ -265,6 +311,87 @@ void SemanticAnalyser::expr(ast::Expr* e) {
   }
 }
 
+void SemanticAnalyser::variable(ast::Variable* v) {
+  auto it = vars_.find(v->name);
+  if (it == vars_.end()) {
+    std::vector<std::string> known;
+    for (const auto& [name, t] : vars_) known.push_back(name);
+    error(v->loc, "undefined variable " + v->name, suggest(v->name, known));
+  }
+  v->type = it->second;
+}
+
+// $N as a number (0 when not given, as in bpftrace); str($N) is its text.
+void SemanticAnalyser::positional(ast::Positional* p) {
+  const auto& params = info_.params;
+  if (p->index == 0) {
+    p->value = static_cast<int64_t>(params.size());
+    p->type = Type::integer();
+    return;
+  }
+  size_t i = static_cast<size_t>(p->index - 1);
+  std::string name = "$" + std::to_string(p->index);
+  if (p->as_string) {
+    p->text = i < params.size() ? params[i] : "";
+    p->type = Type::string(static_cast<uint32_t>(p->text.size() + 1));
+    return;
+  }
+  p->value = 0;
+  if (i < params.size() && !parse_int(params[i], p->value)) {
+    error(p->loc, name + " is used as a number but the argument is \"" + params[i] + "\"",
+          "use str(" + name + ") for its text");
+  }
+  p->type = Type::integer();
+}
+
+void SemanticAnalyser::inc_dec(ast::IncDec* d) {
+  const char* op = d->increment ? "++" : "--";
+  if (d->target->kind == NodeKind::kVariable) {
+    variable(static_cast<ast::Variable*>(d->target));
+    require_int(d->target, std::string("operator ") + op);
+    d->type = d->target->type;
+    return;
+  }
+  auto* m = static_cast<ast::Map*>(d->target);
+  MapInfo& info = declare_map(m);
+  check_keys(m, info);
+  MapInfo& map = *info_.find_map(m->name);
+  if (map.value.kind == TypeKind::kNone) map.value = Type::integer();
+  if (!map.value.is_int()) {
+    error(d->loc,
+          std::string("operator ") + op + " needs an integer map, but " + m->name + " holds " +
+              ast::type_name(map.value),
+          map.value.is_aggregation() ? "aggregations update themselves: @x = count()" : "");
+  }
+  m->type = map.value;
+  d->type = map.value;
+}
+
+void SemanticAnalyser::cast(ast::Cast* c) {
+  expr(c->operand);
+  require_int(c->operand, "(" + c->type_name + ")");
+  uint32_t bytes = 8;
+  bool is_signed = true;
+  int_type(c->type_name, bytes, is_signed);
+  c->type = Type::integer(is_signed, bytes);
+}
+
+void SemanticAnalyser::size_of(ast::Sizeof* s) {
+  s->type = Type::integer(false);
+  if (!s->operand) {
+    uint32_t bytes = 8;
+    bool is_signed = false;
+    int_type(s->type_name, bytes, is_signed);
+    s->value = bytes;
+    return;
+  }
+  allow_bytes_ = true;
+  expr(s->operand);
+  allow_bytes_ = false;
+  const Type& t = s->operand->type;
+  s->value = t.is_int() || t.is_string() || t.kind == TypeKind::kBytes ? t.size : value_size_of(t);
+}
+
 void SemanticAnalyser::builtin(ast::Builtin* b) {
   const std::string& n = b->name;
   ProbeType t = probe_->spec.type;
@@ -275,7 +402,7 @@ void SemanticAnalyser::builtin(ast::Builtin* b) {
     b->type = Type::string(kCommSize);
   } else if (n == "kstack" || n == "ustack") {
     b->type = Type::of(n == "kstack" ? TypeKind::kKstack : TypeKind::kUstack, 8);
-    (n == "kstack" ? info_.uses_kstack : info_.uses_ustack) = true;
+    info_.stack_map(n == "ustack", b->type.stack_frames);
   } else if (n == "probe" || n == "func") {
     if (n == "func" && !is_user_probe(t))
       error(b->loc, "func is only valid in uprobe/uretprobe/usdt probes");
@@ -322,12 +449,20 @@ void SemanticAnalyser::field(ast::Field* f) {
   }
   if (tf->data_loc) {
     f->type = Type::string(kStrSize);
-  } else if (tf->is_char_array()) {
+  } else if (tf->is_char_array() && !allow_bytes_) {
     f->type = Type::string(tf->array_len);
-  } else if (tf->array_len > 0 || tf->size > 8) {
+  } else if (tf->array_len > 0 && allow_bytes_) {
+    f->type = Type::of(TypeKind::kBytes, tf->size);
+  } else if (tf->array_len > 0) {
+    error(f->loc,
+          "field '" + f->field + "' of type " + tf->type + "[" + std::to_string(tf->array_len) +
+              "] is an array; only ntop() and sizeof() take it",
+          "ntop(args." + f->field + ") prints an IPv4/IPv6 address");
+  } else if (tf->size > 8) {
     error(f->loc, "field '" + f->field + "' of type " + tf->type + " is not supported");
   } else {
-    f->type = Type::integer(tf->is_signed);
+    bool sized = tf->size == 1 || tf->size == 2 || tf->size == 4;
+    f->type = Type::integer(tf->is_signed, sized ? tf->size : 8);
   }
 }
 
@@ -377,54 +512,6 @@ void SemanticAnalyser::binop(ast::Binop* b) {
   b->type = Type::integer(l.is_signed || r.is_signed);
 }
 
-void SemanticAnalyser::call(ast::Call* c) {
-  const std::string& f = c->func;
-  for (auto* a : c->args) expr(a);
-  if (f == "str") {
-    if (c->args.empty() || c->args.size() > 2) error(c->loc, "str() takes 1 or 2 arguments");
-    if (c->args[0]->type.is_string()) {
-      c->type = c->args[0]->type;
-      return;
-    }
-    require_int(c->args[0], "str()");
-    uint32_t size = kStrSize;
-    if (c->args.size() == 2) {
-      int64_t n = require_const(c->args[1], "str() length");
-      if (n <= 0 || n > 256) error(c->args[1]->loc, "str() length must be 1..256");
-      size = static_cast<uint32_t>(n) + 1;
-    }
-    c->type = Type::string(size);
-  } else if (f == "reg") {
-    ProbeType t = probe_->spec.type;
-    if (t != ProbeType::kUprobe && t != ProbeType::kUretprobe && t != ProbeType::kUsdt &&
-        t != ProbeType::kProfile) {
-      error(c->loc, "reg() is only valid in uprobe, uretprobe, usdt and profile probes");
-    }
-    if (c->args.size() != 1 || c->args[0]->kind != NodeKind::kString) {
-      error(c->loc, "reg() takes a register name, e.g. reg(\"ip\")");
-    }
-    const std::string& name = static_cast<ast::String*>(c->args[0])->value;
-    if (pt_regs_offset(name) < 0) error(c->args[0]->loc, "unknown register '" + name + "'");
-    c->type = Type::integer(false);
-  } else if (f == "ksym" || f == "usym") {
-    if (c->args.size() != 1) error(c->loc, f + "() takes 1 argument");
-    require_int(c->args[0], f + "()");
-    c->type = Type::of(f == "ksym" ? TypeKind::kKsym : TypeKind::kUsym, f == "ksym" ? 8 : 16);
-    if (f == "usym") info_.uses_usym = true;
-  } else if (f == "kstack" || f == "ustack") {
-    if (!c->args.empty()) error(c->loc, f + "() arguments are not supported");
-    c->type = Type::of(f == "kstack" ? TypeKind::kKstack : TypeKind::kUstack, 8);
-    (f == "kstack" ? info_.uses_kstack : info_.uses_ustack) = true;
-  } else if (std::set<std::string>{"count", "sum", "min", "max", "avg", "stats", "hist", "lhist"}
-                 .count(f)) {
-    error(c->loc, f + "() must be assigned to a map, e.g. @x = " + f + "(...)");
-  } else if (std::set<std::string>{"printf", "print", "clear", "delete", "exit", "zero"}.count(f)) {
-    error(c->loc, f + "() is a statement and has no value");
-  } else {
-    error(c->loc, "unknown function '" + f + "'", suggest(f, function_names()));
-  }
-}
-
 int pt_regs_offset(const std::string& name) {
   static const std::map<std::string, int> offsets = {
       {"r15", 0},     {"r14", 8},  {"r13", 16}, {"r12", 24},      {"bp", 32},  {"bx", 40},
@@ -433,81 +520,6 @@ int pt_regs_offset(const std::string& name) {
       {"flags", 144}, {"sp", 152}, {"ss", 160}};
   auto it = offsets.find(name);
   return it == offsets.end() ? -1 : it->second;
-}
-
-void SemanticAnalyser::call_statement(ast::Call* c) {
-  const std::string& f = c->func;
-  if (f == "printf") return printf_call(c);
-  if (f == "exit") {
-    if (!c->args.empty()) error(c->loc, "exit() takes no arguments");
-    return;
-  }
-  if (f == "print" || f == "clear" || f == "zero" || f == "delete") {
-    if (c->args.size() != 1 || c->args[0]->kind != NodeKind::kMap) {
-      error(c->loc, f + "() takes one map argument, e.g. " + f + "(@x)");
-    }
-    auto* m = static_cast<ast::Map*>(c->args[0]);
-    if (f == "delete") {
-      MapInfo& info = declare_map(m);
-      check_keys(m, info);
-      return;
-    }
-    if (!m->keys.empty()) error(m->loc, f + "() takes the whole map, without keys");
-    if (!info_.find_map(m->name)) error(m->loc, "unknown map " + m->name);
-    return;
-  }
-  call(c);
-}
-
-void SemanticAnalyser::printf_call(ast::Call* c) {
-  if (c->args.empty() || c->args[0]->kind != NodeKind::kString) {
-    error(c->loc, "printf() needs a format string literal as its first argument");
-  }
-  std::string fmt = static_cast<ast::String*>(c->args[0])->value;
-  std::vector<FormatPiece> pieces;
-  try {
-    pieces = parse_format(fmt);
-  } catch (const std::invalid_argument& e) {
-    error(c->args[0]->loc, std::string("printf: ") + e.what());
-  }
-  std::vector<const FormatPiece*> convs;
-  for (const auto& p : pieces) {
-    if (p.has_conversion) convs.push_back(&p);
-  }
-  if (convs.size() != c->args.size() - 1) {
-    error(c->loc, "printf: the format has " + std::to_string(convs.size()) + " conversion(s) but " +
-                      std::to_string(c->args.size() - 1) + " argument(s) were given");
-  }
-  FormatInfo info;
-  info.format = fmt;
-  for (size_t i = 1; i < c->args.size(); ++i) {
-    ast::Expr* a = c->args[i];
-    expr(a);
-    bool wants_string = conversion_takes_string(convs[i - 1]->conversion);
-    if (wants_string && !printable_as_string(a->type.kind)) {
-      error(a->loc,
-            "printf: " + convs[i - 1]->spec + "s expects a string, got " + ast::type_name(a->type),
-            a->type.is_int() ? "use str() to read a string from a pointer" : "");
-    }
-    if (!wants_string && !a->type.is_int() && a->type.kind != TypeKind::kNone) {
-      error(a->loc, "printf: %" + std::string(1, convs[i - 1]->conversion) +
-                        " expects an integer, got " + ast::type_name(a->type));
-    }
-    info.args.push_back({a->type, info.record_size});
-    info.record_size += value_size_of(a->type);
-  }
-  // The format id is the printf call's index; re-analysis updates it in place.
-  c->type = Type::integer();
-  for (size_t i = 0; i < info_.formats.size(); ++i) {
-    if (info_.formats[i].format == fmt && info_.formats[i].args.size() == info.args.size() &&
-        std::equal(info.args.begin(), info.args.end(), info_.formats[i].args.begin(),
-                   [](const FormatArg& a, const FormatArg& b) { return a.type == b.type; })) {
-      c->format_id = static_cast<int>(i);
-      return;
-    }
-  }
-  info_.formats.push_back(std::move(info));
-  c->format_id = static_cast<int>(info_.formats.size() - 1);
 }
 
 void analyse_program(std::string_view source, const std::vector<ConcreteProbe>& probes,

@@ -30,16 +30,22 @@ class SemanticAnalyser {
   static const std::vector<std::string>& function_names();
 
  private:
+  // semantic_analyser.cpp: statements, maps, operators
   void stmt(ast::Stmt* s);
+  void assign_var(ast::AssignVar* a);
+  void loop_body(const std::vector<ast::Stmt*>& body);
+  void unroll(ast::Unroll* u);
   void assign_map(ast::AssignMap* s);
   void expr(ast::Expr* e);
+  void variable(ast::Variable* v);
   void builtin(ast::Builtin* b);
   void field(ast::Field* f);
-  void call(ast::Call* c);
-  void call_statement(ast::Call* c);
-  void printf_call(ast::Call* c);
   void map_read(ast::Map* m);
   void binop(ast::Binop* b);
+  void inc_dec(ast::IncDec* d);
+  void cast(ast::Cast* c);
+  void size_of(ast::Sizeof* s);
+  void positional(ast::Positional* p);
   ast::Type aggregation(ast::Call* c);
   MapInfo& declare_map(ast::Map* m);
   void check_keys(ast::Map* m, MapInfo& info);
@@ -47,11 +53,26 @@ class SemanticAnalyser {
   int64_t require_const(ast::Expr* e, const std::string& what);
   [[noreturn]] void error(ast::Location loc, const std::string& msg, const std::string& hint = {});
 
+  // semantic_calls.cpp: functions
+  void call(ast::Call* c);
+  void call_statement(ast::Call* c);
+  void printf_call(ast::Call* c);
+  void print_call(ast::Call* c);
+  void time_call(ast::Call* c);
+  void str_call(ast::Call* c);
+  void ntop_call(ast::Call* c);
+  void ntop_address(ast::Expr* addr);
+  void strftime_call(ast::Call* c);
+  void stack_call(ast::Call* c, bool user);
+  void reg_call(ast::Call* c);
+
   std::string_view src_;
   ProgramInfo& info_;
   const ConcreteProbe* probe_ = nullptr;
   std::map<std::string, ast::Type> vars_;
   bool strict_ = true;
+  int loop_depth_ = 0;        // while loops around the statement (break/continue)
+  bool allow_bytes_ = false;  // the field is an argument of ntop() or sizeof()
 };
 
 // x86_64 struct pt_regs offset of a register ("ip", "sp", "di"...), or -1.

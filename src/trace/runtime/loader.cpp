@@ -18,7 +18,6 @@ namespace {
 
 constexpr uint32_t kMapEntries = 10240;
 constexpr uint32_t kStackEntries = 4096;
-constexpr uint32_t kStackDepth = 127;
 
 Fd make_map(bpf_map_type type, const char* name, uint32_t key, uint32_t value, uint32_t entries) {
   int fd = bpf_map_create(type, name, key, value, entries, nullptr);
@@ -43,6 +42,19 @@ bpf_map_type map_type_for(const MapInfo& m) {
 
 }  // namespace
 
+std::string verifier_hint(std::string_view reason) {
+  // A while loop the verifier could not prove finite: it walks every
+  // iteration, within 1M instructions in all.
+  if (reason.find("infinite loop") != std::string_view::npos ||
+      reason.find("program is too large") != std::string_view::npos ||
+      reason.find("back-edge") != std::string_view::npos) {
+    return "a while loop must end within the verifier's budget of 1M instructions, counted over "
+           "every iteration: loop fewer times (while ($i < 100) { ... $i++; }); run with "
+           "--log-level debug for the verifier log";
+  }
+  return "run with --log-level debug for the full verifier log";
+}
+
 Fd& Fd::operator=(Fd&& o) noexcept {
   if (this != &o) {
     if (fd_ >= 0) ::close(fd_);
@@ -61,11 +73,8 @@ int Maps::fd_for(int map_id) const {
       return scratch.get();
     case codegen::kRingbufMap:
       return ringbuf.get();
-    case codegen::kKstackMap:
-      return kstack.get();
-    case codegen::kUstackMap:
-      return ustack.get();
     default:
+      if (map_id <= codegen::kStackMapBase) return stacks.at(codegen::kStackMapBase - map_id).get();
       return user.at(map_id).get();
   }
 }
@@ -74,12 +83,10 @@ Maps create_maps(const ProgramInfo& info, uint32_t ringbuf_bytes) {
   Maps maps;
   maps.scratch = make_map(BPF_MAP_TYPE_PERCPU_ARRAY, "scratch", 4, codegen::kScratchSize, 1);
   maps.ringbuf = make_map(BPF_MAP_TYPE_RINGBUF, "records", 0, 0, ringbuf_bytes);
-  uint32_t stack_value = kStackDepth * 8;
-  if (info.uses_kstack) {
-    maps.kstack = make_map(BPF_MAP_TYPE_STACK_TRACE, "kstack", 4, stack_value, kStackEntries);
-  }
-  if (info.uses_ustack) {
-    maps.ustack = make_map(BPF_MAP_TYPE_STACK_TRACE, "ustack", 4, stack_value, kStackEntries);
+  // The value size is the frame limit: bpf_get_stackid keeps that many.
+  for (const auto& s : info.stack_maps) {
+    maps.stacks.push_back(make_map(BPF_MAP_TYPE_STACK_TRACE, s.user ? "ustack" : "kstack", 4,
+                                   s.frames * 8, kStackEntries));
   }
   for (const auto& m : info.maps) {
     maps.user.push_back(
@@ -119,7 +126,8 @@ VerifierFailure parse_verifier_log(std::string_view log) {
     }
     if (line.rfind("processed ", 0) == 0 || line.rfind("verification time", 0) == 0 ||
         line.rfind("stack depth", 0) == 0 || line.rfind("from ", 0) == 0 ||
-        line.find_first_not_of("0123456789") != 0 || line.rfind("; ", 0) == 0) {
+        line.find_first_not_of("0123456789") != 0 || line.rfind("; ", 0) == 0 ||
+        line.rfind("cur state:", 0) == 0 || line.rfind("old state:", 0) == 0) {
       continue;
     }
     out.reason = line;
@@ -161,7 +169,7 @@ Fd load_program(const codegen::ProbeProgram& prog, const Maps& maps, std::string
        "the BPF verifier rejected the program for " + prog.name +
            (failure.insn >= 0 ? " at instruction " + std::to_string(failure.insn) : "") + ": " +
            reason,
-       "run with --log-level debug for the full verifier log");
+       verifier_hint(reason));
 }
 
 }  // namespace ksight::trace::runtime

@@ -31,8 +31,9 @@ class Fd {
 };
 
 struct Maps {
-  Fd scratch, ringbuf, kstack, ustack;
-  std::vector<Fd> user;  // by MapInfo::id
+  Fd scratch, ringbuf;
+  std::vector<Fd> stacks;  // by index in ProgramInfo::stack_maps
+  std::vector<Fd> user;    // by MapInfo::id
   int fd_for(int map_id) const;
 };
 
@@ -60,5 +61,7 @@ struct VerifierFailure {
   std::string reason;
 };
 VerifierFailure parse_verifier_log(std::string_view log);
+// The hint shown under a verifier rejection with this reason.
+std::string verifier_hint(std::string_view reason);
 
 }  // namespace ksight::trace::runtime

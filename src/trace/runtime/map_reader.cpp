@@ -78,8 +78,8 @@ std::vector<MapEntry> read_map(int fd, const MapInfo& map) {
     MapEntry& e = grouped[user_key];
     e.key = user_key;
     if (!map.per_cpu()) {
-      if (map.value.is_int() || map.value.kind == TypeKind::kKsym ||
-          map.value.kind == TypeKind::kKstack || map.value.kind == TypeKind::kUstack) {
+      if (map.value.is_int() || map.value.kind == TypeKind::kKsym || map.value.is_stack() ||
+          map.value.kind == TypeKind::kStrftime) {
         e.value = at(value.data(), 0);
       } else {
         e.raw.assign(value.begin(), value.begin() + map.value_size());

@@ -1,5 +1,8 @@
 #include "trace/runtime/output.h"
 
+#include <arpa/inet.h>
+#include <time.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -17,24 +20,70 @@ int64_t load_i64(const uint8_t* p) {
   return v;
 }
 
+// The integer a C printf would format: the length modifier's width, else
+// the argument's own (an int32 field with %u prints as unsigned 32-bit, a
+// (uint8) cast stays 0..255). A 64-bit value under a bare %d/%u/%x prints
+// whole: bpftrace 0.17 passes it to printf as-is, so %d of nsecs prints
+// the low 32 bits; that is a bug and ksight does not copy it.
+int64_t c_width(int64_t v, const ast::Type& type, const FormatPiece& p, bool is_signed) {
+  uint32_t bytes = p.length_bytes ? p.length_bytes : type.size <= 4 ? 4 : 8;
+  // Each arm converts on its own: int32_t ? uint32_t would be uint32_t.
+  switch (bytes) {
+    case 1:
+      if (is_signed) return static_cast<int8_t>(v);
+      return static_cast<uint8_t>(v);
+    case 2:
+      if (is_signed) return static_cast<int16_t>(v);
+      return static_cast<uint16_t>(v);
+    case 4:
+      if (is_signed) return static_cast<int32_t>(v);
+      return static_cast<uint32_t>(v);
+    default:
+      return v;
+  }
+}
+
 std::string c_string(const uint8_t* p, size_t size) {
   size_t n = 0;
   while (n < size && p[n]) ++n;
   return std::string(reinterpret_cast<const char*>(p), n);
 }
 
-std::string format_stack(bool user, int64_t packed, SymbolSource& symbols, bool in_map_key) {
+// bpftrace mode: one "func+off" per line, indented by 4 in map keys and 8
+// elsewhere; perf mode: "\t<hex address> func+off", then " (file)" for user
+// frames, as perf script prints them.
+std::string format_stack(const ast::Type& type, int64_t packed, SymbolSource& symbols,
+                         bool in_map_key) {
+  bool user = type.kind == TypeKind::kUstack;
   int32_t id = static_cast<int32_t>(packed & 0xffffffff);
   uint32_t pid = static_cast<uint32_t>(static_cast<uint64_t>(packed) >> 32);
   std::string out = "\n";
   if (id < 0) return out;  // bpf_get_stackid failed (e.g. no user stack)
-  const char* indent = in_map_key ? "    " : "        ";  // as bpftrace indents them
-  for (uint64_t addr : symbols.stack(user, id)) {
+  bool perf = type.stack_mode == ast::StackMode::kPerf;
+  const char* indent = perf ? "\t" : in_map_key ? "    " : "        ";
+  std::vector<uint64_t> frames = symbols.stack(user, type.stack_frames, id);
+  if (frames.size() > type.stack_frames) frames.resize(type.stack_frames);
+  char addr_text[32];
+  for (uint64_t addr : frames) {
     out += indent;
+    if (perf) {
+      std::snprintf(addr_text, sizeof(addr_text), "%llx ", static_cast<unsigned long long>(addr));
+      out += addr_text;
+    }
     out += user ? symbols.user_symbol(pid, addr, true) : symbols.kernel_symbol(addr, true);
+    if (perf && user) out += " (" + symbols.user_module(pid, addr) + ")";
     out += "\n";
   }
   return out;
+}
+
+// print()'s div as bpftrace applies it: C division of the value.
+int64_t divided(const MapInfo& map, int64_t v, uint64_t div) {
+  if (div == 0) return v;
+  bool is_unsigned =
+      map.value.kind == TypeKind::kCount || (map.value.is_int() && !map.value.is_signed);
+  if (is_unsigned) return static_cast<int64_t>(static_cast<uint64_t>(v) / div);
+  return v / static_cast<int64_t>(div);
 }
 
 std::string format_key(const MapInfo& map, const std::vector<uint8_t>& key, SymbolSource& symbols) {
@@ -66,23 +115,25 @@ int64_t sort_value(const MapInfo& map, const MapEntry& e) {
   }
 }
 
-std::string scalar_text(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
+std::string scalar_text(const MapInfo& map, const MapEntry& e, SymbolSource& symbols,
+                        uint64_t div) {
   switch (map.value.kind) {
     case TypeKind::kAvg:
-      return std::to_string(e.count ? e.total / e.count : 0);
+      return std::to_string(divided(map, e.count ? e.total / e.count : 0, div));
     case TypeKind::kStats:
       return "count " + std::to_string(e.count) + ", average " +
              std::to_string(e.count ? e.total / e.count : 0) + ", total " + std::to_string(e.total);
     case TypeKind::kCount:
-      return std::to_string(static_cast<uint64_t>(e.value));
+      return std::to_string(static_cast<uint64_t>(divided(map, e.value, div)));
     case TypeKind::kSum:
     case TypeKind::kMin:
     case TypeKind::kMax:
-      return std::to_string(e.value);
+      return std::to_string(divided(map, e.value, div));
     default: {
       if (!e.raw.empty()) return format_value(map.value, e.raw.data(), symbols, false);
+      int64_t v = map.value.is_int() ? divided(map, e.value, div) : e.value;
       uint8_t buf[8];
-      std::memcpy(buf, &e.value, 8);
+      std::memcpy(buf, &v, 8);
       return format_value(map.value, buf, symbols, false);
     }
   }
@@ -131,7 +182,7 @@ Json json_bucket(const MapInfo& map, int64_t bucket, uint64_t count) {
   return b;
 }
 
-Json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
+Json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& symbols, uint64_t div) {
   switch (map.value.kind) {
     case TypeKind::kStats:
       return {{"count", e.count}, {"average", e.count ? e.total / e.count : 0}, {"total", e.total}};
@@ -142,20 +193,24 @@ Json json_value(const MapInfo& map, const MapEntry& e, SymbolSource& symbols) {
       if (e.buckets.empty()) return arr;
       for (int64_t b = e.buckets.begin()->first; b <= e.buckets.rbegin()->first; ++b) {
         auto it = e.buckets.find(b);
-        arr.push_back(json_bucket(map, b, it == e.buckets.end() ? 0 : it->second));
+        uint64_t count = it == e.buckets.end() ? 0 : it->second;
+        arr.push_back(json_bucket(map, b, div ? count / div : count));
       }
       return arr;
     }
     case TypeKind::kAvg:
-      return e.count ? e.total / e.count : 0;
+      return divided(map, e.count ? e.total / e.count : 0, div);
     case TypeKind::kCount:
+      return static_cast<uint64_t>(divided(map, e.value, div));
     case TypeKind::kSum:
     case TypeKind::kMin:
     case TypeKind::kMax:
-      return e.value;
+      return divided(map, e.value, div);
     default:
-      if (map.value.is_int()) return e.value;
-      return scalar_text(map, e, symbols);
+      if (map.value.is_int() && !map.value.is_signed)
+        return static_cast<uint64_t>(divided(map, e.value, div));
+      if (map.value.is_int()) return divided(map, e.value, div);
+      return scalar_text(map, e, symbols, 0);
   }
 }
 
@@ -178,14 +233,15 @@ const char* json_type(const MapInfo& map) {
 }
 
 void print_json(std::ostream& out, const MapInfo& map, const std::vector<MapEntry>& entries,
-                SymbolSource& symbols) {
+                SymbolSource& symbols, uint64_t div) {
   if (entries.empty()) return;  // bpftrace prints nothing for an empty map
   Json data;
   if (map.key_types.empty()) {
-    data = json_value(map, entries.front(), symbols);
+    data = json_value(map, entries.front(), symbols, div);
   } else {
     data = Json::object();
-    for (const auto& e : entries) data[json_key(map, e, symbols)] = json_value(map, e, symbols);
+    for (const auto& e : entries)
+      data[json_key(map, e, symbols)] = json_value(map, e, symbols, div);
   }
   out << json_line(json_type(map), Json{{map.name, data}}) << "\n";
 }
@@ -194,7 +250,7 @@ void print_json(std::ostream& out, const MapInfo& map, const std::vector<MapEntr
 // bars and a blank line; avg/stats maps end with one blank line; an empty
 // map prints a blank line.
 void print_text(std::ostream& out, const MapInfo& map, const std::vector<MapEntry>& entries,
-                SymbolSource& symbols) {
+                SymbolSource& symbols, uint64_t div) {
   if (entries.empty()) {
     out << "\n";
     return;
@@ -202,9 +258,9 @@ void print_text(std::ostream& out, const MapInfo& map, const std::vector<MapEntr
   for (const auto& e : entries) {
     std::string head = map.name + format_key(map, e.key, symbols);
     if (map.is_histogram()) {
-      out << head << ": \n" << format_hist(map, e.buckets) << "\n";
+      out << head << ": \n" << format_hist(map, e.buckets, div) << "\n";
     } else {
-      out << head << ": " << scalar_text(map, e, symbols) << "\n";
+      out << head << ": " << scalar_text(map, e, symbols, div) << "\n";
     }
   }
   if (map.value.kind == TypeKind::kStats || map.value.kind == TypeKind::kAvg) out << "\n";
@@ -261,7 +317,11 @@ std::string format_value(const ast::Type& type, const uint8_t* data, SymbolSourc
       return c_string(data, type.size);
     case TypeKind::kKstack:
     case TypeKind::kUstack:
-      return format_stack(type.kind == TypeKind::kUstack, load_i64(data), symbols, in_map_key);
+      return format_stack(type, load_i64(data), symbols, in_map_key);
+    case TypeKind::kInet:
+      return format_inet(data);
+    case TypeKind::kStrftime:
+      return format_wall_time(type.time_format, load_i64(data) + monotonic_to_unix_offset_ns());
     case TypeKind::kKsym:
       return symbols.kernel_symbol(static_cast<uint64_t>(load_i64(data)), false);
     case TypeKind::kUsym:
@@ -290,21 +350,22 @@ std::string format_printf(const FormatInfo& format, const std::vector<FormatPiec
       std::snprintf(buf, sizeof(buf), (p.spec + "s").c_str(), s.c_str());
     } else if (p.conversion == 'd' || p.conversion == 'i') {
       std::snprintf(buf, sizeof(buf), (p.spec + "lld").c_str(),
-                    static_cast<long long>(load_i64(data)));
+                    static_cast<long long>(c_width(load_i64(data), fa.type, p, true)));
     } else if (p.conversion == 'c') {
       std::snprintf(buf, sizeof(buf), (p.spec + "c").c_str(), static_cast<int>(load_i64(data)));
     } else if (p.conversion == 'p') {
       std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(load_i64(data)));
     } else {
       std::snprintf(buf, sizeof(buf), (p.spec + "ll" + p.conversion).c_str(),
-                    static_cast<unsigned long long>(load_i64(data)));
+                    static_cast<unsigned long long>(c_width(load_i64(data), fa.type, p, false)));
     }
     out += buf;
   }
   return out;
 }
 
-std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& buckets) {
+std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& buckets,
+                        uint64_t div) {
   if (buckets.empty()) return "";
   uint64_t max_count = 0;
   for (const auto& [b, c] : buckets) max_count = std::max(max_count, c);
@@ -316,20 +377,69 @@ std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& b
     uint64_t count = it == buckets.end() ? 0 : it->second;
     size_t bar = max_count ? static_cast<size_t>(count * 52 / max_count) : 0;
     std::snprintf(line, sizeof(line), "%-16s%8llu |%s%s|\n", hist_label(map, b).c_str(),
-                  static_cast<unsigned long long>(count), std::string(bar, '@').c_str(),
-                  std::string(52 - bar, ' ').c_str());
+                  static_cast<unsigned long long>(div ? count / div : count),
+                  std::string(bar, '@').c_str(), std::string(52 - bar, ' ').c_str());
     out += line;
   }
   return out;
 }
 
 void print_map(std::ostream& out, const MapInfo& map, std::vector<MapEntry> entries,
-               OutputFormat format, SymbolSource& symbols) {
+               OutputFormat format, SymbolSource& symbols, const PrintSpec& spec) {
   std::stable_sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
     return sort_value(map, a) < sort_value(map, b);
   });
-  if (format == OutputFormat::kJson) return print_json(out, map, entries, symbols);
-  print_text(out, map, entries, symbols);
+  // bpftrace ignores top and div for stats() maps (and warns).
+  bool stats = map.value.kind == TypeKind::kStats;
+  uint64_t top = stats ? 0 : spec.top, div = stats ? 0 : spec.div;
+  if (top > 0 && entries.size() > top)
+    entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(top));
+  if (format == OutputFormat::kJson) return print_json(out, map, entries, symbols, div);
+  print_text(out, map, entries, symbols, div);
+}
+
+int64_t monotonic_to_unix_offset_ns() {
+  timespec real{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  return (static_cast<int64_t>(real.tv_sec) - mono.tv_sec) * 1000000000ll +
+         (real.tv_nsec - mono.tv_nsec);
+}
+
+std::string format_wall_time(const std::string& format, int64_t unix_ns) {
+  int64_t secs = unix_ns / 1000000000ll;
+  int64_t rem = unix_ns % 1000000000ll;
+  if (rem < 0) rem += 1000000000ll, --secs;
+  // %f first: strftime(3) has no sub-second field.
+  std::string fmt;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '%' && i + 1 < format.size()) {
+      if (format[i + 1] == 'f') {
+        char us[8];
+        std::snprintf(us, sizeof(us), "%06lld", static_cast<long long>(rem / 1000));
+        fmt += us;
+      } else {
+        fmt += format.substr(i, 2);
+      }
+      ++i;
+      continue;
+    }
+    fmt += format[i];
+  }
+  time_t t = static_cast<time_t>(secs);
+  tm local{};
+  localtime_r(&t, &local);
+  char buf[512];
+  size_t n = std::strftime(buf, sizeof(buf), fmt.c_str(), &local);
+  return std::string(buf, n);
+}
+
+std::string format_inet(const uint8_t* value) {
+  int64_t family = load_i64(value);
+  char buf[INET6_ADDRSTRLEN];
+  int af = family == AF_INET ? AF_INET : family == AF_INET6 ? AF_INET6 : -1;
+  if (af < 0 || !inet_ntop(af, value + 8, buf, sizeof(buf))) return "";
+  return buf;
 }
 
 }  // namespace ksight::trace::runtime

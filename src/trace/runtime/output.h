@@ -42,12 +42,27 @@ std::string format_printf(const FormatInfo& format, const std::vector<FormatPiec
 std::string format_value(const ast::Type& type, const uint8_t* data, SymbolSource& symbols,
                          bool in_map_key);
 
-// Prints one map at exit/print() time, sorted like bpftrace (by value).
+// Prints one map at exit/print() time, sorted like bpftrace (by value);
+// `spec` (print(@m, top, div)) keeps the `top` largest entries and divides
+// values by `div`.
 void print_map(std::ostream& out, const MapInfo& map, std::vector<MapEntry> entries,
-               OutputFormat format, SymbolSource& symbols);
+               OutputFormat format, SymbolSource& symbols, const PrintSpec& spec = {});
 
-// The ASCII histogram lines for one key's buckets.
-std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& buckets);
+// The ASCII histogram lines for one key's buckets; counts shown divided
+// by `div` (if not 0), bars drawn from the counts themselves (as bpftrace).
+std::string format_hist(const MapInfo& map, const std::map<int64_t, uint64_t>& buckets,
+                        uint64_t div = 0);
+
+// strftime(3) of a Unix time in ns in local time, with bpftrace's %f
+// (microseconds, 6 digits).
+std::string format_wall_time(const std::string& format, int64_t unix_ns);
+
+// CLOCK_REALTIME minus CLOCK_MONOTONIC now: turns `nsecs` into Unix time.
+int64_t monotonic_to_unix_offset_ns();
+
+// inet_ntop of an ntop() value ({u64 family, u8 address[16]}); "" for a
+// family other than AF_INET/AF_INET6, as bpftrace.
+std::string format_inet(const uint8_t* value);
 
 // "1K", "4M"... as bpftrace labels power-of-two buckets.
 std::string size_label(uint64_t n);

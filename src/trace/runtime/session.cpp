@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -37,7 +38,7 @@ class Session {
         opts_(o),
         out_(o.out ? *o.out : std::cout),
         maps_(create_maps(*p.info, o.ringbuf_bytes)),
-        symbols_(maps_) {
+        symbols_(maps_, *p.info) {
     for (const auto& f : p.info->formats) pieces_.push_back(parse_format(f.format));
   }
 
@@ -98,7 +99,13 @@ class Session {
         stop_ = true;
         break;
       case RecordType::kPrintMap:
-        print_map_id(h.id);
+        if (h.id < prog_.info->prints.size()) {
+          const PrintSpec& spec = prog_.info->prints[h.id];
+          print_map_id(static_cast<uint32_t>(spec.map_id), spec);
+        }
+        break;
+      case RecordType::kTime:
+        if (h.id < prog_.info->time_formats.size()) print_time(prog_.info->time_formats[h.id]);
         break;
       case RecordType::kClearMap:
         clear_map(maps_.user.at(h.id).get(), prog_.info->maps.at(h.id));
@@ -120,9 +127,22 @@ class Session {
     }
   }
 
-  void print_map_id(uint32_t id) {
+  void print_map_id(uint32_t id, const PrintSpec& spec = {}) {
     const MapInfo& m = prog_.info->maps.at(id);
-    print_map(out_, m, read_map(maps_.user.at(id).get(), m), opts_.format, symbols_);
+    print_map(out_, m, read_map(maps_.user.at(id).get(), m), opts_.format, symbols_, spec);
+  }
+
+  // time(): the wall-clock time now, when the record is handled (bpftrace's).
+  void print_time(const std::string& format) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    std::string text =
+        format_wall_time(format, static_cast<int64_t>(now.tv_sec) * 1000000000ll + now.tv_nsec);
+    if (opts_.format == OutputFormat::kJson) {
+      out_ << json_line("time", text) << "\n";
+    } else {
+      out_ << text;
+    }
   }
 
   // On stdout, as bpftrace prints it (scripts that read its output skip it).
@@ -135,9 +155,10 @@ class Session {
     out_.flush();
   }
 
-  // At exit bpftrace prints two newlines, then every map in name order.
+  // At exit bpftrace prints two newlines (in JSON output too), then every
+  // map in name order.
   void print_all_maps() {
-    if (opts_.format == OutputFormat::kText) out_ << "\n\n";
+    out_ << "\n\n";
     std::vector<const MapInfo*> maps;
     for (const auto& m : prog_.info->maps) maps.push_back(&m);
     std::stable_sort(maps.begin(), maps.end(),
@@ -260,7 +281,7 @@ class Session {
     // capture the mappings of pids appearing in ustack/usym keys as we go.
     constexpr uint64_t kObserve = kRing + 3;
     Fd observe_timer;
-    if (prog_.info->uses_ustack || prog_.info->uses_usym) {
+    if (prog_.info->uses_ustack() || prog_.info->uses_usym) {
       observe_timer = Fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
       itimerspec spec{};
       spec.it_interval.tv_nsec = 100000000;

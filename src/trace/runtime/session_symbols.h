@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "symbolizer/symbolizer.h"
+#include "trace/program_info.h"
 #include "trace/runtime/loader.h"
 #include "trace/runtime/symbols.h"
 
@@ -12,16 +13,18 @@ namespace ksight::trace::runtime {
 
 class SessionSymbols : public SymbolSource {
  public:
-  explicit SessionSymbols(const Maps& maps) : maps_(maps) {}
+  SessionSymbols(const Maps& maps, const ProgramInfo& info) : maps_(maps), info_(info) {}
   std::string kernel_symbol(uint64_t addr, bool with_offset) override;
   std::string user_symbol(uint32_t pid, uint64_t addr, bool with_offset) override;
-  std::vector<uint64_t> stack(bool user, int32_t id) override;
+  std::string user_module(uint32_t pid, uint64_t addr) override;
+  std::vector<uint64_t> stack(bool user, uint32_t frames, int32_t id) override;
   // Capture a process's mappings while it is alive (before it exits).
   void observe(uint32_t pid);
 
  private:
   symbolizer::Symbolizer& symbolizer();
   const Maps& maps_;
+  const ProgramInfo& info_;
   std::unique_ptr<symbolizer::Symbolizer> symbolizer_;
 };
 
