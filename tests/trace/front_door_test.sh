@@ -15,6 +15,13 @@ set -e
 [[ $front_rc == "$core_rc" && $front_rc != 0 ]] || fail "exit code $front_rc, ksight-core gives $core_rc"
 "$front" trace --help | grep -q -- "--list" || fail "trace --help is not the trace command's"
 
+# Global options before the program, as ksight-core takes them.
+trace_bin="$(dirname "$front")/ksight-trace"
+if [[ -x "$trace_bin" ]]; then
+  "$trace_bin" --log-level warn --help | grep -q -- "--list" || fail "ksight-trace --log-level X --help"
+  "$trace_bin" --log-level=warn --help | grep -q -- "--list" || fail "ksight-trace --log-level=X --help"
+fi
+
 lonely=$(mktemp -d)
 trap 'rm -rf "$lonely"' EXIT
 cp "$front" "$lonely/ksight"

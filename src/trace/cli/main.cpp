@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -61,9 +62,15 @@ int main(int argc, char** argv) {
 #endif
   // `ksight-trace PROGRAM` and `ksight-trace trace PROGRAM` both work: the
   // subcommand word is implied unless given.
+  // Global options (--log-level X) may come first, as with ksight-core.
   std::vector<char*> args(argv, argv + argc);
   static char trace_word[] = "trace";
-  if (argc < 2 || std::strcmp(argv[1], "trace") != 0) args.insert(args.begin() + 1, trace_word);
+  size_t at = 1;
+  while (at < args.size() && std::strncmp(args[at], "--log-level", 11) == 0)
+    at += std::strchr(args[at], '=') ? 1 : 2;
+  at = std::min(at, args.size());
+  if (at == args.size() || std::strcmp(args[at], "trace") != 0)
+    args.insert(args.begin() + static_cast<long>(at), trace_word);
 
   CLI::App app{"ksight-trace: bpftrace-style one-liners compiled in-process to eBPF"};
   app.require_subcommand(1);
