@@ -13,12 +13,7 @@ HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions opti
       tracker_(
           options_.tracker, [this](HttpExchange&& x) { on_exchange(std::move(x)); },
           options_.id_seed),
-      requests_(registry.counter("http_requests_total",
-                                 "HTTP/1.x requests seen in socket syscalls (server and client).",
-                                 {"method", "path", "status", "service"})),
-      duration_(registry.histogram("http_request_duration_seconds",
-                                   "First request byte to last response byte.",
-                                   {"method", "path", "status", "service"}, options_.buckets)),
+      red_(registry, options_.buckets),
       parse_events_(registry.counter("ksight_http_parser_events_total",
                                      "HTTP stream parser outcomes (orphan responses, dropped "
                                      "pending requests, resyncs, TLS/other connections).",
@@ -52,11 +47,8 @@ bool HttpPipeline::sampled(const HttpExchange& x) const {
 void HttpPipeline::on_exchange(HttpExchange&& x) {
   const ProcessEntry& proc = process_for(x.pid, x.comm);
   NormalizedPath np = paths_.normalize(x.request.target);
-  metrics::LabelValues labels{x.request.method, np.path, std::to_string(x.response.status),
-                              proc.service};
-  requests_.inc(labels);
   double secs = static_cast<double>(x.end_ns > x.start_ns ? x.end_ns - x.start_ns : 0) / 1e9;
-  duration_.observe(labels, secs);
+  red_.observe(x.request.method, np.path, x.response.status, proc.service, secs);
   if (!on_span_ && !on_pending_) return;
   if (!sampled(x)) {
     ++sampled_out_count_;
@@ -70,6 +62,7 @@ void HttpPipeline::on_exchange(HttpExchange&& x) {
 }
 
 void HttpPipeline::collect(uint64_t now_ns) {
+  red_.flush();
   tracker_.expire(now_ns, 300ull * 1'000'000'000);
   const HttpTrackerStats& s = tracker_.stats();
   parse_events_.set_total({"orphan_response"}, static_cast<double>(s.orphan_responses));

@@ -25,6 +25,7 @@
 #include "metrics/registry.h"
 #include "otel/http_tracker.h"
 #include "otel/path_normalizer.h"
+#include "otel/red_metrics.h"
 #include "otel/span.h"
 
 namespace ksight::otel {
@@ -59,6 +60,9 @@ class HttpPipeline {
   void on_close(uint32_t pid, int32_t fd, uint64_t ts_ns) { tracker_.on_close(pid, fd, ts_ns); }
   // Periodic upkeep: idle connections, stale resources, tracker counters.
   void collect(uint64_t now_ns);
+  // The RED metrics observed so far into the registry (a scrape does this
+  // too, before it renders; collect() as well).
+  void flush_metrics() { red_.flush(); }
   void forget(uint32_t pid) { resources_.erase(pid); }
 
   const HttpTracker& tracker() const { return tracker_; }
@@ -79,8 +83,7 @@ class HttpPipeline {
   PathNormalizer paths_;
   HttpTracker tracker_;
   std::unordered_map<uint32_t, ProcessEntry> resources_;
-  metrics::Counter& requests_;
-  metrics::Histogram& duration_;
+  RedMetrics red_;
   metrics::Counter& parse_events_;
   metrics::Counter& sampled_out_;
   uint64_t sampled_out_count_ = 0;  // mirrored into sampled_out_ by collect()

@@ -39,13 +39,26 @@ TEST(HttpPipeline, SpansAndRedMetrics) {
   EXPECT_EQ(spans[0].status, StatusCode::kError);
   EXPECT_EQ(std::get<std::string>(spans[0].resource->find("container.id")->value), "c0ffee");
   metrics::LabelValues labels{"GET", "/items/{id}", "500", "nginx"};
+  // Requests are aggregated in the pipeline and reach the registry in bulk
+  // (at a scrape, a collect, or this flush).
+  EXPECT_EQ(registry.counter("http_requests_total", "", {"method", "path", "status", "service"})
+                .value(labels),
+            0);
+  pipeline.flush_metrics();
   EXPECT_EQ(registry.counter("http_requests_total", "", {"method", "path", "status", "service"})
                 .value(labels),
             1);
   auto& h = registry.histogram("http_request_duration_seconds", "",
                                {"method", "path", "status", "service"}, kDefaultDurationBuckets);
   EXPECT_EQ(h.count(labels), 1u);
+  // A scrape flushes by itself: one more request, then render alone.
+  pipeline.on_payload(payload(Direction::kIngress, req, 2'000'000'000));
+  pipeline.on_payload(payload(Direction::kEgress, resp, 2'060'000'000));  // over 0.05
   std::string text = registry.render();
+  EXPECT_NE(text.find("http_requests_total{method=\"GET\",path=\"/items/{id}\",status=\"500\","
+                      "service=\"nginx\"} 2"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("http_request_duration_seconds_bucket{method=\"GET\",path=\"/items/{id}\","
                       "status=\"500\",service=\"nginx\",le=\"0.05\"} 1"),
             std::string::npos)
@@ -73,6 +86,7 @@ struct SampledPipeline {
         payload(Direction::kEgress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", ts + 1000));
   }
   double requests() {
+    pipeline->flush_metrics();
     return registry.counter("http_requests_total", "", {"method", "path", "status", "service"})
         .value({"GET", "/a", "200", "nginx"});
   }
@@ -126,6 +140,7 @@ TEST(HttpPipelineSampling, NoSpanConsumerBuildsNothing) {
   HttpPipeline pipeline(registry, {.id_seed = 1}, nullptr, nullptr);
   pipeline.on_payload(payload(Direction::kIngress, "GET /a HTTP/1.1\r\n\r\n", 1000));
   pipeline.on_payload(payload(Direction::kEgress, "HTTP/1.1 204 No Content\r\n\r\n", 2000));
+  pipeline.flush_metrics();
   EXPECT_EQ(registry.counter("http_requests_total", "", {"method", "path", "status", "service"})
                 .value({"GET", "/a", "204", "nginx"}),
             1);
