@@ -16,7 +16,9 @@
 # Options (environment):
 #   WRK_ARGS    default "-t1 -c32"
 #   AGENT_ARGS  default "--otlp-endpoint <sink>"; "--http" measures capture,
-#               parsing and metrics without export; more flags may follow
+#               parsing and metrics without export
+#   EXTRA       flags added to AGENT_ARGS, e.g. "--http-span-sample-ratio 0.1"
+#               or "--otlp-compression none"
 #   PERF=1      perf record -g the agent during the first agent round of each
 #               placement; the top of the report goes to $PERF_DIR (/tmp)
 #   BPF_STATS=1 kernel.bpf_stats_enabled during agent rounds; prints the
@@ -46,7 +48,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 NGINX_PORT=$(free_port)
 SINK_PORT=$(free_port)
 AGENT_PORT=$(free_port)
-AGENT_ARGS=${AGENT_ARGS:---otlp-endpoint 127.0.0.1:$SINK_PORT}
+AGENT_ARGS="${AGENT_ARGS:---otlp-endpoint 127.0.0.1:$SINK_PORT} ${EXTRA:-}"
 
 mkdir -p "$WORK/logs" "$WORK/www"
 echo "hello from nginx" > "$WORK/www/index.html"
