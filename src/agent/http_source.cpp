@@ -93,11 +93,16 @@ class HttpSource : public EventSource {
     if (!options_.buckets.empty()) po.buckets = options_.buckets;
     po.host_name = host_name();
     po.boot_to_unix_ns = otel::boot_to_unix_offset_ns();
+    po.span_sample_ratio = options_.span_sample_ratio;
     if (options_.tap) po.tracker.thread_history = 4;
+    // Built spans only for a consumer that wants them now (tests,
+    // --print-spans); the exporter gets them unbuilt (start_exporter).
+    otel::HttpPipeline::SpanFn built;
+    if (options_.on_span) built = [this](otel::Span&& s) { options_.on_span(s); };
     pipeline_ = std::make_unique<otel::HttpPipeline>(
         ctx.registry, po,
         [this](uint32_t pid, const std::string& comm) { return identity(pid, comm); },
-        [this](otel::Span&& s) { on_span(std::move(s)); });
+        std::move(built));
   }
   ~HttpSource() override { stop(); }
 
@@ -180,13 +185,17 @@ class HttpSource : public EventSource {
   void start_exporter() {
     otel::TransportOptions to;
     to.endpoint = options_.otlp_endpoint;
+    to.gzip = options_.otlp_gzip;
     exporter_ = std::make_unique<otel::BatchExporter>(
         otel::make_transport(options_.otlp_protocol, to), clock_, ctx_.registry);
     exporter_thread_ = std::make_unique<otel::ExporterThread>(*exporter_);
+    pipeline_->set_pending_sink(
+        [this](otel::PendingHttpSpan&& p) { exporter_->add(std::move(p)); });
     spdlog::info("http: exporting spans to {} ({})", options_.otlp_endpoint,
                  options_.otlp_protocol);
   }
 
+  // Spans of other sources through the tap (function spans): built already.
   void on_span(otel::Span&& span) {
     if (options_.on_span) options_.on_span(span);
     if (exporter_) exporter_->add(std::move(span));

@@ -42,6 +42,8 @@ struct HttpSourceOptions {
   std::map<std::string, std::string> service_names;
   std::string otlp_endpoint;                       // empty: spans are not exported
   std::string otlp_protocol = "grpc";              // or "http/protobuf"
+  bool otlp_gzip = true;                           // --otlp-compression gzip|none
+  double span_sample_ratio = 1.0;                  // traces without a sampled flag: share exported
   std::function<void(const otel::Span&)> on_span;  // tests, `--print-spans`
   std::shared_ptr<HttpTap> tap;                    // set: per-thread span history on
 };

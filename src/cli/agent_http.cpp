@@ -17,6 +17,8 @@ struct AgentHttpOptions {
   bool print_spans = false;
   std::string otlp_endpoint;
   std::string otlp_protocol = "grpc";
+  std::string otlp_compression = "gzip";
+  double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::vector<std::string> routes;
   std::vector<std::string> service_names;   // key=name
@@ -91,6 +93,15 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
                  "http/protobuf: http://localhost:4318); implies --http");
   cmd.add_option("--otlp-protocol", o->otlp_protocol, "grpc or http/protobuf")
       ->check(CLI::IsMember({"grpc", "http/protobuf"}));
+  cmd.add_option("--otlp-compression", o->otlp_compression,
+                 "gzip (default) or none: gzip is most of the export's CPU, worth it only "
+                 "when the collector is across a network")
+      ->check(CLI::IsMember({"gzip", "none"}));
+  cmd.add_option("--http-span-sample-ratio", o->span_sample_ratio,
+                 "Share of traces whose HTTP spans are built and exported (0..1, default 1); "
+                 "a request's traceparent sampled flag overrides it; the RED metrics count "
+                 "every request")
+      ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--http-capture-bytes", o->capture_bytes,
                  "Bytes captured per socket read/write (max 1024)")
       ->check(CLI::Range(16, 1024));
@@ -120,6 +131,8 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
   so.routes = o->routes;
   so.otlp_endpoint = o->otlp_endpoint;
   so.otlp_protocol = o->otlp_protocol;
+  so.otlp_gzip = o->otlp_compression == "gzip";
+  so.span_sample_ratio = o->span_sample_ratio;
   for (const auto& kv : o->service_names) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {

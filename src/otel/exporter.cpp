@@ -29,6 +29,13 @@ void BatchExporter::on_batch_ready(std::function<void()> fn) {
 }
 
 void BatchExporter::add(Span span) {
+  push(std::move(span));
+}
+void BatchExporter::add(PendingHttpSpan pending) {
+  push(std::move(pending));
+}
+
+void BatchExporter::push(Item item) {
   std::function<void()> ready;
   {
     std::lock_guard lock(mutex_);
@@ -36,14 +43,40 @@ void BatchExporter::add(Span span) {
       queue_.pop_front();
       drop(1, "queue_full");
     }
-    queue_.push_back({clock_.now(), std::move(span)});
+    queue_.push_back({clock_.now(), std::move(item)});
     if (queue_.size() % options_.max_batch == 0) ready = batch_ready_;
   }
   if (ready) ready();
 }
 
+std::vector<BatchExporter::Item> BatchExporter::take(size_t n) {
+  std::vector<Item> items;
+  n = std::min(n, queue_.size());
+  items.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    items.push_back(std::move(queue_.front().item));
+    queue_.pop_front();
+  }
+  return items;
+}
+
+std::vector<Span> BatchExporter::build(std::vector<Item>& items) {
+  std::vector<Span> spans;
+  spans.reserve(items.size());
+  for (auto& item : items) {
+    if (auto* span = std::get_if<Span>(&item)) {
+      spans.push_back(std::move(*span));
+    } else {
+      spans.push_back(std::get<PendingHttpSpan>(item).build());
+    }
+  }
+  items.clear();
+  return spans;
+}
+
 bool BatchExporter::tick() {
   std::vector<Span> batch;
+  std::vector<Item> items;
   Clock::time_point now;
   {
     std::lock_guard lock(mutex_);
@@ -56,15 +89,11 @@ bool BatchExporter::tick() {
       bool due = queue_.size() >= options_.max_batch ||
                  (!queue_.empty() && now - queue_.front().at >= options_.batch_timeout);
       if (!due) return false;
-      size_t n = std::min(options_.max_batch, queue_.size());
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front().span));
-        queue_.pop_front();
-      }
+      items = take(options_.max_batch);
       queue_gauge_.set({}, static_cast<double>(queue_.size()));
     }
   }
+  if (!items.empty()) batch = build(items);
   ExportResult result = transport_->export_spans(batch);
   std::lock_guard lock(mutex_);
   settle(batch, result, now);
@@ -111,6 +140,7 @@ void BatchExporter::flush(std::chrono::milliseconds budget) {
   auto deadline = clock_.now() + budget;
   for (;;) {
     std::vector<Span> batch;
+    std::vector<Item> items;
     {
       std::lock_guard lock(mutex_);
       if (clock_.now() >= deadline) {
@@ -124,13 +154,11 @@ void BatchExporter::flush(std::chrono::milliseconds budget) {
         batch = std::move(retry_);
         retry_.clear();
       }
-      while (batch.size() < options_.max_batch && !queue_.empty()) {
-        batch.push_back(std::move(queue_.front().span));
-        queue_.pop_front();
-      }
+      if (batch.size() < options_.max_batch) items = take(options_.max_batch - batch.size());
       queue_gauge_.set({}, static_cast<double>(queue_.size()));
-      if (batch.empty()) return;
+      if (batch.empty() && items.empty()) return;
     }
+    for (Span& s : build(items)) batch.push_back(std::move(s));
     ExportResult result = transport_->export_spans(batch);
     std::lock_guard lock(mutex_);
     if (result.ok) {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "metrics/registry.h"
@@ -78,6 +79,9 @@ class BatchExporter {
 
   // Thread-safe.
   void add(Span span);
+  // A span built only when its batch leaves, on the sending thread; one
+  // dropped from a full queue is never built.
+  void add(PendingHttpSpan pending);
   // Called (outside the lock) each time add() completes a batch, so the
   // sending thread starts at once instead of at its next timer: at tens of
   // thousands of spans/s a 200 ms nap overflows the queue.
@@ -94,6 +98,11 @@ class BatchExporter {
   ExporterCounts counts() const;
 
  private:
+  using Item = std::variant<Span, PendingHttpSpan>;
+  void push(Item item);
+  // Moves up to `n` queued items out (caller holds mutex_).
+  std::vector<Item> take(size_t n);
+  static std::vector<Span> build(std::vector<Item>& items);  // outside the lock
   void settle(std::vector<Span>& batch, const ExportResult& result, Clock::time_point now);
   void drop(size_t n, const char* reason);  // caller holds mutex_
 
@@ -103,7 +112,7 @@ class BatchExporter {
   mutable std::mutex mutex_;
   struct Queued {
     Clock::time_point at;
-    Span span;
+    Item item;
   };
   std::deque<Queued> queue_;
   std::vector<Span> retry_;  // a batch waiting for its next attempt

@@ -10,49 +10,59 @@ HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions opti
       identity_(std::move(identity)),
       on_span_(std::move(on_span)),
       paths_(options_.routes, options_.max_paths),
-      builder_(paths_, options_.boot_to_unix_ns),
       tracker_(
           options_.tracker, [this](HttpExchange&& x) { on_exchange(std::move(x)); },
           options_.id_seed),
-      requests_(registry.counter("http_requests_total",
-                                 "HTTP/1.x requests seen in socket syscalls (server and client).",
-                                 {"method", "path", "status", "service"})),
-      duration_(registry.histogram("http_request_duration_seconds",
-                                   "First request byte to last response byte.",
-                                   {"method", "path", "status", "service"}, options_.buckets)),
+      red_(registry, options_.buckets),
       parse_events_(registry.counter("ksight_http_parser_events_total",
                                      "HTTP stream parser outcomes (orphan responses, dropped "
                                      "pending requests, resyncs, TLS/other connections).",
-                                     {"event"})) {}
+                                     {"event"})),
+      sampled_out_(registry.counter("ksight_spans_sampled_out_total",
+                                    "HTTP exchanges counted in the RED metrics whose span was "
+                                    "not built: head sampling (--http-span-sample-ratio) or "
+                                    "an unsampled traceparent.")) {}
 
-std::shared_ptr<const Resource> HttpPipeline::resource_for(uint32_t pid, const std::string& comm) {
+const HttpPipeline::ProcessEntry& HttpPipeline::process_for(uint32_t pid, const std::string& comm) {
   auto it = resources_.find(pid);
   if (it != resources_.end()) return it->second;
   ProcessIdentity id = identity_ ? identity_(pid, comm) : ProcessIdentity{};
   id.pid = pid;
   if (id.comm.empty()) id.comm = comm;
-  auto r = make_resource(id, options_.host_name);
+  ProcessEntry entry;
+  entry.resource = make_resource(id, options_.host_name);
+  const Attribute* svc = entry.resource->find("service.name");
+  entry.service = svc ? std::get<std::string>(svc->value) : comm;
   if (resources_.size() > 65536) resources_.clear();
-  resources_.emplace(pid, r);
-  return r;
+  return resources_.emplace(pid, std::move(entry)).first->second;
 }
 
+bool HttpPipeline::sampled(const HttpExchange& x) const {
+  if (x.parent_sampled) return *x.parent_sampled;
+  return trace_sampled(x.trace_id, options_.span_sample_ratio);
+}
+
+// Per exchange: the path normalised once (metrics label, span name and
+// http.route), the metrics, then a span only if it is sampled and wanted.
 void HttpPipeline::on_exchange(HttpExchange&& x) {
-  auto resource = resource_for(x.pid, x.comm);
-  Span span = builder_.build(x, resource);
-  const Attribute* svc = resource->find("service.name");
-  std::string service = svc ? std::get<std::string>(svc->value) : x.comm;
-  const Attribute* route = span.find("http.route");
-  std::string path =
-      route ? std::get<std::string>(route->value) : paths_.normalize(x.request.target).path;
-  metrics::LabelValues labels{x.request.method, path, std::to_string(x.response.status), service};
-  requests_.inc(labels);
+  const ProcessEntry& proc = process_for(x.pid, x.comm);
+  NormalizedPath np = paths_.normalize(x.request.target);
   double secs = static_cast<double>(x.end_ns > x.start_ns ? x.end_ns - x.start_ns : 0) / 1e9;
-  duration_.observe(labels, secs);
-  if (on_span_) on_span_(std::move(span));
+  red_.observe(x.request.method, np.path, x.response.status, proc.service, secs);
+  if (!on_span_ && !on_pending_) return;
+  if (!sampled(x)) {
+    ++sampled_out_count_;
+    return;
+  }
+  if (on_span_) on_span_(build_http_span(x, proc.resource, np.route, options_.boot_to_unix_ns));
+  if (on_pending_) {
+    on_pending_(PendingHttpSpan{std::move(x), proc.resource, std::move(np.route),
+                                options_.boot_to_unix_ns});
+  }
 }
 
 void HttpPipeline::collect(uint64_t now_ns) {
+  red_.flush();
   tracker_.expire(now_ns, 300ull * 1'000'000'000);
   const HttpTrackerStats& s = tracker_.stats();
   parse_events_.set_total({"orphan_response"}, static_cast<double>(s.orphan_responses));
@@ -61,6 +71,7 @@ void HttpPipeline::collect(uint64_t now_ns) {
   parse_events_.set_total({"tls_connection"}, static_cast<double>(s.tls_connections));
   parse_events_.set_total({"other_connection"}, static_cast<double>(s.other_connections));
   parse_events_.set_total({"resync"}, static_cast<double>(s.resyncs));
+  sampled_out_.set_total({}, static_cast<double>(sampled_out_count_));
 }
 
 }  // namespace ksight::otel

@@ -177,17 +177,21 @@ void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
 
 void HttpTracker::assign_ids(HttpExchange& x) {
   x.span_id = ids_.span_id();
-  if (auto tp = parse_traceparent(x.request.traceparent)) {
+  std::optional<TraceParent> tp;
+  if (!x.request.traceparent.empty()) tp = parse_traceparent(x.request.traceparent);
+  if (tp) {
     x.trace_id = tp->trace_id;
     x.parent_span_id = tp->parent_id;
+    x.parent_sampled = (tp->flags & 0x01) != 0;
   } else if (auto it = active_.find(x.tid); x.kind == SpanKind::kClient && it != active_.end()) {
     x.trace_id = it->second.trace_id;
     x.parent_span_id = it->second.span_id;
+    x.parent_sampled = it->second.parent_sampled;
   } else {
     x.trace_id = ids_.trace_id();
   }
   if (x.kind == SpanKind::kServer) {
-    active_[x.tid] = {x.trace_id, x.span_id};
+    active_[x.tid] = {x.trace_id, x.span_id, x.parent_sampled};
     remember_server(x);
   }
 }

@@ -64,8 +64,12 @@ struct HttpExchange {
   TraceId trace_id{};
   SpanId span_id{};
   SpanId parent_span_id{};  // zero: a root span
-  uint64_t start_ns = 0;    // first request byte
-  uint64_t end_ns = 0;      // last response byte known
+  // The sampled flag of the W3C parent context: from the request's
+  // traceparent, or for a client call inherited from the server span its
+  // thread is serving. nullopt: no parent context (the sampler decides).
+  std::optional<bool> parent_sampled;
+  uint64_t start_ns = 0;  // first request byte
+  uint64_t end_ns = 0;    // last response byte known
 };
 
 struct HttpTrackerOptions {
@@ -136,6 +140,7 @@ class HttpTracker {
   struct ActiveServer {
     TraceId trace_id;
     SpanId span_id;
+    std::optional<bool> parent_sampled;
   };
   struct ThreadHistory {
     uint32_t pid = 0;

@@ -61,24 +61,38 @@ std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const s
 }
 
 Span SpanBuilder::build(const HttpExchange& x, std::shared_ptr<const Resource> resource) const {
+  return build_http_span(x, std::move(resource), paths_.normalize(x.request.target).route,
+                         boot_to_unix_ns_);
+}
+
+bool trace_sampled(const TraceId& id, double ratio) {
+  if (ratio >= 1) return true;
+  if (!(ratio > 0)) return false;  // NaN too
+  uint64_t v = 0;
+  for (size_t i = 8; i < 16; ++i) v = v << 8 | id[i];
+  // ratio * 2^64 as a double is exact enough: the bound is what matters.
+  return static_cast<double>(v) < ratio * 18446744073709551616.0;
+}
+
+Span build_http_span(const HttpExchange& x, std::shared_ptr<const Resource> resource,
+                     const std::optional<std::string>& route, int64_t boot_to_unix_ns) {
   Span s;
   s.attributes.reserve(16);
   s.trace_id = x.trace_id;
   s.span_id = x.span_id;
   s.parent_span_id = x.parent_span_id;
   s.kind = x.kind;
-  s.start_unix_ns = x.start_ns + boot_to_unix_ns_;
-  s.end_unix_ns = std::max(x.end_ns, x.start_ns) + boot_to_unix_ns_;
+  s.start_unix_ns = x.start_ns + boot_to_unix_ns;
+  s.end_unix_ns = std::max(x.end_ns, x.start_ns) + boot_to_unix_ns;
   s.resource = std::move(resource);
   const HttpMessage& req = x.request;
-  NormalizedPath np = paths_.normalize(req.target);
-  s.name = np.route ? req.method + " " + *np.route : req.method;
+  s.name = route ? req.method + " " + *route : req.method;
   auto add = [&](const char* k, std::variant<std::string, int64_t, bool, double> v) {
     s.attributes.push_back({k, std::move(v)});
   };
   add("http.request.method", req.method);
   add("url.path", std::string(target_path(req.target)));
-  if (np.route) add("http.route", *np.route);
+  if (route) add("http.route", *route);
   add("http.response.status_code", int64_t{x.response.status});
   add("network.protocol.name", std::string("http"));
   add("network.protocol.version", req.version);

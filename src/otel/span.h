@@ -7,6 +7,7 @@
 // network.protocol.version).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -57,8 +58,30 @@ struct ProcessIdentity {
 
 std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host);
 
-// Spans from exchanges. `boot_to_unix_ns` converts the kernel's
+// The span of one exchange; `route` is the matched route template (span
+// name and http.route), `boot_to_unix_ns` converts the kernel's
 // CLOCK_BOOTTIME stamps to Unix time.
+Span build_http_span(const HttpExchange& x, std::shared_ptr<const Resource> resource,
+                     const std::optional<std::string>& route, int64_t boot_to_unix_ns);
+
+// An HTTP span not built yet: what build_http_span needs, self-contained.
+// The exporter builds it on its own thread when its batch leaves, so the
+// ring-buffer thread never builds a span that is then dropped (queue full)
+// and its ~15 attribute values are made once, off the capture path.
+struct PendingHttpSpan {
+  HttpExchange exchange;
+  std::shared_ptr<const Resource> resource;
+  std::optional<std::string> route;
+  int64_t boot_to_unix_ns = 0;
+  Span build() const { return build_http_span(exchange, resource, route, boot_to_unix_ns); }
+};
+
+// Whether a trace is sampled at `ratio` (0..1), decided by its id alone so
+// that every span of a trace gets the same answer (OpenTelemetry's
+// TraceIdRatioBased: the trace id's last 8 bytes against ratio * 2^64).
+bool trace_sampled(const TraceId& id, double ratio);
+
+// Spans from exchanges (normalises the path, then build_http_span).
 class SpanBuilder {
  public:
   SpanBuilder(PathNormalizer& paths, int64_t boot_to_unix_ns)

@@ -203,3 +203,44 @@ TEST_F(ExporterTest, FlushStopsAtItsBudget) {
 
 }  // namespace
 }  // namespace ksight::otel
+
+namespace ksight::otel {
+namespace {
+
+struct NamingTransport : Transport {
+  std::vector<std::string> names;
+  const char* name() const override { return "naming"; }
+  ExportResult export_spans(const std::vector<Span>& spans) override {
+    for (const auto& s : spans) names.push_back(s.name);
+    return {true, false, {}};
+  }
+};
+
+TEST(ExporterPending, PendingSpansAreBuiltWhenTheirBatchLeavesAndDroppedOnesNever) {
+  class FixedClock : public Clock {
+   public:
+    time_point now() const override { return time_point(std::chrono::seconds(1)); }
+  } clock;
+  metrics::Registry registry;
+  auto t = std::make_unique<NamingTransport>();
+  NamingTransport* transport = t.get();
+  ExporterOptions o;
+  o.max_queue = 3;
+  o.max_batch = 2;
+  BatchExporter exporter(std::move(t), clock, registry, o);
+  for (int i = 0; i < 4; ++i) {
+    PendingHttpSpan p;
+    p.exchange.request.method = "M" + std::to_string(i);
+    exporter.add(std::move(p));
+  }
+  Span built;
+  built.name = "built";
+  exporter.add(std::move(built));  // drops M1 (M0 went first)
+  EXPECT_TRUE(exporter.tick());
+  exporter.flush();
+  EXPECT_EQ(transport->names, (std::vector<std::string>{"M2", "M3", "built"}));
+  EXPECT_EQ(exporter.counts().dropped, 2u);
+}
+
+}  // namespace
+}  // namespace ksight::otel
