@@ -40,6 +40,7 @@ struct AgentConfig {
   bool profiler_lines = false;
   std::chrono::microseconds profiler_offcpu_min_block{1000};
   bool profiler_kalloc = false;
+  uint64_t profiler_kalloc_sample_bytes = 256 * 1024;  // one sample per this many bytes
   // The profile store behind the UI and /debug/pprof (src/store).
   uint32_t store_memory_mib = 64;
   std::string store_spill_dir;  // empty: windows past the memory cap are dropped
