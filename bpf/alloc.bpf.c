@@ -26,6 +26,9 @@
 const volatile __u32 target_tgid = 0; /* 0: every process */
 /* Quantile edges of Exp(mean = rate); all 0 samples every allocation. */
 const volatile __u64 exp_edges[KSIGHT_ALLOC_EXP_BINS + 1] = {};
+/* Wake the reader only once this much is pending: a wakeup per sample is an
+ * irq_work per sampled allocation. Readers also poll on a timer. */
+const volatile __u64 wakeup_bytes = 64 << 10;
 
 struct countdown {
 	__u64 left;  /* bytes until the next sample on this CPU */
@@ -95,7 +98,9 @@ static __always_inline void record(void *ctx, __u64 ptr, __u64 bytes)
 		s->flags |= KSIGHT_ALLOC_UNTRACKED;
 		count_lost(KSIGHT_ALLOC_LOSS_LIVE_FULL);
 	}
-	bpf_ringbuf_submit(s, 0);
+	bpf_ringbuf_submit(s, bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void on_alloc(void *ctx, const void *ptr, __u64 bytes)

@@ -55,6 +55,9 @@ KernelAllocProfiler::KernelAllocProfiler(const KernelAllocOptions& options,
   auto edges = exponential_edges(rate_, KSIGHT_ALLOC_EXP_BINS);
   for (size_t i = 0; i < edges.size(); ++i) skel_->rodata->exp_edges[i] = edges[i];
   bpf_map__set_max_entries(skel_->maps.samples, options.ring_bytes);
+  // A sixteenth of the ring: the reader wakes long before it fills, and
+  // the agent loop (1 s) and `ksight kallocs` (100 ms) poll on a timer too.
+  skel_->rodata->wakeup_bytes = options.ring_bytes / 16;
   int err = alloc_bpf__load(skel_);
   if (err == 0) err = alloc_bpf__attach(skel_);
   if (err == 0) {
@@ -125,6 +128,13 @@ KernelAllocCounters KernelAllocProfiler::counters() const {
   c.lost_live_full = sums[KSIGHT_ALLOC_LOSS_LIVE_FULL];
   c.stack_errors = sums[KSIGHT_ALLOC_LOSS_STACK];
   c.decode_errors = decode_errors_;
+  for (bpf_program* prog : {skel_->progs.alloc_kmalloc, skel_->progs.alloc_cache_alloc,
+                            skel_->progs.alloc_kfree, skel_->progs.alloc_cache_free}) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+      c.recursion_misses += info.recursion_misses;
+  }
   return c;
 }
 

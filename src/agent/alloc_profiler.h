@@ -35,8 +35,13 @@ struct KernelAllocCounters {
   uint64_t lost_live_full = 0;     // recorded, their free cannot be matched (not in inuse_*)
   uint64_t stack_errors = 0;       // recorded without a kernel stack
   uint64_t decode_errors = 0;      // records of an unexpected size or type
+  // Tracepoint hits the kernel skipped because a BPF program was already
+  // running on that CPU (an allocation or free inside an interrupt of one):
+  // missed allocations are not counted, a missed free of a sampled pointer
+  // leaves it in use.
+  uint64_t recursion_misses = 0;
   uint64_t lost_total() const {
-    return lost_ringbuf_full + lost_live_full + stack_errors + decode_errors;
+    return lost_ringbuf_full + lost_live_full + stack_errors + decode_errors + recursion_misses;
   }
 };
 

@@ -165,7 +165,8 @@ class KernelAllocSource : public WindowedProfileSource {
             "ksight_kalloc_lost_total",
             "Kernel allocation samples lost, by reason: ringbuf_full (not recorded), "
             "live_full (recorded, free not matched: not in inuse_*), no_stack (recorded "
-            "without a stack), decode (bad record).",
+            "without a stack), decode (bad record), recursion (tracepoint hits the kernel "
+            "skipped while a BPF program ran on that CPU).",
             {"reason"})) {}
 
   int poll_fd() const override { return profiler_ ? profiler_->poll_fd() : -1; }
@@ -190,6 +191,7 @@ class KernelAllocSource : public WindowedProfileSource {
     lost_.set_total({"live_full"}, static_cast<double>(c.lost_live_full));
     lost_.set_total({"no_stack"}, static_cast<double>(c.stack_errors));
     lost_.set_total({"decode"}, static_cast<double>(c.decode_errors));
+    lost_.set_total({"recursion"}, static_cast<double>(c.recursion_misses));
     return c.lost_total();
   }
 

@@ -118,14 +118,15 @@ std::function<int()> setup_kallocs(CLI::App& app) {
     auto c = profiler.counters();
     std::fprintf(stderr,
                  "samples %llu (one per %llu bytes); lost: %llu (ring buffer full %llu, live map "
-                 "full %llu, no stack %llu, bad records %llu)\n",
+                 "full %llu, no stack %llu, bad records %llu, skipped in recursion %llu)\n",
                  static_cast<unsigned long long>(c.samples),
                  static_cast<unsigned long long>(profiler.rate()),
                  static_cast<unsigned long long>(c.lost_total()),
                  static_cast<unsigned long long>(c.lost_ringbuf_full),
                  static_cast<unsigned long long>(c.lost_live_full),
                  static_cast<unsigned long long>(c.stack_errors),
-                 static_cast<unsigned long long>(c.decode_errors));
+                 static_cast<unsigned long long>(c.decode_errors),
+                 static_cast<unsigned long long>(c.recursion_misses));
     return 0;
   };
 }

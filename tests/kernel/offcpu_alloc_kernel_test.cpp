@@ -241,7 +241,7 @@ std::optional<PipeRun> run_pipes(uint64_t rate, int pipes) {
   r.counters = profiler->counters();
   std::cout << "rate " << rate << ": " << r.counters.samples << " samples; pipe path " << r.objects
             << " allocations, " << r.bytes << " bytes, " << r.inuse << " bytes in use; after close "
-            << r.inuse_after << " in use\n";
+            << r.inuse_after << " in use; recursion misses " << r.counters.recursion_misses << "\n";
   return r;
 }
 
