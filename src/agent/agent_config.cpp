@@ -250,6 +250,14 @@ std::vector<ConfigKey> build_keys() {
       KEY_BOOL("profiler.kalloc", profiler_kalloc, false,
                "Kernel allocation profiling (kmalloc/kmem_cache_alloc sampled by bytes, by "
                "kernel stack, kfree matched) into the store as type=\"kalloc\"."),
+      ConfigKey{"profiler.symbol_cache_mib", "uint",
+                "Profile symbolizer: MiB of parsed ELF/DWARF objects kept, least recently used "
+                "evicted (1..4096).",
+                false,
+                [](const AgentConfig& c) { return std::to_string(c.profiler_symbol_cache_mib); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.profiler_symbol_cache_mib, 1, 4096);
+                }},
       ConfigKey{"profiler.kalloc_sample_bytes", "bytes",
                 "Kernel allocations: one sample per this many bytes on average (1 = every "
                 "allocation .. 1GiB), e.g. 256KiB.",

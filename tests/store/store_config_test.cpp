@@ -32,6 +32,7 @@ TEST(StoreConfig, Defaults) {
   EXPECT_FALSE(c.profiler_offcpu);
   EXPECT_FALSE(c.profiler_kalloc);
   EXPECT_EQ(c.profiler_kalloc_sample_bytes, 256u * 1024);
+  EXPECT_EQ(c.profiler_symbol_cache_mib, 64u);
   EXPECT_EQ(c.profiler_offcpu_min_block, std::chrono::milliseconds(1));
   EXPECT_EQ(c.store_memory_mib, 64u);
   EXPECT_EQ(c.store_spill_dir, "");
@@ -45,7 +46,7 @@ TEST(StoreConfig, Defaults) {
 TEST(StoreConfig, ParsesEveryKeyFromYaml) {
   AgentConfig c = parse_config_yaml(
       "profiler:\n  offcpu: true\n  offcpu_min_block: 250us\n  kalloc: yes\n"
-      "  kalloc_sample_bytes: 64KiB\n"
+      "  kalloc_sample_bytes: 64KiB\n  symbol_cache_mib: 32\n"
       "store:\n  memory_mib: 128\n  spill_dir: /var/lib/ksight/profiles\n  disk_mib: 2048\n"
       "  retention: 24h\n"
       "push:\n  pyroscope_url: http://pyroscope:4040\n  app_name: node\n"
@@ -55,6 +56,7 @@ TEST(StoreConfig, ParsesEveryKeyFromYaml) {
   EXPECT_EQ(c.profiler_offcpu_min_block, std::chrono::microseconds(250));
   EXPECT_TRUE(c.profiler_kalloc);
   EXPECT_EQ(c.profiler_kalloc_sample_bytes, 64u * 1024);
+  EXPECT_EQ(c.profiler_symbol_cache_mib, 32u);
   EXPECT_EQ(c.store_memory_mib, 128u);
   EXPECT_EQ(c.store_spill_dir, "/var/lib/ksight/profiles");
   EXPECT_EQ(c.store_disk_mib, 2048u);
@@ -111,6 +113,8 @@ TEST(StoreConfig, RejectsBadValuesNamingKeyAndLine) {
             "--profiler.kalloc_sample_bytes: expected a byte count from 1 to 1GiB such as "
             "262144 or 256KiB, got '0'");
   EXPECT_NE(flag_error("profiler.kalloc_sample_bytes", "2GiB"), "");
+  EXPECT_EQ(flag_error("profiler.symbol_cache_mib", "0"),
+            "--profiler.symbol_cache_mib: expected a number from 1 to 4096, got 0");
   EXPECT_NE(flag_error("profiler.kalloc_sample_bytes", "lots"), "");
   EXPECT_EQ(flag_error("profiler.kalloc_sample_bytes", "1"), "");
 }
