@@ -104,7 +104,7 @@ round() {
           --data-urlencode "to=$now"
       done | sort -n | awk -v t="$type" '{v[NR]=$1} END {print t, v[int((NR+1)/2)]}' >>"$WORK/latency"
     done
-    curl -s "http://127.0.0.1:$port/metrics" | grep -E '^ksight_events_lost_total|^ksight_profile_store_(windows|bytes)' \
+    curl -s "http://127.0.0.1:$port/metrics" | grep -E '^ksight_events_lost_total|^ksight_kalloc_lost_total|^ksight_symbolizer_cache|^ksight_profile_store_(windows|bytes)' \
       >"$WORK/metrics-last" || true
   fi
   kill -TERM "$pid"

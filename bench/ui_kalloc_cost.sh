@@ -2,10 +2,12 @@
 # Cost of the kernel allocation profiler (issue 8) on an allocation-heavy
 # program: 300 000 pipe2()+close() pairs (each pipe ~9 kmalloc/kmem_cache
 # allocations), timed without and with `ksight kallocs` recording every
-# process, alternating runs in one session.
-# Usage: bench/ui_kalloc_cost.sh <build dir>   (root)
+# process (sampled by bytes, 256 KiB by default), alternating runs in one
+# session; prints kallocs' sample and loss line of each round.
+# Usage: bench/ui_kalloc_cost.sh <build dir> [kallocs options, e.g. --sample-bytes 4KiB]   (root)
 set -euo pipefail
 build=${1:-build}
+shift || true
 ksight=$build/ksight
 tmp=$(mktemp -d)
 trap 'kill $prof 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -26,12 +28,12 @@ run() { /usr/bin/time -f %e "$tmp/storm" 2>&1; }
 prof=
 for round in 1 2 3; do
   base=$(run)
-  "$ksight" kallocs --duration 30s -o "$tmp/k.pb.gz" 2>/dev/null &
+  "$ksight" kallocs --duration 30s -o "$tmp/k.pb.gz" "$@" 2>"$tmp/err" &
   prof=$!
   sleep 2
   with=$(run)
   kill -INT $prof 2>/dev/null || true
   wait $prof 2>/dev/null || true
   prof=
-  echo "round $round: without ${base}s, with kallocs ${with}s"
+  echo "round $round: without ${base}s, with kallocs ${with}s ($(grep -h '^samples' "$tmp/err" || true))"
 done

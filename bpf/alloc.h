@@ -3,36 +3,34 @@
 #ifndef KSIGHT_ALLOC_H
 #define KSIGHT_ALLOC_H
 
-#define KSIGHT_ALLOC_COMM_LEN 16
-#define KSIGHT_ALLOC_STACK_DEPTH 127
-#define KSIGHT_ALLOC_STACKS 16384    /* distinct kernel stacks */
-#define KSIGHT_ALLOC_KEYS 16384      /* distinct (process, stack) pairs */
-#define KSIGHT_ALLOC_LIVE 262144     /* outstanding allocations tracked for inuse */
+#include "ksight_event.h"
+#include "ksight_exp_sample.h"
+
+#define KSIGHT_ALLOC_STACK_DEPTH KSIGHT_MAX_STACK_DEPTH
+#define KSIGHT_ALLOC_LIVE 65536 /* sampled allocations not yet freed */
+#define KSIGHT_ALLOC_EXP_BINS KSIGHT_EXP_BINS
+
+/* Event types (bpf/include/ksight_event.h range 400-499: memory). */
+#define KSIGHT_EVENT_KALLOC_SAMPLE 400
 
 enum ksight_alloc_loss {
-	KSIGHT_ALLOC_LOSS_KEYS_FULL = 0, /* counts map full: allocation not counted */
-	KSIGHT_ALLOC_LOSS_STACK = 1,     /* no stack id (counted under id -errno) */
-	KSIGHT_ALLOC_LOSS_MAX = 2,
+	KSIGHT_ALLOC_LOSS_RINGBUF_FULL = 0, /* a sampled allocation not recorded */
+	KSIGHT_ALLOC_LOSS_LIVE_FULL = 1,    /* recorded, but its kfree cannot be matched */
+	KSIGHT_ALLOC_LOSS_STACK = 2,        /* recorded without a kernel stack */
+	KSIGHT_ALLOC_LOSS_MAX = 3,
 };
 
-struct ksight_alloc_key {
-	__u32 tgid;
-	__s32 kernel_stack_id; /* into `stacks`, or -errno */
-	char comm[KSIGHT_ALLOC_COMM_LEN];
-};
+#define KSIGHT_ALLOC_UNTRACKED 1u /* flags: not in the live map (it was full) */
 
-/* Cumulative since load; user space turns alloc_* into per-window deltas. */
-struct ksight_alloc_value {
-	__u64 alloc_bytes;
-	__u64 alloc_objects;
-	__s64 inuse_bytes;  /* allocated minus freed (kfree matched by pointer) */
-	__s64 inuse_objects;
-};
-
-/* One outstanding allocation: where its bytes are counted. */
-struct ksight_alloc_live {
-	struct ksight_alloc_key key;
-	__u64 bytes;
+/* One sampled allocation, stack inline: nothing shared between samples can
+ * fill up or collide. */
+struct ksight_alloc_sample {
+	struct ksight_event_header hdr; /* type KSIGHT_EVENT_KALLOC_SAMPLE */
+	__u64 ptr;
+	__u64 size;        /* bytes_alloc: what the allocator really handed out */
+	__u32 flags;       /* KSIGHT_ALLOC_UNTRACKED */
+	__s32 stack_depth; /* frames in stack[], leaf first; or -errno */
+	__u64 stack[KSIGHT_ALLOC_STACK_DEPTH];
 };
 
 #endif

@@ -20,6 +20,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "ksight_exp_sample.h"
 #include "ualloc.h"
 
 const volatile __u32 target_tgid = 0; /* 0: every process the probes see */
@@ -83,16 +84,6 @@ static __always_inline void count_lost(__u32 reason)
 		(*v)++;
 }
 
-/* Piecewise uniform over quantile bins: the density is nearly flat inside
- * each bin, and small allocations (the first bins) are sampled with the
- * right probability instead of a coarse table's first step. */
-static __always_inline __u64 draw(void)
-{
-	__u32 i = bpf_get_prandom_u32() & (KSIGHT_UALLOC_EXP_BINS - 1);
-	__u64 lo = exp_edges[i], width = exp_edges[i + 1] - lo;
-	return width ? lo + bpf_get_prandom_u32() % width : lo;
-}
-
 static __always_inline bool wanted(__u32 *tgid)
 {
 	*tgid = bpf_get_current_pid_tgid() >> 32;
@@ -104,7 +95,7 @@ static __always_inline struct thread_state *state_for(__u32 tid)
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 	if (st)
 		return st;
-	struct thread_state fresh = { .countdown = draw() };
+	struct thread_state fresh = { .countdown = ksight_exp_draw(exp_edges) };
 	bpf_map_update_elem(&threads, &tid, &fresh, BPF_ANY);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
@@ -147,7 +138,7 @@ static __always_inline void enter(struct pt_regs *ctx, __u64 size, __u64 old_ptr
 		return;
 	}
 	st->sampled = 1;
-	st->countdown = draw();
+	st->countdown = ksight_exp_draw(exp_edges);
 	st->caller = ret;
 	st->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	if (st->stack_id < 0)

@@ -3,16 +3,17 @@
 #ifndef KSIGHT_UALLOC_H
 #define KSIGHT_UALLOC_H
 
+#include "ksight_exp_sample.h"
+
 #define KSIGHT_UALLOC_COMM_LEN 16
 #define KSIGHT_UALLOC_STACK_DEPTH 127
 #define KSIGHT_UALLOC_STACKS 16384   /* distinct user stacks */
 #define KSIGHT_UALLOC_KEYS 32768     /* distinct (process, stack, size) triples */
 #define KSIGHT_UALLOC_LIVE 131072    /* sampled allocations not yet freed */
 #define KSIGHT_UALLOC_THREADS 16384  /* threads with a countdown (LRU) */
-/* The bytes until the next sample follow Exp(mean = rate); BPF has no
- * floating point, so it draws one of 1024 equally likely bins between
- * quantile edges (exp_edges[i], exp_edges[i + 1]) and a uniform offset in it. */
-#define KSIGHT_UALLOC_EXP_BINS 1024
+/* The bytes until the next sample follow Exp(mean = rate), drawn from a
+ * table of quantile edges (bpf/include/ksight_exp_sample.h). */
+#define KSIGHT_UALLOC_EXP_BINS KSIGHT_EXP_BINS
 
 enum ksight_ualloc_loss {
 	KSIGHT_UALLOC_LOSS_KEYS_FULL = 0,  /* counts map full: sample dropped */

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/byte_size.h"
 #include "common/duration.h"
 #include "common/error.h"
 
@@ -247,8 +248,33 @@ std::vector<ConfigKey> build_keys() {
                   return std::nullopt;
                 }},
       KEY_BOOL("profiler.kalloc", profiler_kalloc, false,
-               "Kernel allocation profiling (kmalloc/kmem_cache_alloc by kernel stack, kfree "
-               "matched) into the store as type=\"kalloc\"; about 1 us per allocation."),
+               "Kernel allocation profiling (kmalloc/kmem_cache_alloc sampled by bytes, by "
+               "kernel stack, kfree matched) into the store as type=\"kalloc\"."),
+      ConfigKey{"profiler.symbol_cache_mib", "uint",
+                "Profile symbolizer: MiB of parsed ELF/DWARF objects kept, least recently used "
+                "evicted (1..4096).",
+                false,
+                [](const AgentConfig& c) { return std::to_string(c.profiler_symbol_cache_mib); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.profiler_symbol_cache_mib, 1, 4096);
+                }},
+      ConfigKey{"profiler.kalloc_sample_bytes", "bytes",
+                "Kernel allocations: one sample per this many bytes on average (1 = every "
+                "allocation .. 1GiB), e.g. 256KiB.",
+                false,
+                [](const AgentConfig& c) {
+                  uint64_t b = c.profiler_kalloc_sample_bytes;
+                  return b % 1024 == 0 ? std::to_string(b / 1024) + "KiB" : std::to_string(b);
+                },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  auto b = parse_byte_size(v);
+                  if (!b || *b < 1 || *b > (uint64_t{1} << 30)) {
+                    return "expected a byte count from 1 to 1GiB such as 262144 or 256KiB, got '" +
+                           v + "'";
+                  }
+                  c.profiler_kalloc_sample_bytes = *b;
+                  return std::nullopt;
+                }},
       ConfigKey{"store.memory_mib", "uint",
                 "Profile store: MiB of windows kept in memory before spilling (1..65536).", false,
                 [](const AgentConfig& c) { return std::to_string(c.store_memory_mib); },

@@ -38,8 +38,10 @@ struct AgentConfig {
   // Source lines and inline frames (DWARF) in agent profiles; off, functions
   // are named from symbol tables and the agent's memory stays small.
   bool profiler_lines = false;
+  uint32_t profiler_symbol_cache_mib = 64;  // parsed objects kept by the profile symbolizer
   std::chrono::microseconds profiler_offcpu_min_block{1000};
   bool profiler_kalloc = false;
+  uint64_t profiler_kalloc_sample_bytes = 256 * 1024;  // one sample per this many bytes
   // The profile store behind the UI and /debug/pprof (src/store).
   uint32_t store_memory_mib = 64;
   std::string store_spill_dir;  // empty: windows past the memory cap are dropped

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "agent/alloc_sampling.h"
 #include "agent/feature_probe.h"
 #include "agent/offcpu_profiler.h"
 #include "profile/profile.h"
@@ -41,39 +42,12 @@ struct UserAllocCounters {
 };
 
 // Raw sampled counts of one (process, stack, request size), as the kernel
-// keeps them: `allocs` sampled in the window, `live` sampled and not freed.
-struct UserAllocCount {
-  uint32_t pid = 0;
-  std::string comm;
-  std::vector<uint64_t> user;  // leaf first
-  uint64_t size = 0;
-  uint64_t allocs = 0;
-  uint64_t live = 0;
-};
-
-// How many allocations of `size` bytes one sample stands for when sampling
-// one per `rate` bytes on average: 1 / (1 - exp(-size/rate)) (Go's
-// scaleHeapSample); 1 when every allocation is sampled.
-double unsample_scale(uint64_t size, uint64_t rate);
-
-// The bin edges bpf/ualloc.bpf.c draws from: edge i is the i/bins quantile
-// of Exp(mean), the last one closes the tail bin at +2*mean; `bins + 1`
-// values, all zero for mean <= 1 (sample everything).
-std::vector<uint64_t> exponential_edges(uint64_t mean, size_t bins);
-
-// One draw as the BPF side does it: bin `bin`, offset `offset` (random).
-inline uint64_t draw_from_edges(const std::vector<uint64_t>& edges, uint32_t bin, uint32_t offset) {
-  uint64_t lo = edges[bin], width = edges[bin + 1] - lo;
-  return width ? lo + offset % width : lo;
-}
+// keeps them (no kernel stack).
+using UserAllocCount = AllocCount;
 
 // A kernel stack (leaf first) with the allocator's caller spliced in after
 // the leaf, unless the walk already has it.
 std::vector<uint64_t> splice_caller(std::vector<uint64_t> stack, uint64_t caller);
-
-// Unsampled values {alloc_objects, alloc_space, inuse_objects, inuse_space}
-// per (process, comm, stack), summed over request sizes.
-std::vector<StackRecord> unsample_counts(const std::vector<UserAllocCount>& counts, uint64_t rate);
 
 profile::Profile build_user_alloc_profile(const std::vector<StackRecord>& records,
                                           symbolizer::Symbolizer& symbolizer, uint64_t rate,

@@ -158,25 +158,47 @@ class KernelAllocSource : public WindowedProfileSource {
  public:
   KernelAllocSource(AgentProfiling& profiling, agent::SourceContext& context,
                     const agent::AgentConfig& config)
-      : WindowedProfileSource(profiling, context, config, "kalloc_profile", "kalloc") {}
+      : WindowedProfileSource(profiling, context, config, "kalloc_profile", "kalloc"),
+        sample_bytes_(config.profiler_kalloc_sample_bytes),
+        ring_bytes_(context.ring_buffer_bytes),
+        lost_(context.registry.counter(
+            "ksight_kalloc_lost_total",
+            "Kernel allocation samples lost, by reason: ringbuf_full (not recorded), "
+            "live_full (recorded, free not matched: not in inuse_*), no_stack (recorded "
+            "without a stack), decode (bad record), recursion (tracepoint hits the kernel "
+            "skipped while a BPF program ran on that CPU).",
+            {"reason"})) {}
+
+  int poll_fd() const override { return profiler_ ? profiler_->poll_fd() : -1; }
+  int consume() override { return profiler_ ? profiler_->consume() : 0; }
 
  protected:
   void attach() override {
-    profiler_ = std::make_unique<agent::KernelAllocProfiler>(agent::KernelAllocOptions{},
-                                                             agent::kernel_features());
+    agent::KernelAllocOptions options;
+    options.sample_bytes = sample_bytes_;
+    options.ring_bytes = ring_bytes_;
+    profiler_ = std::make_unique<agent::KernelAllocProfiler>(options, agent::kernel_features());
   }
   void detach() override { profiler_.reset(); }
   bool attached() const override { return profiler_ != nullptr; }
   profile::Profile take(int64_t start_ns, int64_t end_ns) override {
-    return agent::build_kernel_alloc_profile(profiler_->drain(), symbolizer(), start_ns,
-                                             end_ns - start_ns);
+    return agent::build_kernel_alloc_profile(profiler_->drain(), symbolizer(), profiler_->rate(),
+                                             start_ns, end_ns - start_ns);
   }
   uint64_t lost_total() const override {
     auto c = profiler_->counters();
-    return c.lost_keys_full + c.stack_errors;
+    lost_.set_total({"ringbuf_full"}, static_cast<double>(c.lost_ringbuf_full));
+    lost_.set_total({"live_full"}, static_cast<double>(c.lost_live_full));
+    lost_.set_total({"no_stack"}, static_cast<double>(c.stack_errors));
+    lost_.set_total({"decode"}, static_cast<double>(c.decode_errors));
+    lost_.set_total({"recursion"}, static_cast<double>(c.recursion_misses));
+    return c.lost_total();
   }
 
  private:
+  uint64_t sample_bytes_;
+  uint32_t ring_bytes_;
+  metrics::Counter& lost_;
   std::unique_ptr<agent::KernelAllocProfiler> profiler_;
 };
 

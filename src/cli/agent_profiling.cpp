@@ -24,6 +24,9 @@ namespace {
 symbolizer::SymbolizerOptions symbolizer_options(const agent::AgentConfig& config) {
   symbolizer::SymbolizerOptions options;
   options.lines = config.profiler_lines;
+  // Parsed ELF/DWARF objects (LRU by estimated bytes): one cache for every
+  // profile type, so off-CPU stacks of many binaries cannot grow it unbounded.
+  options.max_object_bytes = size_t{config.profiler_symbol_cache_mib} << 20;
   return options;
 }
 
@@ -172,6 +175,18 @@ std::shared_ptr<AgentProfiling> install_profiling(agent::Agent& agent) {
                           [profiling](const httplib::Request& req, httplib::Response& res) {
                             profiling->ui().serve_index(req, res);
                           });
+  // What the shared symbolizer holds, to see its bounds at work.
+  auto& cache = agent.registry().gauge(
+      "ksight_symbolizer_cache",
+      "Profile symbolizer: objects (parsed ELF/DWARF files), object_bytes (their estimated "
+      "bytes, capped by profiler.symbol_cache_mib), processes (address-space snapshots).",
+      {"what"});
+  agent.registry().add_collector([raw, &cache] {
+    auto s = raw->symbolizer().stats();
+    cache.set({"objects"}, static_cast<double>(s.elf_cache_entries));
+    cache.set({"object_bytes"}, static_cast<double>(s.elf_cache_bytes));
+    cache.set({"processes"}, static_cast<double>(s.processes));
+  });
   agent.http().set_profile_provider(raw, [](const profile::Profile& p) {
     return exporter::write_profile_to_string(p, exporter::ProfileFormat::kPprof);
   });

@@ -1,8 +1,10 @@
 // `ksight offcpu` and `ksight kallocs`: the profile types of issue 8 beyond
 // CPU, for one run, written as pprof (.pb.gz):
 //   ksight offcpu  [--pid N] [--duration 10s] [--min-block 1ms] [-o offcpu.pb.gz]
-//   ksight kallocs [--pid N] [--duration 10s] [-o kallocs.pb.gz]
+//   ksight kallocs [--pid N] [--duration 10s] [--sample-bytes 256KiB] [-o kallocs.pb.gz]
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -13,8 +15,10 @@
 #include "agent/offcpu_profiler.h"
 #include "cli/command_registry.h"
 #include "common/atomic_file.h"
+#include "common/byte_size.h"
 #include "common/duration.h"
 #include "common/error.h"
+#include "common/signals.h"
 #include "export/pprof_writer.h"
 #include "symbolizer/elf_symbolizer.h"
 
@@ -24,6 +28,7 @@ struct TypeArgs {
   uint32_t pid = 0;
   std::string duration = "10s";
   std::string min_block = "1ms";
+  std::string sample_bytes = "256KiB";
   std::string output;
 };
 
@@ -77,19 +82,51 @@ std::function<int()> setup_offcpu(CLI::App& app) {
 
 std::function<int()> setup_kallocs(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "kallocs", "Kernel allocations (kmalloc, kmem_cache_alloc) by kernel stack, as pprof");
+      "kallocs",
+      "Kernel allocations (kmalloc, kmem_cache_alloc) by kernel stack, sampled by bytes, as pprof");
   auto args = std::make_shared<TypeArgs>();
   add_common(cmd, *args, "kallocs.pb.gz");
+  cmd->add_option("--sample-bytes", args->sample_bytes,
+                  "One sample per this many bytes on average (1: every allocation)");
   return [args] {
     auto duration = duration_or_throw(args->duration, "duration");
-    ksight::agent::KernelAllocProfiler profiler({args->pid}, ksight::agent::kernel_features());
+    auto rate = ksight::parse_byte_size(args->sample_bytes);
+    if (!rate || *rate == 0) {
+      throw ksight::Error("invalid --sample-bytes '" + args->sample_bytes +
+                          "' (e.g. 262144, 256KiB, 1MiB; 1 samples every allocation)");
+    }
+    ksight::agent::KernelAllocOptions options;
+    options.pid = args->pid;
+    options.sample_bytes = *rate;
+    options.ring_bytes = 16u << 20;
+    // SIGINT/SIGTERM end the recording early; the profile is still written.
+    ksight::SignalFd signals({SIGINT, SIGTERM});
+    ksight::agent::KernelAllocProfiler profiler(options, ksight::agent::kernel_features());
     int64_t start = now_ns();
-    std::this_thread::sleep_for(duration);
+    auto until = std::chrono::steady_clock::now() + duration;
+    while (!signals.read_signal()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      profiler.poll(static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    }
     auto records = profiler.drain();
     auto symbolizer = ksight::symbolizer::make_symbolizer();
-    write_profile(
-        ksight::agent::build_kernel_alloc_profile(records, *symbolizer, start, now_ns() - start),
-        args->output);
+    write_profile(ksight::agent::build_kernel_alloc_profile(records, *symbolizer, profiler.rate(),
+                                                            start, now_ns() - start),
+                  args->output);
+    auto c = profiler.counters();
+    std::fprintf(stderr,
+                 "samples %llu (one per %llu bytes); lost: %llu (ring buffer full %llu, live map "
+                 "full %llu, no stack %llu, bad records %llu, skipped in recursion %llu)\n",
+                 static_cast<unsigned long long>(c.samples),
+                 static_cast<unsigned long long>(profiler.rate()),
+                 static_cast<unsigned long long>(c.lost_total()),
+                 static_cast<unsigned long long>(c.lost_ringbuf_full),
+                 static_cast<unsigned long long>(c.lost_live_full),
+                 static_cast<unsigned long long>(c.stack_errors),
+                 static_cast<unsigned long long>(c.decode_errors),
+                 static_cast<unsigned long long>(c.recursion_misses));
     return 0;
   };
 }

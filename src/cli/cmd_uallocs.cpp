@@ -24,6 +24,7 @@
 #include "agent/ualloc_profiler.h"
 #include "cli/command_registry.h"
 #include "common/atomic_file.h"
+#include "common/byte_size.h"
 #include "common/duration.h"
 #include "common/error.h"
 #include "export/pprof_writer.h"
@@ -41,24 +42,10 @@ struct UallocArgs {
   std::string output = "uallocs.pb.gz";
 };
 
-// "524288", "512k", "512KiB", "4M", "1MiB".
 uint64_t parse_bytes(const std::string& text) {
-  size_t end = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &end);
-  } catch (const std::exception&) {
-    end = std::string::npos;
-  }
-  std::string unit = end == std::string::npos ? "?" : text.substr(end);
-  uint64_t mult = unit.empty()                                    ? 1
-                  : (unit == "k" || unit == "K" || unit == "KiB") ? 1024
-                  : (unit == "m" || unit == "M" || unit == "MiB") ? 1024 * 1024
-                                                                  : 0;
-  if (mult == 0) {
-    throw ksight::Error("invalid --sample-bytes '" + text + "' (e.g. 524288, 512KiB, 4MiB)");
-  }
-  return n * mult;
+  auto n = ksight::parse_byte_size(text);
+  if (!n) throw ksight::Error("invalid --sample-bytes '" + text + "' (e.g. 524288, 512KiB, 4MiB)");
+  return *n;
 }
 
 std::vector<std::string> split_words(const std::string& command) {

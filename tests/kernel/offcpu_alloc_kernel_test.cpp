@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <iostream>
+#include <optional>
 #include <thread>
 
 #include "agent/alloc_profiler.h"
@@ -176,39 +178,115 @@ int64_t through(const profile::Profile& p, const std::vector<std::string>& names
   return sum;
 }
 
-TEST(KernelAllocKernelTest, PipesShowUpAllocatedThenFreed) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF";
-  testing::Subprocess pipes({kPipes});
-  ASSERT_TRUE(pipes.wait_for_output("ready", std::chrono::seconds(5)));
+// What the pipes workload's kernel allocations look like to a profiler
+// sampling one per `rate` bytes: while its pipes are open, and after it
+// closed them.
+struct PipeRun {
+  int64_t objects = 0, bytes = 0, inuse = 0;  // through the pipe path, pipes open
+  int64_t inuse_after = 0, alloc_after = 0;   // after close
+  size_t samples = 0;
+  KernelAllocCounters counters;
+};
+
+const std::vector<std::string> kPipePath = {"do_pipe2", "__do_pipe_flags", "create_pipe_files"};
+
+// Reads the ring buffer until the workload prints `needle` (10 s at most).
+bool pump_until(KernelAllocProfiler& profiler, testing::Subprocess& w, const std::string& needle) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!w.wait_for_output(needle, std::chrono::milliseconds(5))) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    profiler.poll(20);
+  }
+  return true;
+}
+
+std::optional<PipeRun> run_pipes(uint64_t rate, int pipes) {
+  testing::Subprocess w({kPipes, std::to_string(pipes)});
+  if (!w.wait_for_output("ready", std::chrono::seconds(5))) {
+    ADD_FAILURE() << "workload did not start: " << w.err();
+    return std::nullopt;
+  }
+  KernelAllocOptions options;
+  options.pid = static_cast<uint32_t>(w.pid());
+  options.sample_bytes = rate;
+  options.ring_bytes = 64u << 20;
   std::unique_ptr<KernelAllocProfiler> profiler;
   try {
-    profiler = std::make_unique<KernelAllocProfiler>(
-        KernelAllocOptions{static_cast<uint32_t>(pipes.pid())}, kernel_features());
+    profiler = std::make_unique<KernelAllocProfiler>(options, kernel_features());
   } catch (const CapabilityError& e) {
-    FAIL() << "kernel refused the allocation program: " << e.what();
+    ADD_FAILURE() << "kernel refused the allocation program: " << e.what();
+    return std::nullopt;
   }
-  ASSERT_TRUE(pipes.wait_for_output("allocated", std::chrono::seconds(5)));
+  if (!pump_until(*profiler, w, "allocated")) {
+    ADD_FAILURE() << "no \"allocated\" from the workload";
+    return std::nullopt;
+  }
   auto symbolizer = symbolizer::make_symbolizer();
-  auto held = build_kernel_alloc_profile(profiler->drain(), *symbolizer, 0, 1);
-  const std::vector<std::string> pipe_path = {"do_pipe2", "__do_pipe_flags", "create_pipe_files"};
-  int64_t objects = through(held, pipe_path, 0);
-  int64_t bytes = through(held, pipe_path, 1);
-  int64_t inuse = through(held, pipe_path, 3);
-  std::cout << "pipe path: " << objects << " allocations, " << bytes << " bytes, " << inuse
-            << " bytes in use\n";
-  // Each pipe allocates at least its pipe_inode_info and its buffer array.
-  EXPECT_GE(objects, 2 * 200);
-  EXPECT_GE(bytes, 200 * 64);
-  EXPECT_GT(inuse, bytes / 2);
+  PipeRun r;
+  auto held_records = profiler->drain();
+  auto held = build_kernel_alloc_profile(held_records, *symbolizer, rate, 0, 1);
+  EXPECT_EQ(held.period, static_cast<int64_t>(rate));
+  r.samples = held.samples.size();
+  r.objects = through(held, kPipePath, 0);
+  r.bytes = through(held, kPipePath, 1);
+  r.inuse = through(held, kPipePath, 3);
   for (const auto& s : held.samples) EXPECT_EQ(s.label("comm"), "ksight_kmem_pip");
+  if (!pump_until(*profiler, w, "freed")) {
+    ADD_FAILURE() << "no \"freed\" from the workload";
+    return std::nullopt;
+  }
+  auto freed = build_kernel_alloc_profile(profiler->drain(), *symbolizer, rate, 0, 1);
+  r.inuse_after = through(freed, kPipePath, 3);
+  r.alloc_after = through(freed, kPipePath, 0);
+  r.counters = profiler->counters();
+  std::cout << "rate " << rate << ": " << r.counters.samples << " samples; pipe path " << r.objects
+            << " allocations, " << r.bytes << " bytes, " << r.inuse << " bytes in use; after close "
+            << r.inuse_after << " in use; recursion misses " << r.counters.recursion_misses << "\n";
+  return r;
+}
 
-  ASSERT_TRUE(pipes.wait_for_output("freed", std::chrono::seconds(5)));
-  auto freed = build_kernel_alloc_profile(profiler->drain(), *symbolizer, 0, 1);
-  int64_t inuse_after = through(freed, pipe_path, 3);
-  std::cout << "after close: " << inuse_after << " bytes in use\n";
-  EXPECT_LT(inuse_after, inuse / 4) << "kfree matching should release the pipes' bytes";
-  EXPECT_EQ(through(freed, pipe_path, 0), 0) << "alloc_* are per drain";
-  EXPECT_EQ(profiler->counters().lost_keys_full, 0u);
+void expect_nothing_lost(const KernelAllocCounters& c) {
+  EXPECT_EQ(c.lost_ringbuf_full, 0u);
+  EXPECT_EQ(c.lost_live_full, 0u);
+  EXPECT_EQ(c.stack_errors, 0u);
+  EXPECT_EQ(c.decode_errors, 0u);
+}
+
+// Every allocation recorded (rate 1): the exact counts the sampled run is
+// checked against, and kfree matching releases the pipes' bytes.
+TEST(KernelAllocKernelTest, PipesShowUpAllocatedThenFreed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF";
+  auto exact = run_pipes(1, 200);
+  ASSERT_TRUE(exact);
+  // Each pipe allocates at least its pipe_inode_info and its buffer array.
+  EXPECT_GE(exact->objects, 2 * 200);
+  EXPECT_GE(exact->bytes, 200 * 64);
+  EXPECT_GT(exact->inuse, exact->bytes / 2);
+  EXPECT_LT(exact->inuse_after, exact->inuse / 4) << "kfree matching should release the bytes";
+  EXPECT_EQ(exact->alloc_after, 0) << "alloc_* are per drain";
+  expect_nothing_lost(exact->counters);
+}
+
+// Sampled by bytes: the same workload's unsampled estimates come back
+// within sampling error of the exact counts. 2000 pipes hold ~5 MB through
+// the pipe path; at one sample per 4 KiB that is ~1 000 samples, a
+// standard error of ~3%; the bound is 20%.
+TEST(KernelAllocKernelTest, ByteSamplingEstimatesTheExactCounts) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF";
+  const int pipes = 2000;
+  auto exact = run_pipes(1, pipes);
+  ASSERT_TRUE(exact);
+  auto sampled = run_pipes(4096, pipes);
+  ASSERT_TRUE(sampled);
+  expect_nothing_lost(exact->counters);
+  expect_nothing_lost(sampled->counters);
+  ASSERT_GT(exact->bytes, int64_t{pipes} * 1024);
+  EXPECT_LT(sampled->counters.samples, exact->counters.samples / 4) << "sampling records less";
+  EXPECT_NEAR(static_cast<double>(sampled->bytes), static_cast<double>(exact->bytes),
+              0.2 * static_cast<double>(exact->bytes));
+  EXPECT_NEAR(static_cast<double>(sampled->inuse), static_cast<double>(exact->inuse),
+              0.2 * static_cast<double>(exact->inuse));
+  EXPECT_LT(sampled->inuse_after, sampled->inuse / 4);
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ TEST(StoreConfig, Defaults) {
   AgentConfig c = parse_config_yaml("", "agent.yaml");
   EXPECT_FALSE(c.profiler_offcpu);
   EXPECT_FALSE(c.profiler_kalloc);
+  EXPECT_EQ(c.profiler_kalloc_sample_bytes, 256u * 1024);
+  EXPECT_EQ(c.profiler_symbol_cache_mib, 64u);
   EXPECT_EQ(c.profiler_offcpu_min_block, std::chrono::milliseconds(1));
   EXPECT_EQ(c.store_memory_mib, 64u);
   EXPECT_EQ(c.store_spill_dir, "");
@@ -44,6 +46,7 @@ TEST(StoreConfig, Defaults) {
 TEST(StoreConfig, ParsesEveryKeyFromYaml) {
   AgentConfig c = parse_config_yaml(
       "profiler:\n  offcpu: true\n  offcpu_min_block: 250us\n  kalloc: yes\n"
+      "  kalloc_sample_bytes: 64KiB\n  symbol_cache_mib: 32\n"
       "store:\n  memory_mib: 128\n  spill_dir: /var/lib/ksight/profiles\n  disk_mib: 2048\n"
       "  retention: 24h\n"
       "push:\n  pyroscope_url: http://pyroscope:4040\n  app_name: node\n"
@@ -52,6 +55,8 @@ TEST(StoreConfig, ParsesEveryKeyFromYaml) {
   EXPECT_TRUE(c.profiler_offcpu);
   EXPECT_EQ(c.profiler_offcpu_min_block, std::chrono::microseconds(250));
   EXPECT_TRUE(c.profiler_kalloc);
+  EXPECT_EQ(c.profiler_kalloc_sample_bytes, 64u * 1024);
+  EXPECT_EQ(c.profiler_symbol_cache_mib, 32u);
   EXPECT_EQ(c.store_memory_mib, 128u);
   EXPECT_EQ(c.store_spill_dir, "/var/lib/ksight/profiles");
   EXPECT_EQ(c.store_disk_mib, 2048u);
@@ -67,6 +72,7 @@ TEST(StoreConfig, FlagsAndPrintedConfigRoundTrip) {
   apply_config_value(c, "profiler.offcpu_min_block", "1500us");
   apply_config_value(c, "store.retention", "2h");
   apply_config_value(c, "push.labels", "env=dev");
+  apply_config_value(c, "profiler.kalloc_sample_bytes", "1MiB");
   std::string yaml = render_config_yaml(c);
   EXPECT_NE(yaml.find("offcpu_min_block: 1500us"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("retention: 7200s"), std::string::npos) << yaml;
@@ -74,6 +80,7 @@ TEST(StoreConfig, FlagsAndPrintedConfigRoundTrip) {
   EXPECT_EQ(again.profiler_offcpu_min_block, std::chrono::microseconds(1500));
   EXPECT_EQ(again.store_retention, std::chrono::hours(2));
   EXPECT_EQ(again.push_labels, "env=dev");
+  EXPECT_EQ(again.profiler_kalloc_sample_bytes, 1u << 20);
   EXPECT_TRUE(changed_keys(c, again).empty());
   EXPECT_EQ(again.store_spill_dir, "");  // printed as "", read back as empty
   EXPECT_EQ(again.push_pyroscope_url, "");
@@ -102,6 +109,14 @@ TEST(StoreConfig, RejectsBadValuesNamingKeyAndLine) {
   EXPECT_NE(flag_error("push.labels", "9x=1"), "");
   EXPECT_EQ(flag_error("push.labels", ""), "");  // empty: no extra labels
   EXPECT_EQ(flag_error("store.spill_dir", ""), "");
+  EXPECT_EQ(flag_error("profiler.kalloc_sample_bytes", "0"),
+            "--profiler.kalloc_sample_bytes: expected a byte count from 1 to 1GiB such as "
+            "262144 or 256KiB, got '0'");
+  EXPECT_NE(flag_error("profiler.kalloc_sample_bytes", "2GiB"), "");
+  EXPECT_EQ(flag_error("profiler.symbol_cache_mib", "0"),
+            "--profiler.symbol_cache_mib: expected a number from 1 to 4096, got 0");
+  EXPECT_NE(flag_error("profiler.kalloc_sample_bytes", "lots"), "");
+  EXPECT_EQ(flag_error("profiler.kalloc_sample_bytes", "1"), "");
 }
 
 }  // namespace
