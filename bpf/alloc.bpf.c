@@ -99,8 +99,8 @@ static __always_inline void record(void *ctx, __u64 ptr, __u64 bytes)
 		count_lost(KSIGHT_ALLOC_LOSS_LIVE_FULL);
 	}
 	bpf_ringbuf_submit(s, bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+				  ? BPF_RB_FORCE_WAKEUP
+				  : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void on_alloc(void *ctx, const void *ptr, __u64 bytes)

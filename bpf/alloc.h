@@ -16,7 +16,7 @@
 enum ksight_alloc_loss {
 	KSIGHT_ALLOC_LOSS_RINGBUF_FULL = 0, /* a sampled allocation not recorded */
 	KSIGHT_ALLOC_LOSS_LIVE_FULL = 1,    /* recorded, but its kfree cannot be matched */
-	KSIGHT_ALLOC_LOSS_STACK = 2,        /* recorded without a kernel stack */
+	KSIGHT_ALLOC_LOSS_STACK = 2,	    /* recorded without a kernel stack */
 	KSIGHT_ALLOC_LOSS_MAX = 3,
 };
 
@@ -27,8 +27,8 @@ enum ksight_alloc_loss {
 struct ksight_alloc_sample {
 	struct ksight_event_header hdr; /* type KSIGHT_EVENT_KALLOC_SAMPLE */
 	__u64 ptr;
-	__u64 size;        /* bytes_alloc: what the allocator really handed out */
-	__u32 flags;       /* KSIGHT_ALLOC_UNTRACKED */
+	__u64 size;	   /* bytes_alloc: what the allocator really handed out */
+	__u32 flags;	   /* KSIGHT_ALLOC_UNTRACKED */
 	__s32 stack_depth; /* frames in stack[], leaf first; or -errno */
 	__u64 stack[KSIGHT_ALLOC_STACK_DEPTH];
 };

@@ -121,8 +121,8 @@ static __always_inline void emit(const struct frame *f, __u32 depth, __u64 now)
 	e->depth = depth;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+				  ? BPF_RB_FORCE_WAKEUP
+				  : BPF_RB_NO_WAKEUP);
 	count(KSIGHT_FUNCSPAN_EVENTS);
 }
 

@@ -19,17 +19,17 @@
 struct ksight_funcspan_event {
 	struct ksight_event_header header;
 	__u64 start_ns; /* entry, bpf_ktime_get_boot_ns() */
-	__u64 cookie;   /* config entry index */
-	__u32 depth;    /* traced calls still open below this one on the thread */
+	__u64 cookie;	/* config entry index */
+	__u32 depth;	/* traced calls still open below this one on the thread */
 	__u32 pad;
 };
 
 enum ksight_funcspan_counter {
 	KSIGHT_FUNCSPAN_EVENTS = 0,
 	KSIGHT_FUNCSPAN_LOST_RINGBUF = 1, /* ring buffer full: span lost */
-	KSIGHT_FUNCSPAN_TOO_DEEP = 2,     /* entry beyond MAX_DEPTH: not timed */
+	KSIGHT_FUNCSPAN_TOO_DEEP = 2,	  /* entry beyond MAX_DEPTH: not timed */
 	KSIGHT_FUNCSPAN_LOST_RETURN = 3,  /* an entry whose return never came */
-	KSIGHT_FUNCSPAN_UNMATCHED = 4,    /* a return without its entry */
+	KSIGHT_FUNCSPAN_UNMATCHED = 4,	  /* a return without its entry */
 	KSIGHT_FUNCSPAN_COUNTER_MAX = 5,
 };
 

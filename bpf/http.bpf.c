@@ -275,7 +275,7 @@ static __always_inline __u64 wakeup_flag(__u64 size)
 	if (!wakeup_bytes)
 		return 0; /* the kernel's default: wake when the consumer caught up */
 	return (avail + size) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-								      : BPF_RB_NO_WAKEUP;
+								     : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline int leave(long ret)
@@ -345,18 +345,14 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	return 0;
 }
 
-#define ENTER(name, kind, dir)                                                  \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)                  \
-	{                                                                        \
-		return enter((int)ctx->args[0], kind == BUF_NONE ? 0 : ctx->args[1], \
-			     kind, dir);                                         \
-	}                                                                        \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
-	{                                                                        \
-		return leave(ctx->ret);                                          \
-	}
+#define ENTER(name, kind, dir)                                                                     \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                                \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)                                    \
+	{                                                                                          \
+		return enter((int)ctx->args[0], kind == BUF_NONE ? 0 : ctx->args[1], kind, dir);   \
+	}                                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
 
 ENTER(read, BUF_PLAIN, KSIGHT_HTTP_INGRESS)
 ENTER(recvfrom, BUF_PLAIN, KSIGHT_HTTP_INGRESS)

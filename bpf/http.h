@@ -20,7 +20,7 @@
 
 enum ksight_http_direction {
 	KSIGHT_HTTP_INGRESS = 0, /* read, readv, recvfrom, recvmsg */
-	KSIGHT_HTTP_EGRESS = 1,  /* write, writev, sendto, sendmsg, sendfile */
+	KSIGHT_HTTP_EGRESS = 1,	 /* write, writev, sendto, sendmsg, sendfile */
 };
 
 /* header.type == KSIGHT_EVENT_HTTP_PAYLOAD. Records end after their
@@ -34,9 +34,9 @@ struct ksight_http_payload {
 	__u32 captured;
 	__u8 direction; /* enum ksight_http_direction */
 	__u8 pad;
-	__u16 family; /* AF_INET / AF_INET6 */
-	__u16 lport;  /* host order */
-	__u16 rport;  /* host order */
+	__u16 family;	/* AF_INET / AF_INET6 */
+	__u16 lport;	/* host order */
+	__u16 rport;	/* host order */
 	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	__u8 data[KSIGHT_HTTP_MAX_CAPTURE];
@@ -45,10 +45,10 @@ struct ksight_http_payload {
 /* counters per-CPU array indices */
 enum ksight_http_counter {
 	KSIGHT_HTTP_EVENTS = 0,
-	KSIGHT_HTTP_LOST_RINGBUF = 1,   /* ring buffer full: payload lost */
-	KSIGHT_HTTP_LOST_ACTIVE = 2,    /* per-thread syscall storage unavailable */
-	KSIGHT_HTTP_TRUNCATED = 3,      /* payloads longer than the capture */
-	KSIGHT_HTTP_SKIPPED = 4,        /* payloads of TLS/non-HTTP sockets, not sent */
+	KSIGHT_HTTP_LOST_RINGBUF = 1, /* ring buffer full: payload lost */
+	KSIGHT_HTTP_LOST_ACTIVE = 2,  /* per-thread syscall storage unavailable */
+	KSIGHT_HTTP_TRUNCATED = 3,    /* payloads longer than the capture */
+	KSIGHT_HTTP_SKIPPED = 4,      /* payloads of TLS/non-HTTP sockets, not sent */
 	KSIGHT_HTTP_COUNTER_MAX = 5,
 };
 

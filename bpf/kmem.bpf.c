@@ -47,7 +47,7 @@ static __always_inline void count_lost(__u32 reason)
 /* Adds one call of `bytes` to `map[key]`, creating the entry on first use. */
 static __always_inline int add(void *map, const void *key, __u64 bytes)
 {
-	struct ksight_kmem_value init = { .calls = 1, .bytes = bytes };
+	struct ksight_kmem_value init = {.calls = 1, .bytes = bytes};
 	struct ksight_kmem_value *v = bpf_map_lookup_elem(map, key);
 
 	if (!v) {
@@ -66,14 +66,14 @@ static __always_inline int add(void *map, const void *key, __u64 bytes)
 static __always_inline void account(__u32 kind, __u64 bytes, __u64 call_site)
 {
 	struct ksight_kmem_key key = {
-		.tgid = bpf_get_current_pid_tgid() >> 32,
-		.kind = kind,
+	    .tgid = bpf_get_current_pid_tgid() >> 32,
+	    .kind = kind,
 	};
 
 	if (add(&by_proc, &key, bytes))
 		count_lost(KSIGHT_KMEM_LOST_PROC_FULL);
 	if (by_call_site && call_site) {
-		struct ksight_kmem_site_key site = { .call_site = call_site, .kind = kind };
+		struct ksight_kmem_site_key site = {.call_site = call_site, .kind = kind};
 
 		if (add(&by_site, &site, bytes))
 			count_lost(KSIGHT_KMEM_LOST_SITE_FULL);
@@ -83,7 +83,8 @@ static __always_inline void account(__u32 kind, __u64 bytes, __u64 call_site)
 SEC("tp/kmem/kmalloc")
 int kmalloc(struct trace_event_raw_kmalloc *ctx)
 {
-	account(KSIGHT_KMEM_KMALLOC, BPF_CORE_READ(ctx, bytes_alloc), BPF_CORE_READ(ctx, call_site));
+	account(KSIGHT_KMEM_KMALLOC, BPF_CORE_READ(ctx, bytes_alloc),
+		BPF_CORE_READ(ctx, call_site));
 	return 0;
 }
 

@@ -58,7 +58,7 @@ static __always_inline void count(__u32 idx, __u64 n)
 
 static __always_inline void remember(__u64 sk, __u8 direction, bool with_task)
 {
-	struct sock_start s = { .ts_ns = bpf_ktime_get_ns(), .direction = direction };
+	struct sock_start s = {.ts_ns = bpf_ktime_get_ns(), .direction = direction};
 
 	if (with_task) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -106,7 +106,8 @@ static __always_inline void emit(struct trace_event_raw_inet_sock_set_state *ctx
 		e->direction = s->direction;
 		e->duration_ns = now - s->ts_ns;
 	} else {
-		e->direction = type == KSIGHT_EVENT_TCP_ACCEPT ? KSIGHT_TCP_INBOUND : KSIGHT_TCP_OUTBOUND;
+		e->direction =
+		    type == KSIGHT_EVENT_TCP_ACCEPT ? KSIGHT_TCP_INBOUND : KSIGHT_TCP_OUTBOUND;
 	}
 	if (type == KSIGHT_EVENT_TCP_CLOSE) {
 		struct tcp_sock *tp = (struct tcp_sock *)ctx->skaddr;

@@ -9,7 +9,7 @@
 
 enum ksight_tcp_direction {
 	KSIGHT_TCP_OUTBOUND = 0, /* connect() */
-	KSIGHT_TCP_INBOUND = 1,  /* accepted */
+	KSIGHT_TCP_INBOUND = 1,	 /* accepted */
 };
 
 enum ksight_tcp_result {
@@ -20,7 +20,7 @@ enum ksight_tcp_result {
 /* One fixed-size record for connect, accept and close (header.type). */
 struct ksight_tcp_event {
 	struct ksight_event_header header; /* pid/comm: the process that connected */
-	__u8 saddr[16];                    /* IPv4 in the first 4 bytes */
+	__u8 saddr[16];			   /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	__u16 sport;
 	__u16 dport;

@@ -81,8 +81,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev)
 	/* prev is current here: the helpers below read its stacks and comm. */
 	bpf_get_current_comm(info.key.comm, sizeof(info.key.comm));
 	info.key.kernel_stack_id = kernel_stacks ? bpf_get_stackid(ctx, &stacks, 0) : -1;
-	info.key.user_stack_id =
-		user_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	info.key.user_stack_id = user_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
 	if (info.key.kernel_stack_id < 0 && info.key.user_stack_id < 0)
 		count_lost(KSIGHT_OFFCPU_LOSS_STACK);
 	if (bpf_map_update_elem(&start, &pid, &info, BPF_ANY))
@@ -115,8 +114,7 @@ static __always_inline void switch_in(struct task_struct *next)
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	switch_out(ctx, prev);
 	switch_in(next);
@@ -124,8 +122,7 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev,
 }
 
 SEC("raw_tp/sched_switch")
-int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	switch_out(ctx, prev);
 	switch_in(next);

@@ -5,15 +5,15 @@
 
 #define KSIGHT_OFFCPU_COMM_LEN 16
 #define KSIGHT_OFFCPU_STACK_DEPTH 127
-#define KSIGHT_OFFCPU_STACKS 16384   /* distinct stacks (stack trace map) */
-#define KSIGHT_OFFCPU_KEYS 16384     /* distinct (process, stacks) pairs */
-#define KSIGHT_OFFCPU_THREADS 65536  /* threads off CPU at one time */
+#define KSIGHT_OFFCPU_STACKS 16384  /* distinct stacks (stack trace map) */
+#define KSIGHT_OFFCPU_KEYS 16384    /* distinct (process, stacks) pairs */
+#define KSIGHT_OFFCPU_THREADS 65536 /* threads off CPU at one time */
 
 /* Why an off-CPU interval was not counted; indexes the `lost` array. */
 enum ksight_offcpu_loss {
 	KSIGHT_OFFCPU_LOSS_START_FULL = 0, /* too many threads off CPU at once */
 	KSIGHT_OFFCPU_LOSS_KEYS_FULL = 1,  /* counts map full */
-	KSIGHT_OFFCPU_LOSS_STACK = 2,      /* no stack id (kept with id -1) */
+	KSIGHT_OFFCPU_LOSS_STACK = 2,	   /* no stack id (kept with id -1) */
 	KSIGHT_OFFCPU_LOSS_MAX = 3,
 };
 
@@ -28,7 +28,7 @@ struct ksight_offcpu_key {
 
 struct ksight_offcpu_value {
 	__u64 total_ns; /* summed blocked time (intervals >= min_ns only) */
-	__u64 count;    /* intervals */
+	__u64 count;	/* intervals */
 };
 
 #endif

@@ -35,8 +35,7 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
-static __always_inline struct ksight_process_event *
-reserve(__u32 type, struct task_struct *task)
+static __always_inline struct ksight_process_event *reserve(__u32 type, struct task_struct *task)
 {
 	struct ksight_process_event *e;
 

@@ -14,10 +14,10 @@
 struct ksight_process_event {
 	struct ksight_event_header header;
 	__u64 start_boottime_ns; /* task start, CLOCK_BOOTTIME ns (as /proc's starttime) */
-	__u32 ppid;              /* parent tgid */
+	__u32 ppid;		 /* parent tgid */
 	__u32 uid;
 	__u32 gid;
-	__s32 exit_code;         /* exit: wait(2) status (code << 8 | signal) */
+	__s32 exit_code;		    /* exit: wait(2) status (code << 8 | signal) */
 	char filename[KSIGHT_FILENAME_LEN]; /* exec: the path given to execve */
 };
 

@@ -67,24 +67,24 @@ static __always_inline bool is_kernel_thread(void)
 /* Field by field: perf_event context loads are rewritten by the verifier
  * only when they are direct loads, so the ctx registers cannot be copied
  * with a helper. */
-#define REGS_TO_DWARF(r, out)                  \
-	do {                                   \
-		(out)[PROFILE_REG_RAX] = (r).ax; \
-		(out)[PROFILE_REG_RDX] = (r).dx; \
-		(out)[PROFILE_REG_RCX] = (r).cx; \
-		(out)[PROFILE_REG_RBX] = (r).bx; \
-		(out)[PROFILE_REG_RSI] = (r).si; \
-		(out)[PROFILE_REG_RDI] = (r).di; \
-		(out)[PROFILE_REG_RBP] = (r).bp; \
-		(out)[PROFILE_REG_RSP] = (r).sp; \
-		(out)[8] = (r).r8;               \
-		(out)[9] = (r).r9;               \
-		(out)[10] = (r).r10;             \
-		(out)[11] = (r).r11;             \
-		(out)[12] = (r).r12;             \
-		(out)[13] = (r).r13;             \
-		(out)[14] = (r).r14;             \
-		(out)[15] = (r).r15;             \
+#define REGS_TO_DWARF(r, out)                                                                      \
+	do {                                                                                       \
+		(out)[PROFILE_REG_RAX] = (r).ax;                                                   \
+		(out)[PROFILE_REG_RDX] = (r).dx;                                                   \
+		(out)[PROFILE_REG_RCX] = (r).cx;                                                   \
+		(out)[PROFILE_REG_RBX] = (r).bx;                                                   \
+		(out)[PROFILE_REG_RSI] = (r).si;                                                   \
+		(out)[PROFILE_REG_RDI] = (r).di;                                                   \
+		(out)[PROFILE_REG_RBP] = (r).bp;                                                   \
+		(out)[PROFILE_REG_RSP] = (r).sp;                                                   \
+		(out)[8] = (r).r8;                                                                 \
+		(out)[9] = (r).r9;                                                                 \
+		(out)[10] = (r).r10;                                                               \
+		(out)[11] = (r).r11;                                                               \
+		(out)[12] = (r).r12;                                                               \
+		(out)[13] = (r).r13;                                                               \
+		(out)[14] = (r).r14;                                                               \
+		(out)[15] = (r).r15;                                                               \
 	} while (0)
 
 /*

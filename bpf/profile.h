@@ -47,9 +47,9 @@ enum profile_user_reg {
 struct profile_sample {
 	struct ksight_event_header hdr; /* type KSIGHT_EVENT_CPU_SAMPLE */
 	__u32 cpu;
-	__s32 kernel_depth; /* frames in kernel_stack, or -errno */
-	__s32 user_depth;   /* frames in user_stack, or -errno */
-	__u32 flags;        /* reserved */
+	__s32 kernel_depth;			    /* frames in kernel_stack, or -errno */
+	__s32 user_depth;			    /* frames in user_stack, or -errno */
+	__u32 flags;				    /* reserved */
 	__u64 kernel_stack[KSIGHT_MAX_STACK_DEPTH]; /* leaf first */
 	__u64 user_stack[KSIGHT_MAX_STACK_DEPTH];   /* leaf first */
 };

@@ -17,8 +17,8 @@
 struct ksight_slowsys_event {
 	struct ksight_event_header header;
 	__u64 start_ns; /* bpf_ktime_get_boot_ns() at entry */
-	__s64 ret;      /* the syscall's return value */
-	__u32 nr;       /* syscall number (this architecture's table) */
+	__s64 ret;	/* the syscall's return value */
+	__u32 nr;	/* syscall number (this architecture's table) */
 	__u32 pad;
 };
 

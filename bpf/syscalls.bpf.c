@@ -49,7 +49,7 @@ struct {
 /* hist[nr * SLOTS + slot]; per-CPU so the hot path needs no atomics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KSIGHT_SYSCALL_MAX_NR * KSIGHT_SYSCALL_HIST_SLOTS);
+	__uint(max_entries, KSIGHT_SYSCALL_MAX_NR *KSIGHT_SYSCALL_HIST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } hist SEC(".maps");
@@ -95,7 +95,7 @@ static __always_inline __u32 clamp_nr(long id)
 
 static __always_inline void count_call(__u32 tgid, __u32 nr)
 {
-	struct ksight_syscall_key key = { .tgid = tgid, .nr = nr };
+	struct ksight_syscall_key key = {.tgid = tgid, .nr = nr};
 	__u64 one = 1, *n;
 
 	n = bpf_map_lookup_elem(&counts, &key);
@@ -117,11 +117,25 @@ static __always_inline __u32 log2_slot(__u64 v)
 	__u32 slot = 0;
 
 	/* Unrolled binary search: no loops for the verifier. */
-	if (v >= (1ULL << 16)) { v >>= 16; slot += 16; }
-	if (v >= (1ULL << 8)) { v >>= 8; slot += 8; }
-	if (v >= (1ULL << 4)) { v >>= 4; slot += 4; }
-	if (v >= (1ULL << 2)) { v >>= 2; slot += 2; }
-	if (v >= (1ULL << 1)) { slot += 1; }
+	if (v >= (1ULL << 16)) {
+		v >>= 16;
+		slot += 16;
+	}
+	if (v >= (1ULL << 8)) {
+		v >>= 8;
+		slot += 8;
+	}
+	if (v >= (1ULL << 4)) {
+		v >>= 4;
+		slot += 4;
+	}
+	if (v >= (1ULL << 2)) {
+		v >>= 2;
+		slot += 2;
+	}
+	if (v >= (1ULL << 1)) {
+		slot += 1;
+	}
 	return slot;
 }
 
@@ -136,7 +150,7 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 		return 0;
 	count_call(tgid, nr);
 	if (sampled()) {
-		struct ksight_syscall_start s = { .ts_ns = bpf_ktime_get_ns(), .nr = nr };
+		struct ksight_syscall_start s = {.ts_ns = bpf_ktime_get_ns(), .nr = nr};
 
 		if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
 			count_lost(KSIGHT_SYSCALL_LOST_START_FULL);

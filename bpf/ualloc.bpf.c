@@ -95,7 +95,7 @@ static __always_inline struct thread_state *state_for(__u32 tid)
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 	if (st)
 		return st;
-	struct thread_state fresh = { .countdown = ksight_exp_draw(exp_edges) };
+	struct thread_state fresh = {.countdown = ksight_exp_draw(exp_edges)};
 	bpf_map_update_elem(&threads, &tid, &fresh, BPF_ANY);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
@@ -148,7 +148,7 @@ static __always_inline void enter(struct pt_regs *ctx, __u64 size, __u64 old_ptr
 /* The sampled allocation at `ptr` is gone (free, or realloc moved it). */
 static __always_inline void forget(__u32 tgid, __u64 ptr)
 {
-	struct ksight_ualloc_live_key lk = { .tgid = tgid, .ptr = ptr };
+	struct ksight_ualloc_live_key lk = {.tgid = tgid, .ptr = ptr};
 	struct ksight_ualloc_key *key = bpf_map_lookup_elem(&live, &lk);
 	if (!key)
 		return;
@@ -174,8 +174,7 @@ static __always_inline struct ksight_ualloc_value *value_for(struct ksight_uallo
 static __always_inline void record(__u32 tgid, struct thread_state *st, __u64 ptr)
 {
 	struct ksight_ualloc_key key = {
-		.tgid = tgid, .user_stack_id = st->stack_id, .size = st->size, .caller = st->caller
-	};
+	    .tgid = tgid, .user_stack_id = st->stack_id, .size = st->size, .caller = st->caller};
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	struct ksight_ualloc_value *v = value_for(&key);
 	if (!v)
@@ -183,7 +182,7 @@ static __always_inline void record(__u32 tgid, struct thread_state *st, __u64 pt
 	__sync_fetch_and_add(&v->allocs, 1);
 	/* A pointer still live here lost its free (an unprobed path). */
 	forget(tgid, ptr);
-	struct ksight_ualloc_live_key lk = { .tgid = tgid, .ptr = ptr };
+	struct ksight_ualloc_live_key lk = {.tgid = tgid, .ptr = ptr};
 	if (bpf_map_update_elem(&live, &lk, &key, BPF_NOEXIST))
 		count_lost(KSIGHT_UALLOC_LOSS_LIVE_FULL);
 }

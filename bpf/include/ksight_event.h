@@ -37,11 +37,11 @@ enum ksight_event_type {
 /* Every ring-buffer record starts with this header. */
 struct ksight_event_header {
 	__u64 timestamp_ns; /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
-	__u32 type;         /* enum ksight_event_type */
-	__u32 size;         /* whole record, header included */
-	__u32 pid;          /* thread group id, in the initial pid namespace */
+	__u32 type;	    /* enum ksight_event_type */
+	__u32 size;	    /* whole record, header included */
+	__u32 pid;	    /* thread group id, in the initial pid namespace */
 	__u32 tid;
-	__u64 cgroup_id;    /* cgroup v2 id of the task */
+	__u64 cgroup_id; /* cgroup v2 id of the task */
 	char comm[KSIGHT_COMM_LEN];
 };
 

@@ -29,7 +29,7 @@ static inline __attribute__((always_inline)) void spin_outer(unsigned long n) {
 
 __attribute__((noinline)) void hog_work(double until) {
   while (now_seconds() < until) spin_outer(200000);  // line 31: call site of spin_outer
-  __asm__ volatile("" ::: "memory");  // keep the call from becoming a tail call
+  __asm__ volatile("" ::: "memory");                 // keep the call from becoming a tail call
 }
 
 int main(int argc, char** argv) {
