@@ -101,10 +101,23 @@ class RulePipeline {
 
  private:
   static std::shared_ptr<const rules::RuleSet> default_rules() {
-    auto result =
-        rules::load_rules({{rules::kDefaultRulesName, std::string(rules::default_rules_yaml())}});
+    auto result = rules::load_rules(
+        {{rules::kDefaultRulesName, std::string(rules::default_rules_yaml())},
+         {"build_dir_allowlist.yaml", build_dir_allowlist()}});
     if (!result.ok()) throw std::runtime_error(result.diagnostics.format());
     return result.rules;
+  }
+  // The trigger programs run from the build tree. A clone under /tmp (CI may
+  // put one there) would make every case an execution from /tmp too, so the
+  // build tree is allowlisted the way a user would: an exception appended to
+  // the rule in a later file. The /tmp case itself runs a copy outside it.
+  static std::string build_dir_allowlist() {
+    return "- rule: Execution From Temporary Directory\n"
+           "  exceptions:\n"
+           "    - name: known_temp_programs\n"
+           "      values: [[\"" KSIGHT_BINARY_DIR "/\"]]\n"
+           "  override:\n"
+           "    exceptions: append\n";
   }
   static rules::EngineOptions engine_options() {
     rules::EngineOptions o;
@@ -183,7 +196,7 @@ pid_t start(const Run& run) {
 }
 
 // The trigger program under another name (proc.name comes from the path).
-// Outside /tmp, or every case would also be an execution from /tmp.
+// Inside the build tree (allowlisted for the /tmp rule, see build_dir_allowlist).
 std::string named(const std::string& name, const std::string& target = SECURITY_TRIGGER) {
   fs::path link = fs::path(KSIGHT_BINARY_DIR) / "tests/security/trigger-names" /
                   (fs::path(target).filename().string() + "-as") / name;
