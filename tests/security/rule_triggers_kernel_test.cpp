@@ -101,9 +101,9 @@ class RulePipeline {
 
  private:
   static std::shared_ptr<const rules::RuleSet> default_rules() {
-    auto result = rules::load_rules(
-        {{rules::kDefaultRulesName, std::string(rules::default_rules_yaml())},
-         {"build_dir_allowlist.yaml", build_dir_allowlist()}});
+    auto result =
+        rules::load_rules({{rules::kDefaultRulesName, std::string(rules::default_rules_yaml())},
+                           {"build_dir_allowlist.yaml", build_dir_allowlist()}});
     if (!result.ok()) throw std::runtime_error(result.diagnostics.format());
     return result.rules;
   }
@@ -115,7 +115,8 @@ class RulePipeline {
     return "- rule: Execution From Temporary Directory\n"
            "  exceptions:\n"
            "    - name: known_temp_programs\n"
-           "      values: [[\"" KSIGHT_BINARY_DIR "/\"]]\n"
+           "      values: [[\"" KSIGHT_BINARY_DIR
+           "/\"]]\n"
            "  override:\n"
            "    exceptions: append\n";
   }
