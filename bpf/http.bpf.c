@@ -316,7 +316,7 @@ static __always_inline struct ksight_http_payload *reserve_payload(__u64 src, __
  * when its socket is classified not worth sending (`state`: path 1 socket
  * storage, path 2 the LRU hash; NULL unknown) or the ring buffer is full. */
 static __always_inline struct ksight_http_payload *payload_head(struct active_io *io, long ret,
-								 struct conn_state *state)
+								struct conn_state *state)
 {
 	struct ksight_http_payload *e;
 	__u64 len = ret < capture_bytes ? ret : capture_bytes;
@@ -408,7 +408,8 @@ static __always_inline int on_sock_msg(struct sock *sk, int ret, __u8 direction)
 	}
 	io.sk = (__u64)sk;
 	io.direction = direction;
-	e = payload_head(&io, ret, bpf_sk_storage_get(&sock_conns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE));
+	e = payload_head(&io, ret,
+			 bpf_sk_storage_get(&sock_conns, sk, 0, BPF_SK_STORAGE_GET_F_CREATE));
 	if (!e)
 		return 0;
 	fill_tuple_btf(e, sk);
