@@ -34,32 +34,6 @@ static_assert(offsetof(ksight_http_payload, data) == 112);
 namespace ksight::agent {
 namespace {
 
-// Dotted quad by hand: glibc's inet_ntop goes through sprintf, which was
-// the largest single cost of decoding a record (two addresses per payload).
-std::string ipv4_text(const uint8_t* a) {
-  char buf[16];
-  char* p = buf;
-  for (int i = 0; i < 4; ++i) {
-    unsigned v = a[i];
-    if (v >= 100) *p++ = char('0' + v / 100);
-    if (v >= 10) *p++ = char('0' + v / 10 % 10);
-    *p++ = char('0' + v % 10);
-    if (i < 3) *p++ = '.';
-  }
-  return std::string(buf, p);
-}
-
-std::string address_text(uint16_t family, const uint8_t* addr) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (family == AF_INET) return ipv4_text(addr);
-  if (family == AF_INET6) {
-    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(addr, kMapped, 12) == 0) return ipv4_text(addr + 12);  // ::ffff:a.b.c.d
-    inet_ntop(AF_INET6, addr, buf, sizeof buf);
-  }
-  return buf;
-}
-
 uint64_t boot_now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_BOOTTIME, &ts);
@@ -269,9 +243,14 @@ std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record
   p.ts_ns = e.header.timestamp_ns;
   p.total = e.total;
   p.captured = record.subspan(offsetof(ksight_http_payload, data), e.captured);
-  p.local = {address_text(e.family, e.laddr), e.lport};
-  p.peer = {address_text(e.family, e.raddr), e.rport};
-  p.comm.assign(e.header.comm, strnlen(e.header.comm, sizeof e.header.comm));
+  // Addresses stay binary: the tracker makes text once per connection.
+  p.local.family = p.peer.family = e.family;
+  std::memcpy(p.local.bytes.data(), e.laddr, sizeof e.laddr);
+  std::memcpy(p.peer.bytes.data(), e.raddr, sizeof e.raddr);
+  p.local.port = e.lport;
+  p.peer.port = e.rport;
+  auto* rec = reinterpret_cast<const ksight_http_payload*>(record.data());
+  p.comm = std::string_view(rec->header.comm, strnlen(rec->header.comm, sizeof rec->header.comm));
   return p;
 }
 
