@@ -79,6 +79,7 @@ struct active_io {
 	__u64 buf; /* plain buffer, iovec array or user_msghdr */
 	__u64 sk;
 	__s32 fd;
+	__u32 captured; /* bytes read into the record */
 	__u8 kind;
 	__u8 direction;
 	__u8 armed; /* path 2: set at enter, cleared at exit */
@@ -86,10 +87,12 @@ struct active_io {
 
 const volatile __u32 capture_bytes = KSIGHT_HTTP_DEFAULT_CAPTURE;
 const volatile __u32 self_tgid = 0;
-/* Wake the consumer only once this much is pending: at 10^4-10^5 payloads/s
- * a wakeup per record costs more than the copy. The agent also drains on
- * its collect timer, so a quiet connection's payloads wait at most that. */
-const volatile __u64 wakeup_bytes = 256 << 10;
+/* Wake the consumer only once 2^wakeup_shift bytes are pending (256 KiB):
+ * at 10^4-10^5 payloads/s a wakeup per record costs more than the copy. The
+ * agent also drains on its collect timer, so a quiet connection's payloads
+ * wait at most that. A shift, not a byte count: this runs per record and a
+ * 64-bit division is ~40 cycles. 0: the kernel's default wakeups. */
+const volatile __u32 wakeup_shift = 18;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -260,7 +263,7 @@ static __always_inline bool worth_sending(struct conn_state *c, const __u8 *d, _
 }
 
 /* Wake the consumer only on a record that takes the pending bytes across
- * a multiple of wakeup_bytes, not on every record while they stay above
+ * a multiple of 2^wakeup_shift, not on every record while they stay above
  * it: a forced wakeup is an irq_work, i.e. a self-IPI (an APIC write, a VM
  * exit here), and a consumer that is awake and draining gains nothing from
  * another. Measured (perf -a on the server's CPU, wrk -> nginx): the
@@ -272,12 +275,13 @@ static __always_inline bool worth_sending(struct conn_state *c, const __u8 *d, _
  * collect timer drained the ring); the next mark wakes it then. */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 avail;
 
-	if (!wakeup_bytes)
+	if (!wakeup_shift)
 		return 0; /* the kernel's default: wake when the consumer caught up */
-	return (avail + size) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-								     : BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	return (avail + size) >> wakeup_shift != avail >> wakeup_shift ? BPF_RB_FORCE_WAKEUP
+								       : BPF_RB_NO_WAKEUP;
 }
 
 /* A record reserved in the ring buffer at the smallest of three sizes that
@@ -292,7 +296,8 @@ static __always_inline __u64 wakeup_flag(__u64 size)
 			len = 0;                                                                   \
 	} while (0)
 
-static __always_inline struct ksight_http_payload *reserve_payload(__u64 src, __u64 len)
+static __always_inline struct ksight_http_payload *reserve_payload(__u64 src, __u64 len,
+								   __u32 *captured)
 {
 	struct ksight_http_payload *e = NULL;
 
@@ -308,7 +313,7 @@ static __always_inline struct ksight_http_payload *reserve_payload(__u64 src, __
 		count(KSIGHT_HTTP_LOST_RINGBUF);
 		return NULL;
 	}
-	e->captured = len;
+	*captured = len;
 	return e;
 }
 
@@ -322,10 +327,10 @@ static __always_inline struct ksight_http_payload *payload_head(struct active_io
 	__u64 len = ret < capture_bytes ? ret : capture_bytes;
 	__u64 src = first_buffer(io, &len);
 
-	e = reserve_payload(src, len);
+	e = reserve_payload(src, len, &io->captured);
 	if (!e)
 		return NULL;
-	if (io->kind != BUF_NONE && !worth_sending(state, e->data, e->captured)) {
+	if (io->kind != BUF_NONE && !worth_sending(state, e->data, io->captured)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return NULL;
 	}
@@ -335,13 +340,15 @@ static __always_inline struct ksight_http_payload *payload_head(struct active_io
 /* Fills what is common to both paths and sends. header.cgroup_id stays 0:
  * user space finds the container by pid, and the helper cost ~5% of a
  * record. comm is read from the task by plain loads (the helper's
- * strscpy cost another ~5%). */
+ * strscpy cost another ~5%). The record is only written, never read back:
+ * its ring-buffer lines were last read by the consumer's CPU, and a load
+ * from one waits for the line (that wait was ~25% of the program's time). */
 static __always_inline void send_payload(struct ksight_http_payload *e, struct active_io *io,
 					 long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 size = HEAD_SIZE + e->captured;
+	__u64 size = HEAD_SIZE + io->captured;
 
 	e->header.timestamp_ns = bpf_ktime_get_boot_ns();
 	e->header.type = KSIGHT_EVENT_HTTP_PAYLOAD;
@@ -353,6 +360,7 @@ static __always_inline void send_payload(struct ksight_http_payload *e, struct a
 	e->sock = io->sk;
 	e->total = ret;
 	e->fd = io->fd;
+	e->captured = io->captured;
 	e->direction = io->direction;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, wakeup_flag(size));
