@@ -8,6 +8,7 @@
 #include "agent/http_source.h"
 #include "common/duration.h"
 #include "common/error.h"
+#include "otel/otlp_transport.h"
 #include "otel/trace_context.h"
 
 namespace ksight::cli {
@@ -17,7 +18,7 @@ struct AgentHttpOptions {
   bool print_spans = false;
   std::string otlp_endpoint;
   std::string otlp_protocol = "grpc";
-  std::string otlp_compression = "gzip";
+  std::string otlp_compression = "auto";
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::string hooks = "auto";
@@ -95,9 +96,9 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
   cmd.add_option("--otlp-protocol", o->otlp_protocol, "grpc or http/protobuf")
       ->check(CLI::IsMember({"grpc", "http/protobuf"}));
   cmd.add_option("--otlp-compression", o->otlp_compression,
-                 "gzip (default) or none: gzip is most of the export's CPU, worth it only "
-                 "when the collector is across a network")
-      ->check(CLI::IsMember({"gzip", "none"}));
+                 "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most "
+                 "of the export's CPU, worth it only when the collector is across a network")
+      ->check(CLI::IsMember({"auto", "gzip", "none"}));
   cmd.add_option("--http-span-sample-ratio", o->span_sample_ratio,
                  "Share of traces whose HTTP spans are built and exported (0..1, default 1); "
                  "a request's traceparent sampled flag overrides it; the RED metrics count "
@@ -139,7 +140,8 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
   so.routes = o->routes;
   so.otlp_endpoint = o->otlp_endpoint;
   so.otlp_protocol = o->otlp_protocol;
-  so.otlp_gzip = o->otlp_compression == "gzip";
+  so.otlp_gzip = o->otlp_compression == "gzip" ||
+                 (o->otlp_compression == "auto" && !otel::is_loopback_endpoint(o->otlp_endpoint));
   so.span_sample_ratio = o->span_sample_ratio;
   for (const auto& kv : o->service_names) {
     size_t eq = kv.find('=');

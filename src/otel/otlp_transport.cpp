@@ -1,5 +1,6 @@
 #include "otel/otlp_transport.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include "common/error.h"
@@ -123,6 +124,26 @@ std::unique_ptr<Transport> make_transport(const std::string& protocol,
   if (protocol == "grpc") return make_grpc_transport(options);
   if (protocol == "http/protobuf" || protocol == "http") return make_http_transport(options);
   throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
+}
+
+bool is_loopback_endpoint(const std::string& endpoint) {
+  std::string_view host = endpoint;
+  if (host.starts_with("unix:")) return true;
+  if (size_t scheme = host.find("://"); scheme != std::string_view::npos) {
+    host.remove_prefix(scheme + 3);
+  }
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (host.find(':') == host.rfind(':')) {
+    host = host.substr(0, host.find(':'));  // host:port, not a bare v6 address
+  }
+  in_addr v4{};
+  in6_addr v6{};
+  std::string text(host);
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return text == "localhost" || text.ends_with(".localhost");
 }
 
 }  // namespace ksight::otel

@@ -25,6 +25,11 @@ std::unique_ptr<Transport> make_http_transport(const TransportOptions& options);
 std::unique_ptr<Transport> make_transport(const std::string& protocol,
                                           const TransportOptions& options);
 
+// Whether an endpoint ("host:port", "[v6]:port", "http://host:port/...",
+// "unix:...") is on this machine: localhost, 127.0.0.0/8, ::1, a unix
+// socket. Compression pays only across a network (--otlp-compression auto).
+bool is_loopback_endpoint(const std::string& endpoint);
+
 // zlib level of OTLP/HTTP bodies: the fastest. At 10^5 spans/s compression
 // is the exporter's largest cost; level 1 keeps most of the size gain.
 inline constexpr int kOtlpGzipLevel = 1;

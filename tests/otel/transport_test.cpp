@@ -78,6 +78,19 @@ TEST_P(TransportTest, DeliversRefusesRejectsAndTimesOut) {
 INSTANTIATE_TEST_SUITE_P(Otlp, TransportTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "grpc" : "http"; });
 
+TEST(OtlpEndpoint, LoopbackEndpointsAreRecognised) {
+  for (const char* yes :
+       {"localhost:4317", "127.0.0.1:4317", "127.1.2.3:4317", "[::1]:4317", "http://localhost:4318",
+        "http://127.0.0.1:4318/v1/traces", "::1", "unix:/run/otel.sock", "http://[::1]:4318"}) {
+    EXPECT_TRUE(is_loopback_endpoint(yes)) << yes;
+  }
+  for (const char* no :
+       {"collector:4317", "10.0.0.7:4317", "http://otel.example.com:4318", "[2001:db8::1]:4317",
+        "http://192.168.1.2:4318/v1/traces", "128.0.0.1:1"}) {
+    EXPECT_FALSE(is_loopback_endpoint(no)) << no;
+  }
+}
+
 TEST(ExporterThread, DeliversThroughGrpcAndCountsDropsWhenGone) {
   OtlpReceiver receiver(true);
   SteadyClock clock;
