@@ -30,31 +30,9 @@ trap cleanup EXIT
 [ -x "$HOG" ] || { echo "build $HOG first (target ksight_cpu_hog)" >&2; exit 1; }
 
 total=$(((DURATION + WARMUP + 15) * ROUNDS * 2 + 120))
-# The busy machine: two CPU-bound hogs, files written/read/deleted, and TCP
-# connections over loopback with short blocking waits (off-CPU, kmalloc).
-"$HOG" "$total" >/dev/null &
-"$HOG" "$total" >/dev/null &
-(while :; do
-  dd if=/dev/zero of="$WORK/f" bs=64k count=16 status=none
-  cat "$WORK/f" >/dev/null
-  rm -f "$WORK/f"
-done) &
-python3 - "$total" <<'PY' &
-import socket, sys, threading, time
-end = time.time() + int(sys.argv[1])
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(64)
-port = srv.getsockname()[1]
-def serve():
-    while True:
-        c, _ = srv.accept()
-        c.sendall(c.recv(4096)); c.close()
-threading.Thread(target=serve, daemon=True).start()
-while time.time() < end:
-    s = socket.create_connection(("127.0.0.1", port)); s.sendall(b"x" * 4096); s.recv(4096); s.close()
-    time.sleep(0.002)
-PY
+. bench/lib/busy_load.sh
+start_busy_load "$total" "$HOG" "$WORK"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
