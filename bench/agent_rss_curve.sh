@@ -46,15 +46,16 @@ pid=$(pgrep -n -f -- "agent --listen 127.0.0.1:$port" | head -1)
 metric() { awk -v m="$1" '$1 == m {print $2}' "$WORK/metrics"; }
 start=$SECONDS
 mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b / 1048576}'; }
-echo "t_s rss_anon_mb heap_in_use_mb heap_free_mb store_windows store_mem_mb snapshots objects"
+echo "t_s rss_anon_mb heap_in_use_mb heap_free_mb store_windows store_mem_mb snapshots objects trim_s"
 while [ $((SECONDS - start)) -lt "$DURATION" ]; do
   sleep "$INTERVAL"
   curl -s "http://127.0.0.1:$port/metrics" >"$WORK/metrics" || true
-  printf '%d %s %s %s %s %s %s %s\n' $((SECONDS - start)) "$(mb $(($(rss_anon_kb "$pid") * 1024)))" \
+  printf '%d %s %s %s %s %s %s %s %s\n' $((SECONDS - start)) "$(mb $(($(rss_anon_kb "$pid") * 1024)))" \
     "$(mb "$(metric 'ksight_heap_bytes{state="in_use"}')")" "$(mb "$(metric 'ksight_heap_bytes{state="free"}')")" \
     "$(metric 'ksight_profile_store_windows{where="memory"}')" \
     "$(mb "$(metric 'ksight_profile_store_bytes{where="memory"}')")" \
-    "$(metric 'ksight_symbolizer_cache{what="processes"}')" "$(metric 'ksight_symbolizer_cache{what="objects"}')"
+    "$(metric 'ksight_symbolizer_cache{what="processes"}')" "$(metric 'ksight_symbolizer_cache{what="objects"}')" \
+    "$(metric ksight_heap_trim_seconds_total)"
 done
 if [ -n "${HEAPTRACK:-}" ]; then
   kill -KILL "$pid"
