@@ -17,15 +17,8 @@ INTERVAL=${2:-15}
 shift $(($# >= 2 ? 2 : $#))
 KSIGHT=${KSIGHT:-build/ksight}
 HOG=${HOG:-build/tests/workloads/ksight_cpu_hog}
-WORK=$(mktemp -d)
-cleanup() {
-  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-[ -x "$KSIGHT" ] || { echo "build $KSIGHT first" >&2; exit 1; }
-[ -x "$HOG" ] || { echo "build $HOG first (target ksight_cpu_hog)" >&2; exit 1; }
 . bench/lib/busy_load.sh
+bench_init "$KSIGHT" "$HOG"
 start_busy_load $((DURATION + 60)) "$HOG" "$WORK"
 
 port=$(free_port)
