@@ -44,7 +44,13 @@ class UserAllocSource : public WindowedProfileSource {
             "ksight_ualloc_pruned_total",
             "Kernel map entries the user allocation profiler deleted: keys (of exited "
             "processes, or idle for a window), live (pointers of exited processes), stacks.",
-            {"what"})) {}
+            {"what"})) {
+    if (!config.process && !config.profiler_ualloc_comm.empty()) {
+      spdlog::warn(
+          "profiler.ualloc_comm: sources.process is off, so processes that start after the "
+          "agent are not seen (only those in /proc at start)");
+    }
+  }
 
   void collect() override {
     if (attached()) attach_new();
