@@ -98,7 +98,7 @@ bpf_prog_costs() {
   bpftool prog show -j | python3 -c '
 import json, sys
 progs = [p for p in json.load(sys.stdin) if p.get("run_cnt") and
-         (p.get("name", "").startswith(("enter_", "exit_", "sock_state")))]
+         (p.get("name", "").startswith(("enter_", "exit_", "sock_state", "sock_recv", "sock_send")))]
 print("       bpf ns/run: " + ", ".join("%s %.0f (%d runs)" % (p["name"], p["run_time_ns"] / p["run_cnt"], p["run_cnt"])
       for p in sorted(progs, key=lambda p: -p["run_cnt"])[:10]))'
 }

@@ -13,7 +13,8 @@
  * capture_bytes (default KSIGHT_HTTP_DEFAULT_CAPTURE) picks up to this. */
 #define KSIGHT_HTTP_MAX_CAPTURE 1024
 #define KSIGHT_HTTP_DEFAULT_CAPTURE 512
-/* Sockets classified (HTTP / not worth sending) in the kernel, LRU. */
+/* Sockets classified (HTTP / not worth sending) in the kernel, LRU (the
+ * syscall-tracepoint path; the sock tracepoint path uses socket storage). */
 #define KSIGHT_HTTP_CONN_ENTRIES 65536
 /* Payloads without an HTTP/1.x message start before a socket is skipped. */
 #define KSIGHT_HTTP_CLASSIFY_PAYLOADS 8
@@ -24,8 +25,9 @@ enum ksight_http_direction {
 };
 
 /* header.type == KSIGHT_EVENT_HTTP_PAYLOAD. Records end after their
- * captured bytes: header.size == offsetof(data) + captured; `total` is how
- * many bytes the syscall moved. */
+ * captured bytes: header.size == offsetof(data) + captured (the ring-buffer
+ * reservation may be larger); `total` is how many bytes the call moved.
+ * header.cgroup_id is 0: user space finds the container by pid. */
 struct ksight_http_payload {
 	struct ksight_event_header header;
 	__u64 sock;  /* struct sock address: tells a reused fd apart */
@@ -42,14 +44,17 @@ struct ksight_http_payload {
 	__u8 data[KSIGHT_HTTP_MAX_CAPTURE];
 };
 
-/* counters per-CPU array indices */
+/* counters per-CPU array indices. What user space sees itself (records
+ * received, payloads longer than their capture) is counted there, not per
+ * record in the kernel. */
 enum ksight_http_counter {
-	KSIGHT_HTTP_EVENTS = 0,
-	KSIGHT_HTTP_LOST_RINGBUF = 1, /* ring buffer full: payload lost */
-	KSIGHT_HTTP_LOST_ACTIVE = 2,  /* per-thread syscall storage unavailable */
-	KSIGHT_HTTP_TRUNCATED = 3,    /* payloads longer than the capture */
-	KSIGHT_HTTP_SKIPPED = 4,      /* payloads of TLS/non-HTTP sockets, not sent */
-	KSIGHT_HTTP_COUNTER_MAX = 5,
+	KSIGHT_HTTP_LOST_RINGBUF = 0, /* ring buffer full: payload lost */
+	KSIGHT_HTTP_LOST_ACTIVE = 1,  /* per-thread syscall storage unavailable (path 2) */
+	KSIGHT_HTTP_SKIPPED = 2,      /* payloads of TLS/non-HTTP sockets, not sent */
+	/* sock_{recv,send}_length from a call whose buffer cannot be found
+	 * (io_uring, recvmmsg/sendmmsg, kernel sockets): not captured */
+	KSIGHT_HTTP_UNTRACKED_CALL = 3,
+	KSIGHT_HTTP_COUNTER_MAX = 4,
 };
 
 #endif /* KSIGHT_HTTP_H */

@@ -36,6 +36,7 @@ constexpr FeatureDescription kFeatures[] = {
     {Feature::kTracepoint, "tracepoint"},
     {Feature::kRawTracepoint, "raw_tp"},
     {Feature::kTpBtf, "tp_btf"},
+    {Feature::kSockMsgTracepoints, "sock_msg_tp"},
     {Feature::kUprobe, "uprobe"},
     {Feature::kPerfEventSampling, "perf_event"},
     {Feature::kHardwareCycles, "hw_cycles"},
@@ -187,6 +188,8 @@ FeatureStatus FeatureProbe::probe(Feature feature) {
       return probe_raw_tracepoint();
     case Feature::kTpBtf:
       return probe_tp_btf();
+    case Feature::kSockMsgTracepoints:
+      return probe_sock_msg_tracepoints();
     case Feature::kUprobe:
       return probe_uprobe();
     case Feature::kPerfEventSampling:

@@ -14,21 +14,22 @@
 namespace ksight::agent {
 
 enum class Feature {
-  kBtf,                // /sys/kernel/btf/vmlinux: CO-RE relocations
-  kRingBuffer,         // BPF_MAP_TYPE_RINGBUF
-  kTracepoint,         // perf tracepoint programs (tp/...)
-  kRawTracepoint,      // raw_tp/...
-  kTpBtf,              // tp_btf/... (typed raw tracepoints)
-  kUprobe,             // uprobes through the perf "uprobe" PMU
-  kPerfEventSampling,  // BPF on software cpu-clock sampling events
-  kHardwareCycles,     // hardware cpu-cycles sampling (often absent in VMs)
-  kFentry,             // fentry/fexit trampolines
-  kKprobe,             // kprobes/kretprobes
-  kLsm,                // BPF LSM programs
-  kTc,                 // tc clsact classifier programs
-  kCgroupSkb,          // cgroup_skb programs on the cgroup v2 root
-  kTaskIterator,       // iter/task
-  kTracefs,            // tracefs mounted (needed to list tracepoints)
+  kBtf,                 // /sys/kernel/btf/vmlinux: CO-RE relocations
+  kRingBuffer,          // BPF_MAP_TYPE_RINGBUF
+  kTracepoint,          // perf tracepoint programs (tp/...)
+  kRawTracepoint,       // raw_tp/...
+  kTpBtf,               // tp_btf/... (typed raw tracepoints)
+  kSockMsgTracepoints,  // tp_btf on sock:sock_{recv,send}_length + socket storage (6.3+)
+  kUprobe,              // uprobes through the perf "uprobe" PMU
+  kPerfEventSampling,   // BPF on software cpu-clock sampling events
+  kHardwareCycles,      // hardware cpu-cycles sampling (often absent in VMs)
+  kFentry,              // fentry/fexit trampolines
+  kKprobe,              // kprobes/kretprobes
+  kLsm,                 // BPF LSM programs
+  kTc,                  // tc clsact classifier programs
+  kCgroupSkb,           // cgroup_skb programs on the cgroup v2 root
+  kTaskIterator,        // iter/task
+  kTracefs,             // tracefs mounted (needed to list tracepoints)
 };
 
 const std::vector<Feature>& all_features();

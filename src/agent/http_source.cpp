@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "agent/bpf_maps.h"
+#include "agent/feature_probe.h"
 #include "agent/process_table.h"
 #include "common/error.h"
 #include "http.h"
@@ -32,32 +33,6 @@ static_assert(offsetof(ksight_http_payload, data) == 112);
 
 namespace ksight::agent {
 namespace {
-
-// Dotted quad by hand: glibc's inet_ntop goes through sprintf, which was
-// the largest single cost of decoding a record (two addresses per payload).
-std::string ipv4_text(const uint8_t* a) {
-  char buf[16];
-  char* p = buf;
-  for (int i = 0; i < 4; ++i) {
-    unsigned v = a[i];
-    if (v >= 100) *p++ = char('0' + v / 100);
-    if (v >= 10) *p++ = char('0' + v / 10 % 10);
-    *p++ = char('0' + v % 10);
-    if (i < 3) *p++ = '.';
-  }
-  return std::string(buf, p);
-}
-
-std::string address_text(uint16_t family, const uint8_t* addr) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (family == AF_INET) return ipv4_text(addr);
-  if (family == AF_INET6) {
-    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(addr, kMapped, 12) == 0) return ipv4_text(addr + 12);  // ::ffff:a.b.c.d
-    inet_ntop(AF_INET6, addr, buf, sizeof buf);
-  }
-  return buf;
-}
 
 uint64_t boot_now_ns() {
   timespec ts{};
@@ -85,7 +60,8 @@ class HttpSource : public EventSource {
         kernel_(ctx.registry.counter(
             "ksight_http_kernel_payloads_total",
             "TCP payloads by what the kernel side did with them: skipped (socket classified "
-            "TLS/non-HTTP, not sent), truncated (longer than the capture), lost_task_storage.",
+            "TLS/non-HTTP, not sent), truncated (longer than the capture), lost_task_storage, "
+            "untracked_call (io_uring, recvmmsg/sendmmsg: buffer unknown, not captured).",
             {"outcome"})) {
     otel::HttpPipelineOptions po;
     po.routes = options_.routes;
@@ -117,14 +93,15 @@ class HttpSource : public EventSource {
     skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
     bpf_map__set_max_entries(skel_->maps.events,
                              std::max<uint32_t>(ctx_.ring_buffer_bytes, 16u << 20));
+    choose_hooks();
     if (int err = http_bpf__load(skel_)) {
       stop();
       throw CapabilityError(std::string("http: BPF load failed: ") + strerror(-err));
     }
     if (int err = http_bpf__attach(skel_)) {
       stop();
-      throw CapabilityError(std::string("http: attach syscalls tracepoints failed: ") +
-                            strerror(-err));
+      throw CapabilityError(std::string("http: attach ") + hooks_name() +
+                            " tracepoints failed: " + strerror(-err));
     }
     ring_ =
         ring_buffer__new(bpf_map__fd(skel_->maps.events), &HttpSource::on_record, this, nullptr);
@@ -157,10 +134,11 @@ class HttpSource : public EventSource {
     if (!skel_) return;
     consume();  // records below the wakeup threshold
     auto c = sum_percpu_u64_array(bpf_map__fd(skel_->maps.counters), KSIGHT_HTTP_COUNTER_MAX);
-    counters_.events.set_total({name()}, static_cast<double>(c[KSIGHT_HTTP_EVENTS]));
+    counters_.events.set_total({name()}, static_cast<double>(received_));
     kernel_.set_total({"skipped"}, static_cast<double>(c[KSIGHT_HTTP_SKIPPED]));
-    kernel_.set_total({"truncated"}, static_cast<double>(c[KSIGHT_HTTP_TRUNCATED]));
+    kernel_.set_total({"truncated"}, static_cast<double>(truncated_));
     kernel_.set_total({"lost_task_storage"}, static_cast<double>(c[KSIGHT_HTTP_LOST_ACTIVE]));
+    kernel_.set_total({"untracked_call"}, static_cast<double>(c[KSIGHT_HTTP_UNTRACKED_CALL]));
     counters_.lost.set_total(
         {name()}, static_cast<double>(c[KSIGHT_HTTP_LOST_RINGBUF] + c[KSIGHT_HTTP_LOST_ACTIVE]));
     pipeline_->collect(boot_now_ns());
@@ -178,9 +156,34 @@ class HttpSource : public EventSource {
       source->counters_.decode_errors.inc({"http"});
       return 0;
     }
+    ++source->received_;
+    if (p->total > p->captured.size()) ++source->truncated_;
     source->pipeline_->on_payload(*p);
     return 0;
   }
+
+  // One of the two hook sets of bpf/http.bpf.c is loaded (the other's
+  // programs are not, and its classification map shrinks to one entry).
+  void choose_hooks() {
+    FeatureStatus sock = kernel_features().status(Feature::kSockMsgTracepoints);
+    if (options_.hooks == HttpHooks::kSock && !sock.available)
+      throw CapabilityError("http: sock:sock_{recv,send}_length unavailable: " + sock.detail);
+    sock_hooks_ = options_.hooks == HttpHooks::kSock ||
+                  (options_.hooks == HttpHooks::kAuto && sock.available);
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, skel_->obj) {
+      bool is_sock = prog == skel_->progs.sock_recv || prog == skel_->progs.sock_send;
+      bpf_program__set_autoload(prog, is_sock == sock_hooks_);
+    }
+    if (sock_hooks_) {
+      bpf_map__set_max_entries(skel_->maps.conns, 1);
+      spdlog::info("http: capturing at sock:sock_recv_length/sock_send_length (tp_btf)");
+    } else if (options_.hooks == HttpHooks::kAuto) {
+      spdlog::info("http: capturing at the syscalls tracepoints ({}: {})",
+                   "sock:sock_*_length unavailable", sock.detail);
+    }
+  }
+  const char* hooks_name() const { return sock_hooks_ ? "sock" : "syscalls"; }
 
   void start_exporter() {
     otel::TransportOptions to;
@@ -215,6 +218,9 @@ class HttpSource : public EventSource {
   std::unique_ptr<otel::HttpPipeline> pipeline_;
   http_bpf* skel_ = nullptr;
   ring_buffer* ring_ = nullptr;
+  bool sock_hooks_ = false;
+  uint64_t received_ = 0;   // records decoded (ksight_events_total)
+  uint64_t truncated_ = 0;  // of those, payloads longer than their capture
 };
 
 }  // namespace
@@ -237,9 +243,14 @@ std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record
   p.ts_ns = e.header.timestamp_ns;
   p.total = e.total;
   p.captured = record.subspan(offsetof(ksight_http_payload, data), e.captured);
-  p.local = {address_text(e.family, e.laddr), e.lport};
-  p.peer = {address_text(e.family, e.raddr), e.rport};
-  p.comm.assign(e.header.comm, strnlen(e.header.comm, sizeof e.header.comm));
+  // Addresses stay binary: the tracker makes text once per connection.
+  p.local.family = p.peer.family = e.family;
+  std::memcpy(p.local.bytes.data(), e.laddr, sizeof e.laddr);
+  std::memcpy(p.peer.bytes.data(), e.raddr, sizeof e.raddr);
+  p.local.port = e.lport;
+  p.peer.port = e.rport;
+  auto* rec = reinterpret_cast<const ksight_http_payload*>(record.data());
+  p.comm = std::string_view(rec->header.comm, strnlen(rec->header.comm, sizeof rec->header.comm));
   return p;
 }
 

@@ -33,8 +33,15 @@ struct HttpTap {
   std::function<void(otel::Span&&)> emit;
 };
 
+// Which kernel hooks capture payloads (bpf/http.bpf.c): kAuto takes the
+// sock:sock_{recv,send}_length tracepoints where Feature::kSockMsgTracepoints
+// says they load, else the syscalls tracepoints; the others force one (an
+// unavailable one fails the source with the probe's reason).
+enum class HttpHooks { kAuto, kSock, kSyscalls };
+
 struct HttpSourceOptions {
   uint32_t capture_bytes = 512;  // per syscall, at most KSIGHT_HTTP_MAX_CAPTURE
+  HttpHooks hooks = HttpHooks::kAuto;
   std::vector<std::string> routes;
   size_t max_paths = 500;
   std::vector<double> buckets;  // empty: the defaults

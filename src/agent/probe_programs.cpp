@@ -166,6 +166,23 @@ FeatureStatus probe_tp_btf() {
                            BTF_KIND_TYPEDEF);
 }
 
+// The HTTP capture's hooks (bpf/http.bpf.c, path 1): the sock_msg_length
+// tracepoints appeared in Linux 6.3, and their socket state lives in
+// BPF_MAP_TYPE_SK_STORAGE (5.2+).
+FeatureStatus probe_sock_msg_tracepoints() {
+  int ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, nullptr);
+  if (ret != 1) {
+    return {false, ret == 0 ? "BPF_MAP_TYPE_SK_STORAGE unknown to this kernel (needs 5.2+)"
+                            : libbpf_text("probe sk_storage", ret)};
+  }
+  FeatureStatus status = load_and_link_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+                                           "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF);
+  if (!status.available && status.detail.find("not found") != std::string::npos) {
+    status.detail += " (sock:sock_recv_length needs Linux 6.3+)";
+  }
+  return status;
+}
+
 FeatureStatus probe_fentry() {
   return load_and_link_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "do_nanosleep", BTF_KIND_FUNC);
 }

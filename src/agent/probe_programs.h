@@ -14,6 +14,7 @@ FeatureStatus probe_ringbuf();
 FeatureStatus probe_tracepoint(const std::string& tracefs_path);
 FeatureStatus probe_raw_tracepoint();
 FeatureStatus probe_tp_btf();
+FeatureStatus probe_sock_msg_tracepoints();
 FeatureStatus probe_uprobe();
 FeatureStatus probe_perf_event_sampling();
 FeatureStatus probe_hardware_cycles();

@@ -20,6 +20,7 @@ struct AgentHttpOptions {
   std::string otlp_compression = "gzip";
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
+  std::string hooks = "auto";
   std::vector<std::string> routes;
   std::vector<std::string> service_names;   // key=name
   std::vector<std::string> function_spans;  // /path/bin:symbol[=span name]
@@ -105,6 +106,10 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
   cmd.add_option("--http-capture-bytes", o->capture_bytes,
                  "Bytes captured per socket read/write (max 1024)")
       ->check(CLI::Range(16, 1024));
+  cmd.add_option("--http-hooks", o->hooks,
+                 "auto (default): sock:sock_{recv,send}_length tracepoints where the kernel "
+                 "has them (6.3+), else the syscalls tracepoints; sock or syscalls: only that")
+      ->check(CLI::IsMember({"auto", "sock", "syscalls"}));
   cmd.add_option("--http-route", o->routes,
                  "Route template for http.route and the path label, e.g. /users/{id} "
                  "(repeatable)");
@@ -128,6 +133,9 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
   }
   agent::HttpSourceOptions so;
   so.capture_bytes = o->capture_bytes;
+  so.hooks = o->hooks == "sock"       ? agent::HttpHooks::kSock
+             : o->hooks == "syscalls" ? agent::HttpHooks::kSyscalls
+                                      : agent::HttpHooks::kAuto;
   so.routes = o->routes;
   so.otlp_endpoint = o->otlp_endpoint;
   so.otlp_protocol = o->otlp_protocol;

@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
-#include "export/gzip.h"
+#include "common/gzip.h"
 
 namespace ksight::exporter {
 namespace {

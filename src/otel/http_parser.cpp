@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace ksight::otel {
 namespace {
@@ -100,9 +101,23 @@ Framing parse_headers(std::string_view rest, bool complete, HttpMessage& m) {
 
 }  // namespace
 
+size_t header_block_end(std::string_view data) {
+  // CRLF CRLF by memmem (one pass); bare-LF ends by the line walk below.
+  if (const void* crlf = memmem(data.data(), data.size(), "\r\n\r\n", 4)) {
+    return static_cast<size_t>(static_cast<const char*>(crlf) - data.data()) + 4;
+  }
+  for (size_t nl = data.find('\n'); nl != std::string_view::npos; nl = data.find('\n', nl + 1)) {
+    if (nl + 1 < data.size() && data[nl + 1] == '\n') return nl + 2;
+    if (nl + 2 < data.size() && data[nl + 1] == '\r' && data[nl + 2] == '\n') return nl + 3;
+  }
+  return std::string_view::npos;
+}
+
 std::optional<bool> looks_like_http_start(std::string_view data) {
+  if (data.empty()) return std::nullopt;
   bool maybe = false;
   for (std::string_view s : kStarts) {
+    if (s[0] != data[0]) continue;  // most candidates differ in the first byte
     if (data.size() >= s.size()) {
       if (data.starts_with(s)) return true;
     } else if (s.starts_with(data)) {
@@ -176,7 +191,9 @@ size_t HttpStreamParser::on_idle(std::string_view data) {
     msg_.emplace();
     msg_->start_ns = ts_;
   }
-  std::string head = buf_ + std::string(data.substr(0, 16));
+  std::string joined;  // only when an earlier payload left start bytes
+  std::string_view head = data;
+  if (!buf_.empty()) head = joined = buf_ + std::string(data.substr(0, 16));
   auto verdict = looks_like_http_start(head);
   if (!verdict) {
     buf_ += data;
@@ -202,6 +219,15 @@ size_t HttpStreamParser::on_idle(std::string_view data) {
 }
 
 size_t HttpStreamParser::on_headers(std::string_view data) {
+  // The common case: a message whose whole header block is in this payload
+  // is parsed where it lies, without copying it line by line into buf_.
+  if (buf_.empty()) {
+    size_t end = header_block_end(data);
+    if (end != std::string_view::npos && end <= kMaxHeaderBytes) {
+      headers_done(data.substr(0, end), true);
+      return end;
+    }
+  }
   // Line by line (memchr), not byte by byte: this runs for every payload.
   size_t pos = 0;
   while (pos < data.size()) {
@@ -216,7 +242,7 @@ size_t HttpStreamParser::on_headers(std::string_view data) {
     if (content.find_first_not_of('\r') != std::string_view::npos) line_empty_ = false;
     if (nl == std::string_view::npos) return data.size();
     if (line_empty_) {
-      headers_done(true);
+      headers_done(buf_, true);
       return end;
     }
     line_empty_ = true;
@@ -225,9 +251,9 @@ size_t HttpStreamParser::on_headers(std::string_view data) {
   return data.size();
 }
 
-void HttpStreamParser::headers_done(bool complete) {
+void HttpStreamParser::headers_done(std::string_view block, bool complete) {
   HttpMessage& m = *msg_;
-  std::string_view rest = buf_;
+  std::string_view rest = block;
   if (!parse_start_line(next_line(rest), m)) {
     msg_.reset();
     buf_.clear();
@@ -316,7 +342,7 @@ void HttpStreamParser::gap(uint64_t bytes) {
       lose_framing();
       return;
     case State::kHeaders:
-      headers_done(false);
+      headers_done(buf_, false);
       return;
     case State::kIdle:
       if (kind_ == StreamKind::kUnknown && buf_.empty()) return;  // nothing seen yet
@@ -334,10 +360,9 @@ void HttpStreamParser::finish(uint64_t ts_ns) {
   if (!msg_) return;
   msg_->end_ns = ts_ns;
   ++messages_;
-  HttpMessage m = std::move(*msg_);
-  msg_.reset();
   buf_.clear();
-  sink_->on_message(std::move(m));
+  sink_->on_message(std::move(*msg_));  // the sink takes it (it does not feed us)
+  msg_.reset();
 }
 
 void HttpStreamParser::lose_framing() {

@@ -89,7 +89,8 @@ class HttpStreamParser {
   size_t on_headers(std::string_view data);
   size_t on_chunk_line(std::string_view data);
   void gap(uint64_t bytes);
-  void headers_done(bool complete);
+  // `block`: the start line and headers (buf_, or the payload itself).
+  void headers_done(std::string_view block, bool complete);
   void finish(uint64_t ts_ns);
   void lose_framing();
   void classify_other(std::string_view data);
@@ -106,6 +107,10 @@ class HttpStreamParser {
   uint64_t messages_ = 0;
   uint64_t resyncs_ = 0;
 };
+
+// Where the header block that `data` starts with ends (just past its empty
+// line: LF LF or LF CR LF), npos when the empty line is not in `data`.
+size_t header_block_end(std::string_view data);
 
 // "GET " / "HTTP/1.1 200" ...: the first bytes of a message. nullopt: too
 // short to say yet.

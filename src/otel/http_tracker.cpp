@@ -1,6 +1,9 @@
 #include "otel/http_tracker.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 namespace ksight::otel {
@@ -45,8 +48,56 @@ struct HttpTracker::Connection {
   uint32_t tid = 0;  // thread of the payload being fed
   std::string comm;
   Endpoint local, peer;
+  SocketAddress local_raw, peer_raw;  // what local/peer were made from
   bool classified = false;
 };
+
+namespace {
+
+std::string ipv4_text(const uint8_t* a) {
+  char buf[16];
+  char* p = buf;
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = a[i];
+    if (v >= 100) *p++ = char('0' + v / 100);
+    if (v >= 10) *p++ = char('0' + v / 10 % 10);
+    *p++ = char('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  return std::string(buf, p);
+}
+
+// Refreshes `text` when the payload's address differs from the one it was
+// made from (the same on every payload of a connection but the first).
+void update_endpoint(const SocketAddress& now, SocketAddress& raw, Endpoint& text) {
+  if (now.family == 0 || now == raw) return;
+  raw = now;
+  text = to_endpoint(now);
+}
+
+}  // namespace
+
+Endpoint to_endpoint(const SocketAddress& a) {
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (a.family == AF_INET) return {ipv4_text(a.bytes.data()), a.port};
+  if (a.family != AF_INET6) return {{}, a.port};
+  if (std::memcmp(a.bytes.data(), kMapped, 12) == 0)
+    return {ipv4_text(a.bytes.data() + 12), a.port};
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf);
+  return {buf, a.port};
+}
+
+SocketAddress socket_address(const std::string& ip, uint16_t port) {
+  SocketAddress a;
+  a.port = port;
+  if (inet_pton(AF_INET, ip.c_str(), a.bytes.data()) == 1) {
+    a.family = AF_INET;
+  } else if (inet_pton(AF_INET6, ip.c_str(), a.bytes.data()) == 1) {
+    a.family = AF_INET6;
+  }
+  return a;
+}
 
 HttpTracker::HttpTracker(HttpTrackerOptions options, ExchangeFn on_exchange, uint64_t id_seed)
     : options_(options),
@@ -92,8 +143,8 @@ void HttpTracker::on_payload(const Payload& p) {
   c.last_ns = p.ts_ns;
   c.tid = p.tid;
   if (c.comm.empty()) c.comm = p.comm;
-  if (!p.local.address.empty()) c.local = p.local;
-  if (!p.peer.address.empty()) c.peer = p.peer;
+  update_endpoint(p.local, c.local_raw, c.local);
+  update_endpoint(p.peer, c.peer_raw, c.peer);
   c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
   if (!c.classified) classify(c);
   if (options_.thread_history) {
@@ -162,17 +213,16 @@ void HttpTracker::expire(uint64_t now_ns, uint64_t idle_ns) {
 
 void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
   ++stats_.requests;
-  HttpExchange x;
+  if (c.pending.size() >= options_.max_pending) {
+    ++stats_.pending_dropped;
+    c.pending.pop_front();
+  }
+  HttpExchange& x = c.pending.emplace_back();  // built in place: no exchange moves
   x.kind = d == Direction::kIngress ? SpanKind::kServer : SpanKind::kClient;
   x.start_ns = m.start_ns;
   x.request = std::move(m);
   x.tid = c.tid;
   assign_ids(x);
-  if (c.pending.size() >= options_.max_pending) {
-    ++stats_.pending_dropped;
-    c.pending.pop_front();
-  }
-  c.pending.push_back(std::move(x));
 }
 
 void HttpTracker::assign_ids(HttpExchange& x) {
@@ -219,8 +269,7 @@ void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
     ++stats_.orphan_responses;
     return;
   }
-  HttpExchange x = std::move(c.pending.front());
-  c.pending.pop_front();
+  HttpExchange& x = c.pending.front();
   x.end_ns = m.end_ns;
   x.response = std::move(m);
   x.pid = c.pid;
@@ -236,7 +285,8 @@ void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
     }
   }
   ++stats_.exchanges;
-  on_exchange_(std::move(x));
+  on_exchange_(std::move(x));  // may move from it; popped right after
+  c.pending.pop_front();
 }
 
 }  // namespace ksight::otel

@@ -13,6 +13,7 @@
 // Memory is bounded: at most max_connections connections (least recently
 // used evicted), max_pending requests per connection (oldest dropped), and
 // the parsers' own header bound.
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -37,6 +38,19 @@ struct Endpoint {
   uint16_t port = 0;
 };
 
+// An address as the kernel reports it. Payloads carry this; a connection
+// turns it into an Endpoint once, not per payload.
+struct SocketAddress {
+  uint16_t family = 0;              // AF_INET / AF_INET6; 0: unknown
+  std::array<uint8_t, 16> bytes{};  // IPv4 in the first 4
+  uint16_t port = 0;
+  bool operator==(const SocketAddress&) const = default;
+};
+// Text form; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as a.b.c.d.
+Endpoint to_endpoint(const SocketAddress& a);
+// From text (inet_pton, either family); family 0 when it is not an address.
+SocketAddress socket_address(const std::string& ip, uint16_t port);
+
 // One captured read or write on a TCP socket.
 struct Payload {
   uint32_t pid = 0;
@@ -47,9 +61,9 @@ struct Payload {
   uint64_t ts_ns = 0;  // monotonic (CLOCK_BOOTTIME) nanoseconds
   uint64_t total = 0;  // bytes the syscall moved
   std::span<const uint8_t> captured;
-  Endpoint local;
-  Endpoint peer;
-  std::string comm;
+  SocketAddress local;
+  SocketAddress peer;
+  std::string_view comm;  // like `captured`, valid during the call only
 };
 
 struct HttpExchange {

@@ -2,9 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
-#include <zlib.h>
-
 #include "common/error.h"
+#include "common/gzip.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otel/otlp_encode.h"
 
@@ -92,7 +91,7 @@ class HttpTransport : public Transport {
     std::string body = encode_spans(spans, arena)->SerializeAsString();
     httplib::Headers headers;
     if (options_.gzip) {
-      body = gzip_compress(body);
+      body = gzip_compress(body, kOtlpGzipLevel);
       headers.emplace("Content-Encoding", "gzip");
     }
     auto res = client_->Post(path_, headers, body, "application/x-protobuf");
@@ -124,20 +123,6 @@ std::unique_ptr<Transport> make_transport(const std::string& protocol,
   if (protocol == "grpc") return make_grpc_transport(options);
   if (protocol == "http/protobuf" || protocol == "http") return make_http_transport(options);
   throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
-}
-
-std::string gzip_compress(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 }  // namespace ksight::otel

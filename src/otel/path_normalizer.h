@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -40,6 +41,19 @@ class PathNormalizer {
   std::mutex mutex_;
   std::unordered_set<std::string> admitted_;
   uint64_t folded_ = 0;
+
+  // Raw paths (no query) already normalised; emptied when it reaches
+  // kMaxCachedPaths (ids in paths make raw paths unbounded).
+  struct CachedPath {
+    NormalizedPath result;
+    bool folded = false;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr size_t kMaxCachedPaths = 4096;
+  std::unordered_map<std::string, CachedPath, StringHash, std::equal_to<>> cache_;
 };
 
 // The path of a request-target without query or fragment; absolute-form

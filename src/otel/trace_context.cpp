@@ -55,12 +55,19 @@ std::string format_traceparent(const TraceParent& tp) {
   return "00-" + to_hex(tp.trace_id) + "-" + to_hex(tp.parent_id) + "-" + to_hex(&tp.flags, 1);
 }
 
-IdGenerator::IdGenerator(uint64_t seed) : rng_(seed) {}
+IdGenerator::IdGenerator(uint64_t seed) : state_(seed) {}
+
+uint64_t IdGenerator::next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
 
 TraceId IdGenerator::trace_id() {
   TraceId id;
   do {
-    uint64_t a = rng_(), b = rng_();
+    uint64_t a = next(), b = next();
     std::memcpy(id.data(), &a, 8);
     std::memcpy(id.data() + 8, &b, 8);
   } while (is_zero(id));
@@ -70,7 +77,7 @@ TraceId IdGenerator::trace_id() {
 SpanId IdGenerator::span_id() {
   SpanId id;
   do {
-    uint64_t a = rng_();
+    uint64_t a = next();
     std::memcpy(id.data(), &a, 8);
   } while (is_zero(id));
   return id;

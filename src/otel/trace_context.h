@@ -39,7 +39,9 @@ bool is_zero(const std::array<uint8_t, N>& id) {
   return true;
 }
 
-// Non-zero random ids. Not thread-safe: one per pipeline.
+// Non-zero random ids (splitmix64: uniform 64-bit values at ~1 ns; the
+// Mersenne Twister's refills were ~3% of the agent's work per request).
+// Not thread-safe: one per pipeline.
 class IdGenerator {
  public:
   explicit IdGenerator(uint64_t seed = std::random_device{}());
@@ -47,7 +49,8 @@ class IdGenerator {
   SpanId span_id();
 
  private:
-  std::mt19937_64 rng_;
+  uint64_t next();
+  uint64_t state_;
 };
 
 }  // namespace ksight::otel

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "export/gzip.h"
+#include "common/gzip.h"
 #include "export/pprof_writer.h"
 #include "synthetic_profile.h"
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/error.h"
-#include "export/gzip.h"
+#include "common/gzip.h"
 #include "synthetic_profile.h"
 
 namespace ksight::exporter {

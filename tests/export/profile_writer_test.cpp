@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "export/gzip.h"
+#include "common/gzip.h"
 #include "export/pprof_reader.h"
 #include "synthetic_profile.h"
 

@@ -70,7 +70,7 @@ TEST_F(ProbeKernelTest, MatchesKernelMdOnTheDocumentedMachines) {
     GTEST_SKIP() << "kernel " << release << " is not the one shared/KERNEL.md documents";
   }
   for (const char* yes : {"btf", "ringbuf", "tracefs", "tracepoint", "raw_tp", "tp_btf", "uprobe",
-                          "perf_event", "tc", "cgroup_skb", "iter_task"}) {
+                          "perf_event", "tc", "cgroup_skb", "iter_task", "sock_msg_tp"}) {
     EXPECT_TRUE(available(doc_, yes)) << yes << ": " << doc_["features"][yes].dump();
   }
   for (const char* no : {"kprobe", "fentry", "lsm"}) {

@@ -16,8 +16,8 @@ Payload payload(Direction d, const std::string& s, uint64_t ts) {
   p.ts_ns = ts;
   p.total = s.size();
   p.captured = {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-  p.local = {"127.0.0.1", 8080};
-  p.peer = {"127.0.0.1", 50000};
+  p.local = socket_address("127.0.0.1", 8080);
+  p.peer = socket_address("127.0.0.1", 50000);
   p.comm = "nginx";
   return p;
 }

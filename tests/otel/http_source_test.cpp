@@ -53,9 +53,9 @@ TEST(HttpSource, DecodesIpv4Record) {
   EXPECT_EQ(p->direction, otel::Direction::kEgress);
   EXPECT_EQ(p->total, 4000u);
   EXPECT_EQ(std::string(p->captured.begin(), p->captured.end()), "HTTP/1.1 200 OK\r\n");
-  EXPECT_EQ(p->local.address, "127.0.0.1");
+  EXPECT_EQ(otel::to_endpoint(p->local).address, "127.0.0.1");
   EXPECT_EQ(p->local.port, 8080);
-  EXPECT_EQ(p->peer.address, "10.1.2.3");
+  EXPECT_EQ(otel::to_endpoint(p->peer).address, "10.1.2.3");
   EXPECT_EQ(p->comm, "nginx");
 }
 
@@ -70,15 +70,15 @@ TEST(HttpSource, Ipv4TextMatchesInetNtop) {
     inet_ntop(AF_INET, addr, want, sizeof want);
     auto p = decode_http_payload(r);
     ASSERT_TRUE(p);
-    EXPECT_EQ(p->local.address, want) << v;
+    EXPECT_EQ(otel::to_endpoint(p->local).address, want) << v;
   }
 }
 
 TEST(HttpSource, DecodesIpv6AndMappedAddresses) {
   auto p = decode_http_payload(record("x", 1, 10));
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->local.address, "::1");
-  EXPECT_EQ(p->peer.address, "192.168.0.9");
+  EXPECT_EQ(otel::to_endpoint(p->local).address, "::1");
+  EXPECT_EQ(otel::to_endpoint(p->peer).address, "192.168.0.9");
 }
 
 TEST(HttpSource, RejectsMalformedRecords) {

@@ -47,6 +47,9 @@ class Nginx {
       : port_(free_port()),
         dir_(fs::temp_directory_path() / ("ksight-nginx-" + std::to_string(getpid()))) {
     fs::create_directories(dir_ / "logs");
+    fs::create_directories(dir_ / "static");
+    // Served by sendfile: its body reaches the capture as a length only.
+    std::ofstream(dir_ / "static" / "big.bin") << std::string(256 << 10, 'x');
     std::ofstream(dir_ / "nginx.conf") << "daemon off; worker_processes 1;\n"
                                           "pid "
                                        << (dir_ / "nginx.pid").string()
@@ -55,7 +58,7 @@ class Nginx {
                                        << (dir_ / "logs/error.log").string()
                                        << ";\n"
                                           "events { worker_connections 256; }\n"
-                                          "http {\n access_log off;\n"
+                                          "http {\n access_log off;\n sendfile on;\n"
                                           " client_body_temp_path "
                                        << (dir_ / "body").string()
                                        << ";\n"
@@ -74,6 +77,9 @@ class Nginx {
                                           " server {\n  listen 127.0.0.1:"
                                        << port_
                                        << ";\n"
+                                          "  location /static/ { root "
+                                       << dir_.string()
+                                       << "; }\n"
                                           "  location / { return 200 \"hello\\n\"; }\n"
                                           "  location /err { return 503; }\n"
                                           " }\n}\n";
@@ -141,12 +147,14 @@ class HttpSpansKernel : public ::testing::Test {
   }
 
   // print: --print-spans (only for a few spans: nobody drains the pipe later).
+  // hooks: --http-hooks (auto, sock, syscalls).
   std::unique_ptr<Subprocess> start_agent(const std::string& otlp, int metrics_port,
-                                          bool print = false) {
+                                          bool print = false, const std::string& hooks = "auto") {
     auto agent = std::make_unique<Subprocess>(std::vector<std::string>{
         KSIGHT_BIN, "agent", "--listen", "127.0.0.1:" + std::to_string(metrics_port),
         "--sources.syscalls=false", "--sources.kmem=false", "--sources.net=false",
-        "--profiler.enabled=false", "--otlp-endpoint", otlp, print ? "--print-spans" : "--http"});
+        "--profiler.enabled=false", "--otlp-endpoint", otlp, print ? "--print-spans" : "--http",
+        "--http-hooks", hooks});
     if (!agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true)) {
       ADD_FAILURE() << "agent did not start: " << agent->err();
     }
@@ -160,11 +168,17 @@ class HttpSpansKernel : public ::testing::Test {
   }
 };
 
-TEST_F(HttpSpansKernel, ServerAndClientSpansWithTraceparent) {
+// Each capture path of bpf/http.bpf.c: the sock:sock_{recv,send}_length
+// tracepoints (what auto picks here) and the syscalls tracepoints fallback.
+class HttpSpansHooks : public HttpSpansKernel, public ::testing::WithParamInterface<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Hooks, HttpSpansHooks, ::testing::Values("sock", "syscalls"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(HttpSpansHooks, ServerAndClientSpansWithTraceparent) {
   OtlpReceiver receiver(true);
   Nginx nginx;
   int mport = free_port();
-  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/true);
+  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/true, GetParam());
   std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
   ASSERT_EQ(curl(base + "/items/42?x=1"), 0);
   ASSERT_EQ(curl(base + "/joined",
@@ -275,10 +289,10 @@ double metric_value(const std::string& text, const std::string& series) {
 // A plain TCP conversation (not HTTP, not TLS): after its first
 // KSIGHT_HTTP_CLASSIFY_PAYLOADS (8) payloads per socket the kernel stops
 // sending it, and says so in ksight_http_kernel_payloads_total{skipped}.
-TEST_F(HttpSpansKernel, NonHttpSocketsAreSkippedInTheKernel) {
+TEST_P(HttpSpansHooks, NonHttpSocketsAreSkippedInTheKernel) {
   OtlpReceiver receiver(true);
   int mport = free_port();
-  auto agent = start_agent(receiver.endpoint(), mport);
+  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/false, GetParam());
   int lfd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -317,6 +331,49 @@ TEST_F(HttpSpansKernel, NonHttpSocketsAreSkippedInTheKernel) {
   EXPECT_GE(skipped, 24) << text;
   EXPECT_GE(metric_value(text, "ksight_http_parser_events_total{event=\"other_connection\"}"), 1)
       << text;
+}
+
+// Every socket call the capture follows, server and client side: read/
+// write, recvfrom/sendto, readv/writev, recvmsg/sendmsg (a workload doing
+// one exchange per shape), and nginx's sendfile for a static file whose
+// body the capture sees as a length only.
+TEST_P(HttpSpansHooks, EverySocketCallShapeIsCaptured) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/false, GetParam());
+  auto shapes = ksight::testing::run({KSIGHT_HTTP_SHAPES}, 20s);
+  ASSERT_EQ(shapes.exit_code, 0) << shapes.out << shapes.err;
+  std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
+  ASSERT_EQ(curl(base + "/static/big.bin"), 0);
+  ASSERT_EQ(curl(base + "/after-sendfile"), 0);
+
+  namespace pb = opentelemetry::proto::trace::v1;
+  const std::vector<std::string> paths = {"/write", "/sendto", "/writev", "/sendmsg"};
+  bool all = receiver.wait_for(
+      [&](const std::vector<ReceivedSpan>& s) {
+        for (const auto& path : paths) {
+          if (!find(s, pb::Span::SPAN_KIND_SERVER, path, "ksight_http_sha") ||
+              !find(s, pb::Span::SPAN_KIND_CLIENT, path, "ksight_http_sha")) {
+            return false;
+          }
+        }
+        return find(s, pb::Span::SPAN_KIND_SERVER, "/static/big.bin", "nginx") &&
+               find(s, pb::Span::SPAN_KIND_SERVER, "/after-sendfile", "nginx");
+      },
+      30s);
+  auto spans = receiver.spans();
+  ASSERT_TRUE(all) << "spans received: " << spans.size();
+  for (const auto& path : paths) {
+    const ReceivedSpan* server = find(spans, pb::Span::SPAN_KIND_SERVER, path, "ksight_http_sha");
+    EXPECT_EQ(server->attr("http.response.status_code"), "200") << path;
+    EXPECT_EQ(server->attr("user_agent.original"), "shapes") << path;
+  }
+  // The sendfile body was skipped by its length: the next request on a new
+  // connection and the static one itself are both whole exchanges.
+  const ReceivedSpan* big = find(spans, pb::Span::SPAN_KIND_SERVER, "/static/big.bin", "nginx");
+  EXPECT_EQ(big->attr("http.response.status_code"), "200");
+  EXPECT_GE(big->span.end_time_unix_nano(), big->span.start_time_unix_nano());
 }
 
 }  // namespace

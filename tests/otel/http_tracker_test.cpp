@@ -27,8 +27,8 @@ class TrackerTest : public ::testing::Test {
     p.ts_ns = ts;
     p.total = s.size();
     p.captured = {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-    p.local = {"127.0.0.1", 8080};
-    p.peer = {"127.0.0.1", 40000};
+    p.local = socket_address("127.0.0.1", 8080);
+    p.peer = socket_address("127.0.0.1", 40000);
     p.comm = "nginx";
     tracker.on_payload(p);
   }

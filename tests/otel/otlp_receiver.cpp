@@ -2,10 +2,10 @@
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
-#include <zlib.h>
 
 #include <stdexcept>
 
+#include "common/gzip.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otel/trace_context.h"
 
@@ -32,24 +32,6 @@ std::string value_text(const common::AnyValue& v) {
 
 std::string hex(const std::string& bytes) {
   return to_hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-}
-
-std::string gunzip(const std::string& in) {
-  z_stream zs{};
-  inflateInit2(&zs, 15 + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  std::string out;
-  char buf[65536];
-  int rc;
-  do {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  } while (rc == Z_OK);
-  inflateEnd(&zs);
-  return out;
 }
 
 class Service final : public collector::TraceService::Service {
@@ -132,7 +114,7 @@ void OtlpReceiver::start() {
         // httplib may have inflated the body already (CPPHTTPLIB_ZLIB_SUPPORT).
         bool still_gzip = req.body.size() > 2 && static_cast<uint8_t>(req.body[0]) == 0x1f &&
                           static_cast<uint8_t>(req.body[1]) == 0x8b;
-        std::string body = still_gzip ? gunzip(req.body) : req.body;
+        std::string body = still_gzip ? gzip_decompress(req.body) : req.body;
         int verdict = handle(body, gzip);
         res.status = verdict == 0 ? 200 : verdict == 1 ? 503 : 400;
         res.set_content("", "application/x-protobuf");

@@ -45,5 +45,22 @@ TEST(PathNormalizer, TopNGuardFoldsNewPaths) {
   EXPECT_EQ(n.folded(), 1u);
 }
 
+// Answers are remembered per raw path; a remembered answer is the same one,
+// a folded path still counts each time, and the query does not matter.
+TEST(PathNormalizer, RepeatedPathsGiveTheSameAnswerAndCountFolds) {
+  PathNormalizer n({"/users/{user}"}, 2);
+  EXPECT_EQ(n.normalize("/users/7?x=1").route, "/users/{user}");
+  EXPECT_EQ(n.normalize("/users/7?y=2").route, "/users/{user}");
+  EXPECT_EQ(n.normalize("/b/9").path, "/b/{id}");
+  EXPECT_EQ(n.normalize("/c").path, kOtherPath);
+  EXPECT_EQ(n.normalize("/c?again").path, kOtherPath);
+  EXPECT_EQ(n.normalize("/b/9").path, "/b/{id}");
+  EXPECT_EQ(n.folded(), 2u);
+  for (int i = 0; i < 10000; ++i) n.normalize("/b/" + std::to_string(i));  // past the cache cap
+  EXPECT_EQ(n.normalize("/c").path, kOtherPath);
+  EXPECT_EQ(n.normalize("/users/8").path, "/users/{user}");
+  EXPECT_EQ(n.folded(), 3u);
+}
+
 }  // namespace
 }  // namespace ksight::otel

@@ -1,10 +1,10 @@
-#include "export/gzip.h"
+#include "common/gzip.h"
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 
-namespace ksight::exporter {
+namespace ksight {
 namespace {
 
 TEST(Gzip, RoundTripsAndWritesGzipHeader) {
@@ -39,4 +39,4 @@ TEST(Gzip, SizeLimitIsEnforced) {
 }
 
 }  // namespace
-}  // namespace ksight::exporter
+}  // namespace ksight

@@ -1,4 +1,4 @@
-#include "export/gzip.h"
+#include "common/gzip.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace ksight::exporter {
+namespace ksight {
 namespace {
 
 constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip header
@@ -25,11 +25,10 @@ bool is_gzip(std::string_view data) {
          static_cast<unsigned char>(data[1]) == 0x8b;
 }
 
-std::string gzip_compress(std::string_view data) {
+std::string gzip_compress(std::string_view data, int level) {
   if (data.size() > UINT_MAX) throw Error("gzip: input too large");
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw Error("gzip: deflateInit2 failed");
   }
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
@@ -74,4 +73,4 @@ std::string gzip_decompress(std::string_view data, size_t max_size) {
   return out;
 }
 
-}  // namespace ksight::exporter
+}  // namespace ksight
