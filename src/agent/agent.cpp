@@ -71,7 +71,10 @@ Agent::Agent(AgentConfig config, ProcReader& proc)
       table_evictions_(registry_.counter("ksight_process_table_evictions_total",
                                          "Process table entries evicted.", {"reason"})),
       reloads_(registry_.counter("ksight_config_reloads_total",
-                                 "Configuration reloads (SIGHUP) by result.", {"result"})) {
+                                 "Configuration reloads (SIGHUP) by result.", {"result"})),
+      heap_trim_seconds_(registry_.counter(
+          "ksight_heap_trim_seconds_total",
+          "Time spent giving malloc's free pages back to the kernel (every 10 s).")) {
   metrics::register_process_metrics(registry_, kVersion);
   health_.detail = [this] { return readiness_detail(); };
 }
@@ -159,6 +162,7 @@ void Agent::collect() {
   table_evictions_.inc({"exited"}, stats.evicted_exited - last_stats_.evicted_exited);
   table_evictions_.inc({"capacity"}, stats.evicted_capacity - last_stats_.evicted_capacity);
   last_stats_ = stats;
+  if (auto took = heap_trimmer_.maybe_trim()) heap_trim_seconds_.inc({}, *took);
   size_t live = processes_.live_count();
   table_entries_.set({"live"}, static_cast<double>(live));
   table_entries_.set({"exited"}, static_cast<double>(processes_.size() - live));

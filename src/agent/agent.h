@@ -17,6 +17,7 @@
 #include "agent/event_source.h"
 #include "agent/http_server.h"
 #include "agent/process_table.h"
+#include "common/heap_trim.h"
 #include "metrics/registry.h"
 
 namespace ksight {
@@ -88,7 +89,9 @@ class Agent {
   metrics::Gauge& table_entries_;
   metrics::Counter& table_evictions_;
   metrics::Counter& reloads_;
+  metrics::Counter& heap_trim_seconds_;
   ProcessTableStats last_stats_;
+  HeapTrimmer heap_trimmer_;
   bool stopped_ = false;
 };
 

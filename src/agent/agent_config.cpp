@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "agent/ualloc_targets.h"
 #include "common/byte_size.h"
 #include "common/duration.h"
 #include "common/error.h"
@@ -115,6 +116,37 @@ Result check_label_list(const std::string& list) {
     key, "bool", help_text, reload,                                                   \
         [](const AgentConfig& c) { return std::string(c.field ? "true" : "false"); }, \
         [](AgentConfig& c, const std::string& v) { return parse_bool(v, c.field); }   \
+  }
+
+// A byte count from 1 to 1 GiB ("256KiB"), printed in KiB when whole.
+Result parse_bytes(const std::string& v, uint64_t& out) {
+  auto b = parse_byte_size(v);
+  if (!b || *b < 1 || *b > (uint64_t{1} << 30)) {
+    return "expected a byte count from 1 to 1GiB such as 262144 or 256KiB, got '" + v + "'";
+  }
+  out = *b;
+  return std::nullopt;
+}
+
+std::string fmt_bytes(uint64_t b) {
+  return b % 1024 == 0 ? std::to_string(b / 1024) + "KiB" : std::to_string(b);
+}
+
+#define KEY_BYTES(key, field, help_text)                                                     \
+  ConfigKey {                                                                                \
+    key, "bytes", help_text, false, [](const AgentConfig& c) { return fmt_bytes(c.field); }, \
+        [](AgentConfig& c, const std::string& v) { return parse_bytes(v, c.field); }         \
+  }
+
+// A comma-separated list checked by `check` (a Result(const std::string&)).
+#define KEY_LIST(key, field, check, help_text)                                     \
+  ConfigKey {                                                                      \
+    key, "string", help_text, false, [](const AgentConfig& c) { return c.field; }, \
+        [](AgentConfig& c, const std::string& v) -> Result {                       \
+          if (auto err = check(v)) return err;                                     \
+          c.field = v;                                                             \
+          return std::nullopt;                                                     \
+        }                                                                          \
   }
 
 std::vector<ConfigKey> build_keys() {
@@ -258,23 +290,28 @@ std::vector<ConfigKey> build_keys() {
                 [](AgentConfig& c, const std::string& v) {
                   return parse_uint(v, c.profiler_symbol_cache_mib, 1, 4096);
                 }},
-      ConfigKey{"profiler.kalloc_sample_bytes", "bytes",
+      KEY_BYTES("profiler.kalloc_sample_bytes", profiler_kalloc_sample_bytes,
                 "Kernel allocations: one sample per this many bytes on average (1 = every "
-                "allocation .. 1GiB), e.g. 256KiB.",
-                false,
-                [](const AgentConfig& c) {
-                  uint64_t b = c.profiler_kalloc_sample_bytes;
-                  return b % 1024 == 0 ? std::to_string(b / 1024) + "KiB" : std::to_string(b);
-                },
-                [](AgentConfig& c, const std::string& v) -> Result {
-                  auto b = parse_byte_size(v);
-                  if (!b || *b < 1 || *b > (uint64_t{1} << 30)) {
-                    return "expected a byte count from 1 to 1GiB such as 262144 or 256KiB, got '" +
-                           v + "'";
-                  }
-                  c.profiler_kalloc_sample_bytes = *b;
-                  return std::nullopt;
-                }},
+                "allocation .. 1GiB), e.g. 256KiB."),
+      KEY_LIST("profiler.ualloc_comm", profiler_ualloc_comm, check_comm_list,
+               "User allocation profiling (uprobes on malloc/free/new/delete of libc and "
+               "libstdc++) of the processes with these names, comma-separated, including ones "
+               "that start later; into the store as type=\"ualloc\". Empty: none."),
+      KEY_LIST("profiler.ualloc_pids", profiler_ualloc_pids, check_pid_list,
+               "User allocation profiling of these process ids, comma-separated."),
+      KEY_BYTES("profiler.ualloc_sample_bytes", profiler_ualloc_sample_bytes,
+                "User allocations: one sample per this many bytes on average (1 = every "
+                "allocation .. 1GiB). Each allocator call costs its uprobe traps whatever the "
+                "rate (about 5us per malloc+free pair)."),
+      ConfigKey{
+          "profiler.ualloc_max_processes", "uint",
+          "User allocations: most processes probed at once; more matches are skipped and "
+          "counted (1..1024).",
+          false,
+          [](const AgentConfig& c) { return std::to_string(c.profiler_ualloc_max_processes); },
+          [](AgentConfig& c, const std::string& v) {
+            return parse_uint(v, c.profiler_ualloc_max_processes, 1, 1024);
+          }},
       ConfigKey{"store.memory_mib", "uint",
                 "Profile store: MiB of windows kept in memory before spilling (1..65536).", false,
                 [](const AgentConfig& c) { return std::to_string(c.store_memory_mib); },

@@ -42,6 +42,12 @@ struct AgentConfig {
   std::chrono::microseconds profiler_offcpu_min_block{1000};
   bool profiler_kalloc = false;
   uint64_t profiler_kalloc_sample_bytes = 256 * 1024;  // one sample per this many bytes
+  // User allocations (uprobes on the allocator) of the processes named here
+  // ("a,b" comm names / pids); both empty: off.
+  std::string profiler_ualloc_comm;
+  std::string profiler_ualloc_pids;
+  uint64_t profiler_ualloc_sample_bytes = 512 * 1024;  // Go's MemProfileRate
+  uint32_t profiler_ualloc_max_processes = 64;
   // The profile store behind the UI and /debug/pprof (src/store).
   uint32_t store_memory_mib = 64;
   std::string store_spill_dir;  // empty: windows past the memory cap are dropped

@@ -236,6 +236,13 @@ size_t ProcessTable::size() const {
   return entries_.size();
 }
 
+void ProcessTable::for_each_live(const std::function<void(const ProcessInfo&)>& fn) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, info] : entries_) {
+    if (!info.exited) fn(info);
+  }
+}
+
 size_t ProcessTable::live_count() const {
   std::lock_guard lock(mutex_);
   return std::count_if(entries_.begin(), entries_.end(),

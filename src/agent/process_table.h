@@ -79,6 +79,10 @@ class ProcessTable {
   // instead of after the grace period).
   std::vector<uint32_t> take_exited();
 
+  // Calls `fn` for every live process (under the table's lock: keep it
+  // short, do not call back into the table).
+  void for_each_live(const std::function<void(const ProcessInfo&)>& fn) const;
+
   void set_options(ProcessTableOptions options);
   size_t size() const;
   size_t live_count() const;

@@ -12,7 +12,10 @@
 #include "agent/offcpu_profiler.h"
 #include "agent/process_table.h"
 #include "cli/agent_profiling.h"
+#include "cli/agent_ualloc.h"
+#include "cli/windowed_profile_source.h"
 #include "common/error.h"
+#include "common/string_list.h"
 #include "export/profile_writer.h"
 #include "store/cpu_window_feeder.h"
 #include "store/pyroscope_push.h"
@@ -30,11 +33,7 @@ store::StoreOptions store_options(const agent::AgentConfig& config) {
 
 store::Labels parse_label_list(const std::string& text) {
   store::Labels labels;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = std::min(text.find(',', start), text.size());
-    std::string item = text.substr(start, comma - start);
-    start = comma + 1;
+  for (const auto& item : split_list(text)) {
     auto eq = item.find('=');
     if (eq != std::string::npos && eq > 0) labels[item.substr(0, eq)] = item.substr(eq + 1);
   }
@@ -42,88 +41,6 @@ store::Labels parse_label_list(const std::string& text) {
 }
 
 namespace {
-
-// container_id / pod_uid of a process, as the CPU windows carry them.
-store::Labels process_labels(agent::ProcessTable& processes, uint32_t pid) {
-  store::Labels labels;
-  if (auto info = processes.lookup(pid)) {
-    labels["container_id"] =
-        info->container.in_container() ? info->container.id.substr(0, 12) : "host";
-    if (!info->container.pod_uid.empty()) labels["pod_uid"] = info->container.pod_uid;
-  }
-  return labels;
-}
-
-// A profiler that aggregates in kernel maps, read out once per window on
-// the agent loop (collect), like the CPU feeder: one series per process.
-class WindowedProfileSource : public agent::EventSource {
- public:
-  WindowedProfileSource(AgentProfiling& profiling, agent::SourceContext& context,
-                        const agent::AgentConfig& config, const char* name, const char* type)
-      : store_(profiling_store(profiling)),
-        symbolizer_(profiling_symbolizer(profiling)),
-        processes_(context.processes),
-        counters_(context.registry),
-        window_ns_(std::chrono::nanoseconds(config.profiler_window).count()),
-        name_(name),
-        type_(type) {}
-
-  const char* name() const override { return name_; }
-  void start() override {
-    attach();
-    window_start_ns_ = store::wall_clock_ns();
-  }
-  void stop() override {
-    if (attached()) close_window(store::wall_clock_ns());
-    detach();
-  }
-  void collect() override {
-    if (!attached()) return;
-    int64_t now = store::wall_clock_ns();
-    if (now - window_start_ns_ >= window_ns_) close_window(now);
-    uint64_t lost = lost_total();
-    counters_.lost.inc({name_}, static_cast<double>(lost - reported_lost_));
-    reported_lost_ = lost;
-  }
-
- protected:
-  virtual void attach() = 0;
-  virtual void detach() = 0;
-  virtual bool attached() const = 0;
-  // Drains the kernel maps into a symbolized profile of [start, end).
-  virtual profile::Profile take(int64_t start_ns, int64_t end_ns) = 0;
-  // Cumulative losses (kernel map full, stack errors).
-  virtual uint64_t lost_total() const = 0;
-  symbolizer::Symbolizer& symbolizer() { return symbolizer_; }
-
- private:
-  void close_window(int64_t end_ns) {
-    int64_t start = window_start_ns_;
-    window_start_ns_ = end_ns;
-    profile::Profile whole = take(start, end_ns);
-    double events = 0;
-    for (const auto& s : whole.samples) events += s.values.empty() ? 0 : s.values[0];
-    counters_.events.inc({name_}, events);
-    if (whole.samples.empty()) return;
-    for (auto& [key, part] : store::split_by_process(whole)) {
-      store::Labels labels = process_labels(processes_, static_cast<uint32_t>(key.second));
-      labels["comm"] = key.first;
-      labels["pid"] = std::to_string(key.second);
-      labels[store::kTypeLabel] = type_;
-      store_.add_window(labels, std::move(part), start, end_ns);
-    }
-  }
-
-  store::Store& store_;
-  symbolizer::Symbolizer& symbolizer_;
-  agent::ProcessTable& processes_;
-  agent::SourceCounters counters_;
-  int64_t window_ns_;
-  const char* name_;
-  const char* type_;
-  int64_t window_start_ns_ = 0;
-  uint64_t reported_lost_ = 0;
-};
 
 class OffCpuSource : public WindowedProfileSource {
  public:
@@ -312,9 +229,18 @@ void install_profile_types(agent::Agent& agent, const std::shared_ptr<AgentProfi
        [profiling, raw](agent::SourceContext& context, const agent::AgentConfig& config) {
          return std::make_unique<KernelAllocSource>(*raw, context, config);
        }});
+  agent.add_factory(
+      {"profiler.ualloc",
+       [](const agent::AgentConfig& c) {
+         return !c.profiler_ualloc_comm.empty() || !c.profiler_ualloc_pids.empty();
+       },
+       [profiling, raw](agent::SourceContext& context, const agent::AgentConfig& config) {
+         return make_ualloc_source(*raw, context, config);
+       }});
   agent.http().add_routes([profiling](httplib::Server& server) {
     add_pprof_route(server, profiling, "offcpu", "offcpu", "profiler.offcpu");
     add_pprof_route(server, profiling, "kalloc", "kalloc", "profiler.kalloc");
+    add_pprof_route(server, profiling, "ualloc", "ualloc", "profiler.ualloc_comm");
   });
   add_store_metrics(agent.registry(), profiling);
   if (!agent.config().push_pyroscope_url.empty()) install_push(agent, profiling_store(*raw));

@@ -8,6 +8,7 @@
 #include "agent/agent.h"
 #include "agent/cpu_sampler.h"
 #include "cli/agent_profile_types.h"
+#include "cli/windowed_profile_source.h"
 #include "common/error.h"
 #include "export/profile_writer.h"
 #include "store/cpu_window_feeder.h"
@@ -81,15 +82,7 @@ class CpuProfileSource : public agent::EventSource {
         unwind_metrics_(context.registry),
         feeder_(profiling.store(), profiling.symbolizer(), {config.profiler_window, frequency_},
                 [&processes = context.processes](uint32_t pid, std::string_view) {
-                  store::Labels labels;
-                  if (auto info = processes.lookup(pid)) {
-                    labels["container_id"] =
-                        info->container.in_container() ? info->container.id.substr(0, 12) : "host";
-                    if (!info->container.pod_uid.empty()) {
-                      labels["pod_uid"] = info->container.pod_uid;
-                    }
-                  }
-                  return labels;
+                  return process_labels(processes, pid);
                 }) {}
 
   const char* name() const override { return "cpu_profile"; }

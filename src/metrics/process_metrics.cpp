@@ -1,6 +1,7 @@
 #include "metrics/process_metrics.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -81,6 +82,18 @@ void register_process_metrics(Registry& registry, const std::string& version) {
   auto& info = registry.gauge("ksight_build_info",
                               "ksight build information; the value is always 1.", {"version"});
   info.set({version}, 1);
+  // What the allocator holds, to tell the agent's own growth (in_use) from
+  // freed memory malloc keeps (free): RSS alone cannot.
+  auto& heap = registry.gauge("ksight_heap_bytes",
+                              "The agent's malloc heap (glibc mallinfo2): in_use (allocated "
+                              "blocks, mmapped ones included) and free (held by malloc, not "
+                              "returned to the kernel).",
+                              {"state"});
+  registry.add_collector([&heap] {
+    struct mallinfo2 mi = mallinfo2();
+    heap.set({"in_use"}, static_cast<double>(mi.uordblks + mi.hblkhd));
+    heap.set({"free"}, static_cast<double>(mi.fordblks));
+  });
   registry.add_collector([&cpu, &rss, &vsize, &start, &fds] {
     auto s = read_self_stats();
     if (!s) return;

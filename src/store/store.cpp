@@ -11,20 +11,31 @@
 
 namespace ksight::store {
 
-size_t estimate_bytes(const profile::Profile& profile) {
-  size_t bytes = sizeof(profile::Profile);
-  for (const auto& m : profile.mappings) bytes += sizeof(m) + m.file.size() + m.build_id.size();
-  for (const auto& l : profile.locations) {
-    bytes += sizeof(l);
-    for (const auto& line : l.lines) {
-      bytes += sizeof(line) + line.function.size() + line.system_name.size() + line.file.size();
-    }
-  }
-  for (const auto& s : profile.samples) {
-    bytes += sizeof(s) + s.location_ids.size() * 8 + s.values.size() * 8;
-    for (const auto& label : s.labels) bytes += sizeof(label) + label.key.size() + label.str.size();
-  }
-  return bytes;
+namespace {
+
+// The index node of a window (its own bytes), the profile's make_shared
+// block (control block and Profile object), a series' two index nodes and
+// the make_shared block of its labels.
+template <typename Map>
+constexpr size_t tree_node() {
+  return heap_block(32 + sizeof(typename Map::value_type));
+}
+template <typename Map>
+constexpr size_t hash_node() {
+  return heap_block(8 + sizeof(typename Map::value_type)) + sizeof(void*);  // + its bucket
+}
+constexpr size_t kProfileBlock = heap_block(16 + sizeof(profile::Profile));
+constexpr size_t kLabelsBlock = heap_block(16 + sizeof(Labels));
+
+}  // namespace
+
+size_t Store::window_bytes(const profile::Profile& profile) {
+  return estimate_bytes(profile) + kProfileBlock + tree_node<WindowMap>();
+}
+
+size_t Store::series_bytes(const Labels& labels) {
+  return estimate_labels_bytes(labels) + kLabelsBlock + tree_node<decltype(series_ids_)>() +
+         hash_node<decltype(series_)>();
 }
 
 Store::Store(StoreOptions options) : options_(std::move(options)) {
@@ -40,14 +51,13 @@ Store::~Store() = default;
 void Store::reload() {
   for (auto& spilled : scan_spill_dir(options_.spill_dir)) {
     Window w;
-    w.series = series_id(spilled.labels);
     w.end_ns = spilled.end_ns;
     w.spill_path = spilled.path;
     w.disk_bytes = spilled.bytes;
     stats_.disk_bytes += spilled.bytes;
     next_seq_ = std::max(next_seq_, spilled.seq + 1);
     newest_end_ns_ = std::max(newest_end_ns_, spilled.end_ns);
-    windows_.emplace(std::make_pair(spilled.start_ns, spilled.seq), std::move(w));
+    insert_window({spilled.start_ns, spilled.seq}, std::move(w), spilled.labels);
   }
   if (!windows_.empty()) {
     spdlog::info("store: reloaded {} windows from {}", windows_.size(), options_.spill_dir);
@@ -55,10 +65,35 @@ void Store::reload() {
   enforce_budgets();
 }
 
-uint64_t Store::series_id(const Labels& labels) {
-  auto [it, fresh] = series_ids_.emplace(labels, series_ids_.size() + 1);
-  if (fresh) series_labels_.emplace(it->second, labels);
+uint64_t Store::acquire_series(const Labels& labels) {
+  auto it = series_ids_.find(labels);
+  if (it == series_ids_.end()) {
+    uint64_t id = next_series_id_++;
+    auto shared = std::make_shared<const Labels>(labels);
+    it = series_ids_.emplace(shared, id).first;
+    size_t bytes = series_bytes(labels);
+    series_.emplace(id, Series{std::move(shared), 0, bytes});
+    stats_.memory_bytes += bytes;
+  }
+  ++series_.at(it->second).windows;
   return it->second;
+}
+
+void Store::release_series(uint64_t id) {
+  auto it = series_.find(id);
+  if (it == series_.end() || --it->second.windows > 0) return;
+  stats_.memory_bytes -= std::min(stats_.memory_bytes, it->second.memory_bytes);
+  series_ids_.erase(it->second.labels);
+  series_.erase(it);
+}
+
+// Index bytes: the node always, the path once spilled, the profile while in
+// memory (w.memory_bytes, set by the caller).
+void Store::insert_window(std::pair<int64_t, uint64_t> key, Window w, const Labels& labels) {
+  w.series = acquire_series(labels);
+  stats_.memory_bytes +=
+      tree_node<WindowMap>() + heap_bytes(w.spill_path) + (w.profile ? w.memory_bytes : 0);
+  windows_.emplace(key, std::move(w));
 }
 
 void Store::add_window(const Labels& labels, profile::Profile profile, int64_t start_ns,
@@ -66,18 +101,17 @@ void Store::add_window(const Labels& labels, profile::Profile profile, int64_t s
   if (end_ns < start_ns) throw Error("store: window ends before it starts");
   profile.time_nanos = start_ns;
   profile.duration_nanos = end_ns - start_ns;
+  shrink_to_fit(profile);
   Window w;
   w.end_ns = end_ns;
-  w.memory_bytes = estimate_bytes(profile);
+  w.memory_bytes = estimate_bytes(profile) + kProfileBlock;
   w.profile = std::make_shared<const profile::Profile>(std::move(profile));
   auto shared = w.profile;
   WindowListener listener;
   {
     std::lock_guard lock(mutex_);
-    w.series = series_id(labels);
-    stats_.memory_bytes += w.memory_bytes;
     newest_end_ns_ = std::max(newest_end_ns_, end_ns);
-    windows_.emplace(std::make_pair(start_ns, next_seq_++), std::move(w));
+    insert_window({start_ns, next_seq_++}, std::move(w), labels);
     enforce_budgets();
     listener = listener_;
   }
@@ -103,14 +137,15 @@ bool Store::spill_one() {
                          [](const auto& entry) { return entry.second.profile != nullptr; });
   if (it == windows_.end()) return false;
   Window& w = it->second;
-  stats_.memory_bytes -= w.memory_bytes;
   if (!options_.spill_dir.empty()) {
     try {
-      auto spilled = write_spill(options_.spill_dir, series_labels_.at(w.series), it->first.first,
+      auto spilled = write_spill(options_.spill_dir, *series_.at(w.series).labels, it->first.first,
                                  w.end_ns, it->first.second, *w.profile);
+      stats_.memory_bytes -= std::min(stats_.memory_bytes, w.memory_bytes);
       w.spill_path = spilled.path;
       w.disk_bytes = spilled.bytes;
       w.profile.reset();
+      stats_.memory_bytes += heap_bytes(w.spill_path);
       stats_.disk_bytes += spilled.bytes;
       ++stats_.spills;
       return true;
@@ -119,8 +154,7 @@ bool Store::spill_one() {
       spdlog::warn("store: spill failed, dropping the window: {}", e.what());
     }
   }
-  windows_.erase(it);
-  ++stats_.evictions;
+  erase_window(it);
   return true;
 }
 
@@ -131,11 +165,7 @@ void Store::evict_one_spilled() {
     stats_.disk_bytes = 0;
     return;
   }
-  std::error_code ec;
-  std::filesystem::remove(it->second.spill_path, ec);
-  stats_.disk_bytes -= std::min(stats_.disk_bytes, it->second.disk_bytes);
-  windows_.erase(it);
-  ++stats_.evictions;
+  erase_window(it);
 }
 
 void Store::evict_expired() {
@@ -153,15 +183,19 @@ void Store::evict_expired() {
   }
 }
 
-void Store::erase_window(std::map<std::pair<int64_t, uint64_t>, Window>::iterator it) {
+void Store::erase_window(WindowMap::iterator it) {
   Window& w = it->second;
-  if (w.profile) stats_.memory_bytes -= std::min(stats_.memory_bytes, w.memory_bytes);
+  size_t bytes =
+      tree_node<WindowMap>() + heap_bytes(w.spill_path) + (w.profile ? w.memory_bytes : 0);
+  stats_.memory_bytes -= std::min(stats_.memory_bytes, bytes);
   if (!w.spill_path.empty()) {
     std::error_code ec;
     std::filesystem::remove(w.spill_path, ec);
     stats_.disk_bytes -= std::min(stats_.disk_bytes, w.disk_bytes);
   }
+  uint64_t series = w.series;
   windows_.erase(it);
+  release_series(series);
   ++stats_.evictions;
 }
 
@@ -169,7 +203,7 @@ std::vector<SeriesInfo> Store::series(const Selector& selector) const {
   std::lock_guard lock(mutex_);
   std::map<uint64_t, SeriesInfo> found;
   for (const auto& [key, w] : windows_) {
-    const Labels& labels = series_labels_.at(w.series);
+    const Labels& labels = *series_.at(w.series).labels;
     if (!selector.matches(labels)) continue;
     auto [it, fresh] = found.try_emplace(w.series);
     SeriesInfo& info = it->second;
@@ -198,7 +232,7 @@ std::vector<WindowInfo> Store::windows(const Selector& selector, TimeRange range
   std::vector<WindowInfo> out;
   for (const auto& [key, w] : windows_) {
     if (!range.overlaps(key.first, w.end_ns)) continue;
-    if (!selector.matches(series_labels_.at(w.series))) continue;
+    if (!selector.matches(*series_.at(w.series).labels)) continue;
     out.push_back({w.series, key.first, w.end_ns, w.profile == nullptr});
   }
   return out;
@@ -208,27 +242,27 @@ profile::Profile Store::query(const Selector& selector, TimeRange range) const {
   struct Pick {
     std::shared_ptr<const profile::Profile> profile;
     std::string path;
-    const Labels* labels;
+    LabelsPtr labels;
   };
   std::vector<Pick> picks;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [key, w] : windows_) {
       if (!range.overlaps(key.first, w.end_ns)) continue;
-      const Labels& labels = series_labels_.at(w.series);
-      if (selector.matches(labels)) picks.push_back({w.profile, w.spill_path, &labels});
+      const LabelsPtr& labels = series_.at(w.series).labels;
+      if (selector.matches(*labels)) picks.push_back({w.profile, w.spill_path, labels});
     }
   }
-  // Merging happens outside the lock; series labels are never removed, so
-  // the pointers stay valid.
+  // Merging happens outside the lock; the picks share the labels, so a
+  // series forgotten meanwhile does not take them away.
   ProfileMerger merger;
   for (const auto& pick : picks) {
     if (pick.profile) {
-      merger.add(*pick.profile, 1, pick.labels);
+      merger.add(*pick.profile, 1, pick.labels.get());
       continue;
     }
     try {
-      merger.add(read_spill(pick.path), 1, pick.labels);
+      merger.add(read_spill(pick.path), 1, pick.labels.get());
     } catch (const std::exception& e) {  // evicted meanwhile
       spdlog::debug("store: window gone: {}", e.what());
     }
@@ -239,7 +273,7 @@ profile::Profile Store::query(const Selector& selector, TimeRange range) const {
 StoreStats Store::stats() const {
   std::lock_guard lock(mutex_);
   StoreStats s = stats_;
-  s.series = series_ids_.size();
+  s.series = series_.size();
   s.windows = windows_.size();
   s.spilled_windows = std::count_if(windows_.begin(), windows_.end(),
                                     [](const auto& e) { return e.second.profile == nullptr; });

@@ -16,16 +16,20 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "profile/profile.h"
 #include "store/labels.h"
+#include "store/memory_estimate.h"
 
 namespace ksight::store {
 
 struct StoreOptions {
-  size_t memory_bytes = size_t{64} << 20;  // estimated bytes of in-memory windows
-  std::string spill_dir;                   // empty: windows past the memory budget are dropped
+  // Heap bytes of in-memory windows, their index and their series' labels
+  // (memory_estimate.h); a spilled window keeps only its index entry here.
+  size_t memory_bytes = size_t{64} << 20;
+  std::string spill_dir;  // empty: windows past the memory budget are dropped
   uint64_t disk_bytes = uint64_t{512} << 20;
   // Windows that ended longer than this before the newest window's end are
   // evicted (memory or disk); 0 keeps windows until a byte budget needs room.
@@ -59,7 +63,7 @@ struct WindowInfo {
 };
 
 struct StoreStats {
-  size_t series = 0;
+  size_t series = 0;  // series with at least one window (others are forgotten)
   size_t windows = 0;
   size_t spilled_windows = 0;
   size_t memory_bytes = 0;
@@ -99,37 +103,61 @@ class Store {
   profile::Profile query(const Selector& selector, TimeRange range = {}) const;
   StoreStats stats() const;
 
+  // What one in-memory window of `profile` adds to the memory bytes: the
+  // profile's heap, its shared_ptr block and its index entry.
+  static size_t window_bytes(const profile::Profile& profile);
+  // What a new series adds: its labels, held once, and its index entries.
+  static size_t series_bytes(const Labels& labels);
+
  private:
   struct Window {
     uint64_t series = 0;
     int64_t end_ns = 0;
     std::shared_ptr<const profile::Profile> profile;  // null once spilled
-    size_t memory_bytes = 0;
-    std::string spill_path;  // set once spilled
+    size_t memory_bytes = 0;                          // of the profile, while in memory
+    std::string spill_path;                           // set once spilled
     uint64_t disk_bytes = 0;
   };
-  uint64_t series_id(const Labels& labels);
+  using WindowMap = std::map<std::pair<int64_t, uint64_t>, Window>;
+  // Shared with queries in flight, so a series can be forgotten (its last
+  // window evicted) while a query still reads its labels.
+  using LabelsPtr = std::shared_ptr<const Labels>;
+  struct Series {
+    LabelsPtr labels;
+    size_t windows = 0;
+    size_t memory_bytes = 0;
+  };
+  struct LabelsLess {
+    using is_transparent = void;
+    bool operator()(const LabelsPtr& a, const LabelsPtr& b) const { return *a < *b; }
+    bool operator()(const Labels& a, const LabelsPtr& b) const { return a < *b; }
+    bool operator()(const LabelsPtr& a, const Labels& b) const { return *a < b; }
+  };
+  // The series of `labels` with one more window (created when new).
+  uint64_t acquire_series(const Labels& labels);
+  // One window fewer; a series without windows is forgotten, so the labels
+  // of every pid that ever ran do not pile up.
+  void release_series(uint64_t id);
+  void insert_window(std::pair<int64_t, uint64_t> key, Window w, const Labels& labels);
   void enforce_budgets();
   bool spill_one();
   void evict_one_spilled();
   void evict_expired();
   // Drops a window for good (its spill file too).
-  void erase_window(std::map<std::pair<int64_t, uint64_t>, Window>::iterator it);
+  void erase_window(WindowMap::iterator it);
   void reload();
 
   StoreOptions options_;
   mutable std::mutex mutex_;
-  std::map<Labels, uint64_t> series_ids_;
-  std::map<uint64_t, Labels> series_labels_;
+  std::map<LabelsPtr, uint64_t, LabelsLess> series_ids_;
+  std::unordered_map<uint64_t, Series> series_;
+  uint64_t next_series_id_ = 1;
   // Keyed by (start, sequence): iteration is oldest first.
-  std::map<std::pair<int64_t, uint64_t>, Window> windows_;
+  WindowMap windows_;
   uint64_t next_seq_ = 1;
   int64_t newest_end_ns_ = std::numeric_limits<int64_t>::min();
   StoreStats stats_;
   WindowListener listener_;  // guarded by mutex_
 };
-
-// Estimated heap bytes of a profile (strings, tables, samples).
-size_t estimate_bytes(const profile::Profile& profile);
 
 }  // namespace ksight::store

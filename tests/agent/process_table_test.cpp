@@ -101,6 +101,15 @@ TEST_F(TableTest, ExitedProcessesStayForGraceThenEvict) {
   EXPECT_EQ(table.stats().evicted_exited, 1u);
 }
 
+TEST_F(TableTest, ForEachLiveSkipsExitedProcesses) {
+  table.apply(event(ProcessEventType::kFork, 30, 80));
+  table.apply(event(ProcessEventType::kFork, 31, 81));
+  table.apply(event(ProcessEventType::kExit, 30, 80));
+  std::vector<std::pair<uint32_t, uint64_t>> live;
+  table.for_each_live([&](const ProcessInfo& p) { live.emplace_back(p.pid, p.start_ticks); });
+  EXPECT_EQ(live, (std::vector<std::pair<uint32_t, uint64_t>>{{31, 81}}));
+}
+
 TEST_F(TableTest, PidReuseKeepsIncarnationsApart) {
   table.apply(event(ProcessEventType::kFork, 40, 90));
   auto exec = event(ProcessEventType::kExec, 40, 90);

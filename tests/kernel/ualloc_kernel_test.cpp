@@ -11,6 +11,7 @@
 
 #include "agent/feature_probe.h"
 #include "agent/ualloc_profiler.h"
+#include "alloc_checks.h"
 #include "common/error.h"
 #include "support/subprocess.h"
 #include "symbolizer/elf_symbolizer.h"
@@ -21,23 +22,8 @@ namespace {
 const std::string kKnown = std::string(KSIGHT_BINARY_DIR) + "/tests/workloads/ksight_ualloc_known";
 constexpr double kMiB = 1024.0 * 1024.0;
 
-bool has_frame(const profile::Profile& p, const profile::Sample& s, const std::string& name) {
-  for (uint64_t id : s.location_ids) {
-    for (const auto& line : p.location(id).lines) {
-      if (line.function == name) return true;
-    }
-  }
-  return false;
-}
-
-// Value `index` summed over the samples whose stack passes through `name`.
-double through(const profile::Profile& p, const std::string& name, size_t index) {
-  double sum = 0;
-  for (const auto& s : p.samples) {
-    if (has_frame(p, s, name)) sum += static_cast<double>(s.values[index]);
-  }
-  return sum;
-}
+using testing::has_frame;
+using testing::through;
 
 void print_samples(const profile::Profile& p) {
   for (const auto& s : p.samples) {

@@ -73,6 +73,9 @@ TEST(Exposition, ProcessMetricsAndBuildInfoPresent) {
   EXPECT_NE(text.find("\nprocess_cpu_seconds_total "), std::string::npos);
   EXPECT_NE(text.find("\nprocess_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(text.find("# TYPE ksight_metric_label_folds_total counter"), std::string::npos);
+  // This test binary has allocated: the heap in use is not zero.
+  EXPECT_NE(text.find("ksight_heap_bytes{state=\"in_use\"} "), std::string::npos) << text;
+  EXPECT_EQ(text.find("ksight_heap_bytes{state=\"in_use\"} 0\n"), std::string::npos);
 }
 
 }  // namespace

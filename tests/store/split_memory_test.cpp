@@ -2,69 +2,13 @@
 // process (store::split_by_process, used by every profile type): the bytes
 // allocated at once stay within a small multiple of one copy of the window,
 // however many processes it holds. Its own binary: it replaces the global
-// operator new to measure the peak.
+// operator new to measure the peak (counting_new.cpp).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "counting_new.h"
 #include "profile_fixture.h"
 #include "store/cpu_window_feeder.h"
 #include "store/profile_merge.h"
-
-namespace {
-
-std::atomic<size_t> g_live{0}, g_peak{0};
-
-// Every block carries its size in a 16-byte header (keeps new's alignment).
-void* counted_alloc(size_t n) {
-  auto* p = static_cast<size_t*>(std::malloc(n + 16));
-  if (!p) throw std::bad_alloc();
-  *p = n;
-  size_t live = g_live.fetch_add(n) + n;
-  size_t peak = g_peak.load();
-  while (live > peak && !g_peak.compare_exchange_weak(peak, live)) {
-  }
-  return reinterpret_cast<char*>(p) + 16;
-}
-
-void counted_free(void* q) {
-  if (!q) return;
-  auto* p = reinterpret_cast<size_t*>(static_cast<char*>(q) - 16);
-  g_live.fetch_sub(*p);
-  std::free(p);
-}
-
-// Peak bytes allocated while `fn` runs, above what was live before it.
-template <typename Fn>
-size_t peak_during(Fn&& fn) {
-  size_t base = g_live.load();
-  g_peak.store(base);
-  fn();
-  return g_peak.load() - base;
-}
-
-}  // namespace
-
-void* operator new(size_t n) {
-  return counted_alloc(n);
-}
-void* operator new[](size_t n) {
-  return counted_alloc(n);
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  counted_free(p);
-}
 
 namespace ksight::store {
 namespace {
@@ -91,9 +35,9 @@ profile::Profile many_process_window(int processes) {
 TEST(SplitMemoryTest, PeakIsAboutOneWindowNotOnePerProcess) {
   auto whole = many_process_window(400);
   ASSERT_GT(whole.locations.size(), 400u * 40);
-  size_t one_copy = peak_during([&] { profile::Profile copy = whole; });
+  size_t one_copy = testing::peak_during([&] { profile::Profile copy = whole; });
   std::vector<std::pair<std::pair<std::string, int64_t>, profile::Profile>> parts;
-  size_t split = peak_during([&] { parts = split_by_process(whole); });
+  size_t split = testing::peak_during([&] { parts = split_by_process(whole); });
   std::cout << "one copy of the window: " << one_copy << " bytes; split into " << parts.size()
             << " processes: peak " << split << " bytes\n";
   ASSERT_EQ(parts.size(), 400u);

@@ -119,5 +119,33 @@ TEST(StoreConfig, RejectsBadValuesNamingKeyAndLine) {
   EXPECT_EQ(flag_error("profiler.kalloc_sample_bytes", "1"), "");
 }
 
+TEST(StoreConfig, UserAllocationKeys) {
+  AgentConfig d;
+  EXPECT_EQ(d.profiler_ualloc_comm, "");
+  EXPECT_EQ(d.profiler_ualloc_pids, "");
+  EXPECT_EQ(d.profiler_ualloc_sample_bytes, 512u * 1024);
+  EXPECT_EQ(d.profiler_ualloc_max_processes, 64u);
+  AgentConfig c = parse_config_yaml(
+      "profiler:\n  ualloc_comm: nginx, redis-server\n  ualloc_pids: 42,7\n"
+      "  ualloc_sample_bytes: 64KiB\n  ualloc_max_processes: 8\n",
+      "agent.yaml");
+  EXPECT_EQ(c.profiler_ualloc_comm, "nginx, redis-server");
+  EXPECT_EQ(c.profiler_ualloc_pids, "42,7");
+  EXPECT_EQ(c.profiler_ualloc_sample_bytes, 64u * 1024);
+  EXPECT_EQ(c.profiler_ualloc_max_processes, 8u);
+  AgentConfig again = parse_config_yaml(render_config_yaml(c), "printed.yaml");
+  EXPECT_TRUE(changed_keys(c, again).empty());
+  EXPECT_EQ(error_of("profiler:\n  ualloc_comm: nginx,a-name-longer-than-15\n"),
+            "agent.yaml:2: profiler.ualloc_comm: 'a-name-longer-than-15' is longer than the "
+            "kernel's 15-character comm; use its first 15 (a-name-longer-t)");
+  EXPECT_EQ(flag_error("profiler.ualloc_pids", "12,x"),
+            "--profiler.ualloc_pids: expected process ids (1..4294967295), got 'x'");
+  EXPECT_NE(flag_error("profiler.ualloc_pids", "0"), "");
+  EXPECT_NE(flag_error("profiler.ualloc_pids", "4294967296"), "");
+  EXPECT_NE(flag_error("profiler.ualloc_sample_bytes", "0"), "");
+  EXPECT_NE(flag_error("profiler.ualloc_max_processes", "0"), "");
+  EXPECT_EQ(flag_error("profiler.ualloc_comm", ""), "");  // empty: off
+}
+
 }  // namespace
 }  // namespace ksight::agent

@@ -34,6 +34,15 @@ struct TempDir {
   }
 };
 
+// What one fixture window and its series cost in the store's budget.
+size_t window_cost(profile::Profile p) {
+  shrink_to_fit(p);
+  return Store::window_bytes(p);
+}
+size_t series_cost() {
+  return Store::series_bytes(cpu_labels("app", "100"));
+}
+
 // Ten 10 s windows of "app" (leaf: 1 sample each) and of "db" (dbleaf: 2).
 void fill(Store& store) {
   for (int i = 0; i < 10; ++i) {
@@ -95,13 +104,13 @@ TEST(StoreTest, SeriesLabelsReachTheSamples) {
 }
 
 TEST(StoreTest, WithoutSpillOldestWindowsAreEvicted) {
-  size_t one = estimate_bytes(fixture_profile({{{"main", "leaf"}, 1}}));
-  Store store({one * 5, "", 0});
+  size_t one = window_cost(fixture_profile({{{"main", "leaf"}, 1}}));
+  Store store({one * 5 + 2 * series_cost(), "", 0});
   fill(store);
   auto stats = store.stats();
   EXPECT_LE(stats.windows, 5u);
   EXPECT_EQ(stats.evictions, 20u - stats.windows);
-  EXPECT_LE(stats.memory_bytes, one * 5 + 64);
+  EXPECT_LE(stats.memory_bytes, one * 5 + 2 * series_cost());
   // The newest survive.
   auto windows = store.windows({});
   ASSERT_FALSE(windows.empty());
@@ -111,7 +120,7 @@ TEST(StoreTest, WithoutSpillOldestWindowsAreEvicted) {
 
 TEST(StoreTest, SpillsToDiskAndQueriesSpilledWindows) {
   TempDir dir;
-  size_t one = estimate_bytes(fixture_profile({{{"main", "leaf"}, 1}}));
+  size_t one = window_cost(fixture_profile({{{"main", "leaf"}, 1}}));
   Store store({one * 4, dir.path, uint64_t{1} << 30});
   fill(store);
   auto stats = store.stats();
@@ -174,7 +183,7 @@ TEST(StoreTest, ReloadsSpilledWindowsAfterRestart) {
 TEST(StoreTest, RetentionEvictsWindowsOlderThanTheNewestMinusRetention) {
   TempDir dir;
   // Half of the windows in memory, half spilled: retention drops both kinds.
-  size_t one = estimate_bytes(fixture_profile({{{"main", "leaf"}, 1}}));
+  size_t one = window_cost(fixture_profile({{{"main", "leaf"}, 1}}));
   Store store({one * 10, dir.path, uint64_t{1} << 30, 35 * kSec});
   fill(store);  // windows [0,10) ... [90,100) of two series; newest end 100 s
   auto stats = store.stats();
@@ -204,6 +213,28 @@ TEST(StoreTest, ZeroRetentionKeepsEverything) {
   fill(store);
   EXPECT_EQ(store.stats().windows, 20u);
   EXPECT_EQ(store.stats().expired, 0u);
+}
+
+TEST(StoreTest, SeriesIsForgottenWithItsLastWindow) {
+  size_t one = window_cost(fixture_profile({{{"main", "leaf"}, 1}}));
+  Store store({3 * (one + series_cost()), "", 0});
+  for (int pid = 1; pid <= 10; ++pid) {
+    store.add_window(cpu_labels("sh", std::to_string(pid)),
+                     fixture_profile({{{"main", "leaf"}, 1}}, "sh", pid), pid * kSec,
+                     (pid + 1) * kSec);
+  }
+  auto stats = store.stats();
+  EXPECT_LE(stats.windows, 3u);
+  EXPECT_EQ(stats.series, stats.windows);
+  auto series = store.series();
+  ASSERT_EQ(series.size(), stats.windows);
+  EXPECT_EQ(series.back().labels.at("pid"), "10");
+  EXPECT_EQ(store.label_values()["pid"].count("1"), 0u);
+  // A series that comes back gets a fresh id and its labels again.
+  store.add_window(cpu_labels("sh", "1"), fixture_profile({{{"main", "leaf"}, 1}}, "sh", 1),
+                   20 * kSec, 21 * kSec);
+  EXPECT_EQ(store.series(Selector::parse("pid=1")).size(), 1u);
+  EXPECT_EQ(leaf_value(store.query(Selector::parse("pid=1")), "leaf"), 1);
 }
 
 TEST(StoreTest, RejectsBackwardsWindow) {
