@@ -23,6 +23,9 @@
 #               placement; the top of the report goes to $PERF_DIR (/tmp)
 #   BPF_STATS=1 kernel.bpf_stats_enabled during agent rounds; prints the
 #               mean ns per run of each http program (adds a little cost)
+#   CALIBRATE=1 pinned only: also one round with a plain busy loop (no agent)
+#               on the agent's CPUs, i.e. what any CPU use there costs the
+#               server on this machine (vCPUs sharing a core)
 # Usage: sudo bench/http_overhead.sh [seconds per round, default 10] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,6 +171,15 @@ run_placement() { # name server_cpus agent_cpus
     printf "mean requests/s none %.0f, agent %.0f, ratio %.3f; agent CPU %.2f s for %d requests = %.3f ms per 1,000 requests",
       n / r, a / r, a / n, c, q, c * 1000 / (q / 1000) }')
   line="$name: $line; median none $(median "${NONE_RPS[@]}"), agent $(median "${AGENT_RPS[@]}"); per-round ratios ${RATIOS[*]}, median $(median "${RATIOS[@]}")"
+  if [ "${CALIBRATE:-0}" = 1 ] && [ "$server_cpus" != "$agent_cpus" ]; then
+    read -r reqs rps < <(run_wrk "$server_cpus")
+    taskset -c "$agent_cpus" sh -c 'while :; do :; done' &
+    local busy=$!
+    local busy_reqs busy_rps
+    read -r busy_reqs busy_rps < <(run_wrk "$server_cpus")
+    kill "$busy"
+    line="$line; calibration: idle agent CPUs $rps, a busy loop there $busy_rps requests/s"
+  fi
   echo "$line"
   echo
   SUMMARY+=("$line")
