@@ -36,6 +36,8 @@
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 #define MSG_PEEK 2
+#define PF_IO_WORKER 0x00000010
+#define PF_KTHREAD 0x00200000
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
@@ -54,6 +56,12 @@
 #define SYSCALL_NR(r) ((long)(r)->orig_ax)
 #define SYSCALL_ARG1(r) ((r)->di)
 #define SYSCALL_ARG2(r) ((r)->si)
+#define TS_COMPAT 0x0002
+/* A 32-bit syscall (int 0x80 / sysenter): thread_info.status says so. */
+static __always_inline bool in_compat_syscall(struct task_struct *task)
+{
+	return task->thread_info.status & TS_COMPAT;
+}
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_read 63
 #define NR_write 64
@@ -68,6 +76,12 @@
 #define SYSCALL_NR(r) ((long)(r)->syscallno)
 #define SYSCALL_ARG1(r) ((r)->orig_x0)
 #define SYSCALL_ARG2(r) ((r)->regs[1])
+#define TIF_32BIT 22
+/* An AArch32 task: its syscall numbers are not these. */
+static __always_inline bool in_compat_syscall(struct task_struct *task)
+{
+	return task->thread_info.flags & (1UL << TIF_32BIT);
+}
 #else
 #error "http.bpf.c: syscall numbers for this architecture are missing"
 #endif
@@ -373,8 +387,14 @@ static __always_inline void send_payload(struct ksight_http_payload *e, struct a
  * sockets: counted as KSIGHT_HTTP_UNTRACKED_CALL). */
 static __always_inline bool syscall_buffer(struct active_io *io)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
 
+	/* Kernel threads and io_uring workers have no syscall of their own in
+	 * their registers; 32-bit tasks number their syscalls differently. */
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER) || in_compat_syscall(task))
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	io->fd = (__s32)SYSCALL_ARG1(regs);
 	io->buf = SYSCALL_ARG2(regs);
 	switch (SYSCALL_NR(regs)) {
