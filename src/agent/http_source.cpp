@@ -179,8 +179,8 @@ class HttpSource : public EventSource {
       bpf_map__set_max_entries(skel_->maps.conns, 1);
       spdlog::info("http: capturing at sock:sock_recv_length/sock_send_length (tp_btf)");
     } else if (options_.hooks == HttpHooks::kAuto) {
-      spdlog::info("http: capturing at the syscalls tracepoints ({}: {})",
-                   "sock:sock_*_length unavailable", sock.detail);
+      spdlog::info("http: capturing at the syscalls tracepoints (sock:sock_*_length: {})",
+                   sock.detail);
     }
   }
   const char* hooks_name() const { return sock_hooks_ ? "sock" : "syscalls"; }
