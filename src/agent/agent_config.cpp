@@ -12,6 +12,7 @@
 #include "common/byte_size.h"
 #include "common/duration.h"
 #include "common/error.h"
+#include "common/string_list.h"
 
 namespace ksight::agent {
 
@@ -76,19 +77,14 @@ bool is_priority_name(std::string v) {
 }
 
 Result check_outputs(const std::string& list) {
-  size_t start = 0, count = 0;
-  while (start <= list.size()) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    std::string spec = list.substr(start, comma - start);
-    start = comma + 1;
-    if (spec.empty()) continue;
-    ++count;
+  auto specs = split_list(list);
+  for (const auto& spec : specs) {
     bool ok = spec == "stdout" || spec == "syslog" ||
               (spec.rfind("file:", 0) == 0 && spec.size() > 5) || spec.rfind("http:", 0) == 0 ||
               spec.rfind("https:", 0) == 0;
     if (!ok) return "expected stdout, file:PATH, syslog or an http(s) URL, got '" + spec + "'";
   }
-  if (count == 0) return std::string("expected at least one output");
+  if (specs.empty()) return std::string("expected at least one output");
   return std::nullopt;
 }
 

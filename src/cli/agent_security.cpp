@@ -9,6 +9,7 @@
 #include "agent/security_enrich.h"
 #include "agent/security_rules_source.h"
 #include "common/error.h"
+#include "common/string_list.h"
 #include "rules/detector.h"
 #include "rules/rules_metrics.h"
 
@@ -16,21 +17,10 @@ namespace ksight::cli {
 
 namespace {
 
-std::vector<std::string> split_outputs(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    if (comma > start) out.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 rules::DetectorOptions detector_options(const agent::AgentConfig& config) {
   rules::DetectorOptions options;
   rules::parse_rules_list(config.security_rules, options);
-  options.outputs = split_outputs(config.security_output);
+  options.outputs = split_list(config.security_output);
   auto min = rules::priority_from_name(config.security_min_priority);
   if (!min) throw Error("security.min_priority: unknown priority " + config.security_min_priority);
   options.engine.min_priority = *min;

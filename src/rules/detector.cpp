@@ -5,25 +5,19 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/string_list.h"
 
 namespace ksight::rules {
 
 void parse_rules_list(const std::string& list, DetectorOptions& options) {
   options.rule_files.clear();
   options.with_default = false;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = list.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
+  for (auto& item : split_list(list)) {
     if (item == "default") {
       options.with_default = true;
-    } else if (!item.empty()) {
-      options.rule_files.push_back(item);
+    } else {
+      options.rule_files.push_back(std::move(item));
     }
-    start = comma + 1;
   }
 }
 

@@ -87,12 +87,15 @@ void Store::release_series(uint64_t id) {
   series_.erase(it);
 }
 
-// Index bytes: the node always, the path once spilled, the profile while in
-// memory (w.memory_bytes, set by the caller).
+// What a window counts against the memory budget: its index node always,
+// the spill path once spilled, the profile (w.memory_bytes) while in memory.
+size_t Store::counted_bytes(const Window& w) {
+  return tree_node<WindowMap>() + heap_bytes(w.spill_path) + (w.profile ? w.memory_bytes : 0);
+}
+
 void Store::insert_window(std::pair<int64_t, uint64_t> key, Window w, const Labels& labels) {
   w.series = acquire_series(labels);
-  stats_.memory_bytes +=
-      tree_node<WindowMap>() + heap_bytes(w.spill_path) + (w.profile ? w.memory_bytes : 0);
+  stats_.memory_bytes += counted_bytes(w);
   windows_.emplace(key, std::move(w));
 }
 
@@ -185,9 +188,7 @@ void Store::evict_expired() {
 
 void Store::erase_window(WindowMap::iterator it) {
   Window& w = it->second;
-  size_t bytes =
-      tree_node<WindowMap>() + heap_bytes(w.spill_path) + (w.profile ? w.memory_bytes : 0);
-  stats_.memory_bytes -= std::min(stats_.memory_bytes, bytes);
+  stats_.memory_bytes -= std::min(stats_.memory_bytes, counted_bytes(w));
   if (!w.spill_path.empty()) {
     std::error_code ec;
     std::filesystem::remove(w.spill_path, ec);

@@ -119,6 +119,7 @@ class Store {
     uint64_t disk_bytes = 0;
   };
   using WindowMap = std::map<std::pair<int64_t, uint64_t>, Window>;
+  static size_t counted_bytes(const Window& w);
   // Shared with queries in flight, so a series can be forgotten (its last
   // window evicted) while a query still reads its labels.
   using LabelsPtr = std::shared_ptr<const Labels>;
