@@ -23,6 +23,12 @@
 #               placement; the top of the report goes to $PERF_DIR (/tmp)
 #   BPF_STATS=1 kernel.bpf_stats_enabled during agent rounds; prints the
 #               mean ns per run of each http program (adds a little cost)
+#   FLOOR=1     after each agent round, two more rounds that split the
+#               kernel's share out (build/bench/http_hook_floor, on the
+#               agent's CPUs): "empty" = empty programs on the same two
+#               tracepoints (the dispatch alone); "capture" = the agent's own
+#               BPF programs with a consumer that only counts the records
+#               (the capture without any user-space work)
 #   CALIBRATE=1 pinned only: also one round with a plain busy loop (no agent)
 #               on the agent's CPUs, i.e. what any CPU use there costs the
 #               server on this machine (vCPUs sharing a core)
@@ -34,6 +40,7 @@ ROUNDS=${2:-3}
 BUILD=${KSIGHT_BUILD_DIR:-build}
 KSIGHT=$BUILD/ksight
 SINK=$BUILD/tests/otel/ksight_otlp_sink
+FLOOR_BIN=$BUILD/bench/http_hook_floor
 WRK_ARGS=${WRK_ARGS:--t1 -c32}
 PLACEMENT=${PLACEMENT:-both}
 PERF_DIR=${PERF_DIR:-/tmp}
@@ -108,6 +115,19 @@ print("       bpf ns/run: " + ", ".join("%s %.0f (%d runs)" % (p["name"], p["run
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
+# One wrk round with `http_hook_floor $1` attached on CPU list $2; prints
+# "requests requests_per_second".
+run_floor() {
+  taskset -c "$2" "$FLOOR_BIN" "$1" > "$WORK/floor.out" &
+  local floor=$!
+  while ! grep -q attached "$WORK/floor.out"; do
+    kill -0 "$floor" 2>/dev/null || { echo "http_hook_floor $1 failed" >&2; exit 1; }
+    sleep 0.1
+  done
+  run_wrk "$3"
+  kill -INT "$floor"; wait "$floor" || true
+}
+
 HZ=$(getconf CLK_TCK)
 SUMMARY=()
 run_placement() { # name server_cpus agent_cpus
@@ -116,7 +136,7 @@ run_placement() { # name server_cpus agent_cpus
   echo "== placement $name: nginx + wrk on CPUs $server_cpus, agent + sink on CPUs $agent_cpus"
   printf '%-6s %-8s %14s %12s %18s\n' round mode "requests/s" requests "agent ms/1k req"
   local none_sum=0 agent_sum=0 cpu_sum=0 req_sum=0 reqs rps
-  local NONE_RPS=() AGENT_RPS=() RATIOS=()
+  local NONE_RPS=() AGENT_RPS=() RATIOS=() EMPTY_RATIOS=() CAPTURE_RATIOS=()
   for round in $(seq "$ROUNDS"); do
     read -r reqs rps < <(run_wrk "$server_cpus")
     printf '%-6s %-8s %14s %12s %18s\n' "$round" none "$rps" "$reqs" -
@@ -160,6 +180,17 @@ run_placement() { # name server_cpus agent_cpus
     AGENT_RPS+=("$rps")
     cpu_sum=$(awk -v a="$cpu_sum" -v t=$((after - before)) -v hz="$HZ" 'BEGIN{print a + t / hz}')
     req_sum=$((req_sum + reqs))
+    if [ "${FLOOR:-0}" = 1 ]; then
+      local mode
+      for mode in empty capture; do
+        run_floor "$mode" "$agent_cpus" "$server_cpus" > "$WORK/floor_round.txt"
+        read -r reqs rps < "$WORK/floor_round.txt"
+        printf '%-6s %-8s %14s %12s %18s   %s\n' "$round" "$mode" "$rps" "$reqs" - "$(tail -n 1 "$WORK/floor.out")"
+        local ratio
+        ratio=$(awk -v a="$rps" -v n="${NONE_RPS[-1]}" 'BEGIN{printf "%.3f", a / n}')
+        if [ "$mode" = empty ]; then EMPTY_RATIOS+=("$ratio"); else CAPTURE_RATIOS+=("$ratio"); fi
+      done
+    fi
   done
   # Medians, and the median of each round's own ratio (agent / the none
   # round just before it): the baseline moves with the machine's other load.
@@ -171,6 +202,9 @@ run_placement() { # name server_cpus agent_cpus
     printf "mean requests/s none %.0f, agent %.0f, ratio %.3f; agent CPU %.2f s for %d requests = %.3f ms per 1,000 requests",
       n / r, a / r, a / n, c, q, c * 1000 / (q / 1000) }')
   line="$name: $line; median none $(median "${NONE_RPS[@]}"), agent $(median "${AGENT_RPS[@]}"); per-round ratios ${RATIOS[*]}, median $(median "${RATIOS[@]}")"
+  if [ "${FLOOR:-0}" = 1 ]; then
+    line="$line; empty hooks: ratios ${EMPTY_RATIOS[*]}, median $(median "${EMPTY_RATIOS[@]}"); capture only: ratios ${CAPTURE_RATIOS[*]}, median $(median "${CAPTURE_RATIOS[@]}")"
+  fi
   if [ "${CALIBRATE:-0}" = 1 ] && [ "$server_cpus" != "$agent_cpus" ]; then
     read -r reqs rps < <(run_wrk "$server_cpus")
     taskset -c "$agent_cpus" sh -c 'while :; do :; done' &

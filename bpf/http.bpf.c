@@ -107,6 +107,12 @@ const volatile __u32 self_tgid = 0;
  * wait at most that. A shift, not a byte count: this runs per record and a
  * 64-bit division is ~40 cycles. 0: the kernel's default wakeups. */
 const volatile __u32 wakeup_shift = 18;
+/* Only these processes (their group leader's comm, NUL-padded, compared as
+ * two words), when comm_filter_count > 0: as Beyla selects the executables
+ * it instruments. Everything else costs the tracepoint dispatch and this
+ * comparison, before any lookup, copy or record. */
+const volatile __u32 comm_filter_count = 0;
+const volatile __u64 comm_filter[KSIGHT_HTTP_MAX_COMMS][KSIGHT_HTTP_COMM_LEN / 8] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -167,6 +173,26 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* Whether the current process is one the capture is limited to. */
+static __always_inline bool process_selected(void)
+{
+	struct task_struct *leader;
+	__u64 w0, w1;
+
+	if (!comm_filter_count)
+		return true;
+	leader = bpf_get_current_task_btf()->group_leader;
+	w0 = *(__u64 *)&leader->comm[0];
+	w1 = *(__u64 *)&leader->comm[8];
+	for (__u32 i = 0; i < KSIGHT_HTTP_MAX_COMMS; i++) {
+		if (i >= comm_filter_count)
+			break;
+		if (comm_filter[i][0] == w0 && comm_filter[i][1] == w1)
+			return true;
+	}
+	return false;
 }
 
 /* The user buffer holding the first bytes: iovec[0] for the vector calls. */
@@ -430,6 +456,8 @@ static __always_inline int on_sock_msg(struct sock *sk, int ret, __u8 direction)
 		return 0;
 	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
+	if (!process_selected())
+		return 0;
 	if (!syscall_buffer(&io)) {
 		count(KSIGHT_HTTP_UNTRACKED_CALL);
 		return 0;
@@ -501,6 +529,8 @@ static __always_inline int enter(int fd, __u64 buf, __u8 kind, __u8 direction)
 	struct sock *sk;
 
 	if (self_tgid && (pid_tgid >> 32) == self_tgid)
+		return 0;
+	if (!process_selected())
 		return 0;
 	sk = tcp_sock_of(fd);
 	if (!sk)

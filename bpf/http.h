@@ -16,6 +16,10 @@
 /* Sockets classified (HTTP / not worth sending) in the kernel, LRU (the
  * syscall-tracepoint path; the sock tracepoint path uses socket storage). */
 #define KSIGHT_HTTP_CONN_ENTRIES 65536
+/* Process names (group leader comm, exact) the capture can be limited to
+ * (rodata comm_filter; none: every process). */
+#define KSIGHT_HTTP_MAX_COMMS 8
+#define KSIGHT_HTTP_COMM_LEN 16
 /* Payloads without an HTTP/1.x message start before a socket is skipped. */
 #define KSIGHT_HTTP_CLASSIFY_PAYLOADS 8
 

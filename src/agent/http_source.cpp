@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -91,6 +92,17 @@ class HttpSource : public EventSource {
     skel_->rodata->capture_bytes =
         std::min<uint32_t>(options_.capture_bytes, KSIGHT_HTTP_MAX_CAPTURE);
     skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
+    auto comms = comm_filter_words(options_.comms);
+    for (size_t i = 0; i < comms.size(); ++i) {
+      skel_->rodata->comm_filter[i][0] = comms[i][0];
+      skel_->rodata->comm_filter[i][1] = comms[i][1];
+    }
+    skel_->rodata->comm_filter_count = static_cast<uint32_t>(comms.size());
+    if (!options_.comms.empty()) {
+      std::string names;
+      for (const auto& c : options_.comms) names += (names.empty() ? "" : ", ") + c;
+      spdlog::info("http: capturing only processes named {}", names);
+    }
     bpf_map__set_max_entries(skel_->maps.events,
                              std::max<uint32_t>(ctx_.ring_buffer_bytes, 16u << 20));
     choose_hooks();
@@ -267,6 +279,23 @@ otel::ProcessIdentity process_identity(ProcessTable& processes,
   }
   id.service_name = service_name_for(service_names, id.container_id, id.executable, comm);
   return id;
+}
+
+std::vector<std::array<uint64_t, 2>> comm_filter_words(const std::vector<std::string>& comms) {
+  if (comms.size() > KSIGHT_HTTP_MAX_COMMS) {
+    throw Error("http: at most " + std::to_string(KSIGHT_HTTP_MAX_COMMS) +
+                " process names can be selected, got " + std::to_string(comms.size()));
+  }
+  std::vector<std::array<uint64_t, 2>> words;
+  for (const auto& name : comms) {
+    if (name.empty()) throw Error("http: an empty process name cannot be selected");
+    char padded[KSIGHT_HTTP_COMM_LEN] = {};
+    std::memcpy(padded, name.data(), std::min<size_t>(name.size(), KSIGHT_HTTP_COMM_LEN - 1));
+    std::array<uint64_t, 2> w{};
+    std::memcpy(w.data(), padded, sizeof padded);
+    words.push_back(w);
+  }
+  return words;
 }
 
 std::string service_name_for(const std::map<std::string, std::string>& names,

@@ -9,6 +9,7 @@
 // Resource attributes come from the agent's process table (comm, exe,
 // container id, pod uid); service.name from the configured mapping, else
 // the comm.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,6 +43,9 @@ enum class HttpHooks { kAuto, kSock, kSyscalls };
 struct HttpSourceOptions {
   uint32_t capture_bytes = 512;  // per syscall, at most KSIGHT_HTTP_MAX_CAPTURE
   HttpHooks hooks = HttpHooks::kAuto;
+  // Only these processes (comm of the process, i.e. its main thread; exact);
+  // empty: every process. Filtered in the kernel, before any copy.
+  std::vector<std::string> comms;
   std::vector<std::string> routes;
   size_t max_paths = 500;
   std::vector<double> buckets;  // empty: the defaults
@@ -59,6 +63,12 @@ std::unique_ptr<EventSource> make_http_source(SourceContext& context, HttpSource
 
 // One ring-buffer record → Payload (captured bytes point into `record`).
 std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record);
+
+// The kernel's form of HttpSourceOptions::comms: each name NUL-padded to 16
+// bytes as two words. Names longer than 15 bytes are cut to 15, as the
+// kernel cuts comm; more than KSIGHT_HTTP_MAX_COMMS names or an empty one
+// is an Error.
+std::vector<std::array<uint64_t, 2>> comm_filter_words(const std::vector<std::string>& comms);
 
 // The service name for a process under `names` (see HttpSourceOptions).
 std::string service_name_for(const std::map<std::string, std::string>& names,

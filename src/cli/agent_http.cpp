@@ -8,6 +8,7 @@
 #include "agent/http_source.h"
 #include "common/duration.h"
 #include "common/error.h"
+#include "common/string_list.h"
 #include "otel/otlp_transport.h"
 #include "otel/trace_context.h"
 
@@ -22,6 +23,7 @@ struct AgentHttpOptions {
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::string hooks = "auto";
+  std::vector<std::string> comms;
   std::vector<std::string> routes;
   std::vector<std::string> service_names;   // key=name
   std::vector<std::string> function_spans;  // /path/bin:symbol[=span name]
@@ -111,6 +113,10 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
                  "auto (default): sock:sock_{recv,send}_length tracepoints where the kernel "
                  "has them (6.3+), else the syscalls tracepoints; sock or syscalls: only that")
       ->check(CLI::IsMember({"auto", "sock", "syscalls"}));
+  cmd.add_option("--http-comm", o->comms,
+                 "Capture only these processes (exact process name as in /proc/PID/comm, "
+                 "comma list or repeated, at most 8); default every process. Filtered in the "
+                 "kernel: other processes' socket calls cost no copy and no record");
   cmd.add_option("--http-route", o->routes,
                  "Route template for http.route and the path label, e.g. /users/{id} "
                  "(repeatable)");
@@ -137,6 +143,9 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
   so.hooks = o->hooks == "sock"       ? agent::HttpHooks::kSock
              : o->hooks == "syscalls" ? agent::HttpHooks::kSyscalls
                                       : agent::HttpHooks::kAuto;
+  for (const auto& list : o->comms)
+    for (auto& name : split_list(list)) so.comms.push_back(std::move(name));
+  agent::comm_filter_words(so.comms);  // a bad list stops the agent here, not at load
   so.routes = o->routes;
   so.otlp_endpoint = o->otlp_endpoint;
   so.otlp_protocol = o->otlp_protocol;

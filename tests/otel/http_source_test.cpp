@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/error.h"
 #include "http.h"
 
 namespace ksight::agent {
@@ -95,6 +96,32 @@ TEST(HttpSource, ServiceNameMapping) {
   EXPECT_EQ(service_name_for(names, "", "python3", "python3.11"), "py");
   EXPECT_EQ(service_name_for(names, "", "", "nginx"), "edge");
   EXPECT_EQ(service_name_for(names, "", "curl", "curl"), "");
+}
+
+// The words the BPF side compares with the group leader's comm: the name
+// NUL-padded to 16 bytes, in memory order.
+TEST(HttpSource, CommFilterWordsArePaddedComm) {
+  auto words = comm_filter_words({"nginx", "a-very-long-process-name"});
+  ASSERT_EQ(words.size(), 2u);
+  char bytes[16];
+  std::memcpy(bytes, words[0].data(), sizeof bytes);
+  EXPECT_EQ(std::string(bytes, 6), std::string("nginx\0", 6));
+  EXPECT_EQ(std::string(bytes + 6, 10), std::string(10, '\0'));
+  // Cut to 15 bytes and a NUL, as the kernel cuts comm.
+  std::memcpy(bytes, words[1].data(), sizeof bytes);
+  EXPECT_EQ(std::string(bytes, 16), std::string("a-very-long-pro") + '\0');
+  EXPECT_TRUE(comm_filter_words({}).empty());
+}
+
+TEST(HttpSource, CommFilterRejectsEmptyNamesAndTooMany) {
+  EXPECT_THROW(comm_filter_words({""}), Error);
+  std::vector<std::string> many(KSIGHT_HTTP_MAX_COMMS + 1, "x");
+  try {
+    comm_filter_words(many);
+    FAIL() << "nine names accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 8"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -147,14 +147,25 @@ class HttpSpansKernel : public ::testing::Test {
   }
 
   // print: --print-spans (only for a few spans: nobody drains the pipe later).
-  // hooks: --http-hooks (auto, sock, syscalls).
+  // hooks: --http-hooks (auto, sock, syscalls); extra: more agent flags.
   std::unique_ptr<Subprocess> start_agent(const std::string& otlp, int metrics_port,
-                                          bool print = false, const std::string& hooks = "auto") {
-    auto agent = std::make_unique<Subprocess>(std::vector<std::string>{
-        KSIGHT_BIN, "agent", "--listen", "127.0.0.1:" + std::to_string(metrics_port),
-        "--sources.syscalls=false", "--sources.kmem=false", "--sources.net=false",
-        "--profiler.enabled=false", "--otlp-endpoint", otlp, print ? "--print-spans" : "--http",
-        "--http-hooks", hooks});
+                                          bool print = false, const std::string& hooks = "auto",
+                                          const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {KSIGHT_BIN,
+                                     "agent",
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(metrics_port),
+                                     "--sources.syscalls=false",
+                                     "--sources.kmem=false",
+                                     "--sources.net=false",
+                                     "--profiler.enabled=false",
+                                     "--otlp-endpoint",
+                                     otlp,
+                                     print ? "--print-spans" : "--http",
+                                     "--http-hooks",
+                                     hooks};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto agent = std::make_unique<Subprocess>(argv);
     if (!agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true)) {
       ADD_FAILURE() << "agent did not start: " << agent->err();
     }
@@ -374,6 +385,40 @@ TEST_P(HttpSpansHooks, EverySocketCallShapeIsCaptured) {
   const ReceivedSpan* big = find(spans, pb::Span::SPAN_KIND_SERVER, "/static/big.bin", "nginx");
   EXPECT_EQ(big->attr("http.response.status_code"), "200");
   EXPECT_GE(big->span.end_time_unix_nano(), big->span.start_time_unix_nano());
+}
+
+// --http-comm nginx: nginx's SERVER spans, and nothing of curl's, whose
+// socket calls the kernel side drops before copying them.
+TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport, /*print=*/false, GetParam(),
+                           {"--http-comm", "nginx"});
+  std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
+  ASSERT_EQ(curl(base + "/selected/1"), 0);
+  ASSERT_EQ(curl(base + "/selected/2"), 0);
+
+  namespace pb = opentelemetry::proto::trace::v1;
+  // Payload records reach the agent in the order they were reserved, and
+  // spans leave in the order they were paired: curl's reply to request 1,
+  // if it had been captured, would arrive no later than nginx's span of
+  // request 2.
+  bool both = receiver.wait_for(
+      [](const std::vector<ReceivedSpan>& s) {
+        return find(s, pb::Span::SPAN_KIND_SERVER, "/selected/1", "nginx") &&
+               find(s, pb::Span::SPAN_KIND_SERVER, "/selected/2", "nginx");
+      },
+      30s);
+  auto spans = receiver.spans();
+  ASSERT_TRUE(both) << "spans received: " << spans.size();
+  for (const auto& s : spans) {
+    EXPECT_NE(s.resource.at("service.name"), "curl") << s.attr("url.path");
+    EXPECT_NE(s.span.kind(), pb::Span::SPAN_KIND_CLIENT) << s.attr("url.path");
+  }
+  std::string text = metrics(mport);
+  EXPECT_NE(text.find("service=\"nginx\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("service=\"curl\""), std::string::npos) << text;
 }
 
 }  // namespace
