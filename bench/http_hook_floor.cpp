@@ -65,7 +65,11 @@ int run_capture() {
       ring_buffer__new(bpf_map__fd(skel->maps.events), count_record, &records, nullptr);
   std::printf("attached\n");
   std::fflush(stdout);
-  while (!g_stop && rb) ring_buffer__poll(rb, 100);
+  // A poll that times out consumes nothing: drain then too, as the agent
+  // does on its collect timer, so a missed wakeup cannot stall the ring.
+  while (!g_stop && rb) {
+    if (ring_buffer__poll(rb, 100) == 0) ring_buffer__consume(rb);
+  }
   if (rb) ring_buffer__consume(rb);
   unsigned long lost = 0;
   __u32 key = KSIGHT_HTTP_LOST_RINGBUF;
