@@ -116,7 +116,8 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
   cmd.add_option("--http-comm", o->comms,
                  "Capture only these processes (exact process name as in /proc/PID/comm, "
                  "comma list or repeated, at most 8); default every process. Filtered in the "
-                 "kernel: other processes' socket calls cost no copy and no record");
+                 "kernel: other processes' socket calls cost no copy and no record; implies "
+                 "--http");
   cmd.add_option("--http-route", o->routes,
                  "Route template for http.route and the path label, e.g. /users/{id} "
                  "(repeatable)");
@@ -135,7 +136,7 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd) {
 
 void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agent) {
   if (!o->http && o->otlp_endpoint.empty() && !o->print_spans && o->function_spans.empty() &&
-      o->slow_syscall.empty()) {
+      o->slow_syscall.empty() && o->comms.empty()) {
     return;
   }
   agent::HttpSourceOptions so;
@@ -145,6 +146,9 @@ void install_http(const std::shared_ptr<AgentHttpOptions>& o, agent::Agent& agen
                                       : agent::HttpHooks::kAuto;
   for (const auto& list : o->comms)
     for (auto& name : split_list(list)) so.comms.push_back(std::move(name));
+  if (!o->comms.empty() && so.comms.empty()) {
+    throw Error("--http-comm: no process name given (e.g. --http-comm nginx)");
+  }
   agent::comm_filter_words(so.comms);  // a bad list stops the agent here, not at load
   so.routes = o->routes;
   so.otlp_endpoint = o->otlp_endpoint;

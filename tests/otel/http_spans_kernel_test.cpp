@@ -421,5 +421,17 @@ TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
   EXPECT_EQ(text.find("service=\"curl\""), std::string::npos) << text;
 }
 
+TEST_F(HttpSpansKernel, BadCommListStopsTheAgentWithAClearError) {
+  auto nine = ksight::testing::run(
+      {KSIGHT_BIN, "agent", "--listen", "127.0.0.1:0", "--http-comm", "a,b,c,d,e,f,g,h,i"}, 30s);
+  EXPECT_NE(nine.exit_code, 0);
+  EXPECT_NE(nine.err.find("at most 8 process names can be selected, got 9"), std::string::npos)
+      << nine.err;
+  auto none = ksight::testing::run(
+      {KSIGHT_BIN, "agent", "--listen", "127.0.0.1:0", "--http-comm", " , "}, 30s);
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("--http-comm: no process name given"), std::string::npos) << none.err;
+}
+
 }  // namespace
 }  // namespace ksight::otel

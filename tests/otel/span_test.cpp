@@ -10,6 +10,13 @@
 namespace ksight::otel {
 namespace {
 
+ProcessIdentity identity(uint32_t pid, const std::string& comm) {
+  ProcessIdentity id;
+  id.pid = pid;
+  id.comm = comm;
+  return id;
+}
+
 HttpExchange exchange(SpanKind kind, int status) {
   HttpExchange x;
   x.kind = kind;
@@ -78,8 +85,10 @@ TEST(SpanBuilder, ClientSpanNamesThePeer) {
 }
 
 TEST(Resource, FromProcessIdentity) {
-  ProcessIdentity id{
-      .pid = 7, .comm = "nginx", .executable = "nginx", .container_id = "abc", .pod_uid = "uid-1"};
+  ProcessIdentity id = identity(7, "nginx");
+  id.executable = "nginx";
+  id.container_id = "abc";
+  id.pod_uid = "uid-1";
   auto r = make_resource(id, "node-1");
   EXPECT_EQ(std::get<std::string>(r->find("service.name")->value), "nginx");
   EXPECT_EQ(std::get<std::string>(r->find("host.name")->value), "node-1");
@@ -114,8 +123,8 @@ TEST(TraceContext, GeneratedIdsAreNonZeroAndDistinct) {
 TEST(OtlpEncode, GroupsByResource) {
   PathNormalizer paths;
   SpanBuilder b(paths, 0);
-  auto r1 = make_resource({.pid = 1, .comm = "a"}, "h");
-  auto r2 = make_resource({.pid = 2, .comm = "b"}, "h");
+  auto r1 = make_resource(identity(1, "a"), "h");
+  auto r2 = make_resource(identity(2, "b"), "h");
   std::vector<Span> spans = {b.build(exchange(SpanKind::kServer, 200), r1),
                              b.build(exchange(SpanKind::kServer, 500), r2),
                              b.build(exchange(SpanKind::kClient, 200), r1)};
@@ -140,8 +149,8 @@ TEST(OtlpEncode, GroupsByResource) {
 TEST(OtlpEncode, ArenaRequestSerializesLikeThePlainOne) {
   PathNormalizer paths;
   SpanBuilder b(paths, 0);
-  auto r1 = make_resource({.pid = 1, .comm = "a"}, "h");
-  auto r2 = make_resource({.pid = 2, .comm = "b"}, "h");
+  auto r1 = make_resource(identity(1, "a"), "h");
+  auto r2 = make_resource(identity(2, "b"), "h");
   std::vector<Span> spans = {b.build(exchange(SpanKind::kServer, 200), r1),
                              b.build(exchange(SpanKind::kClient, 404), r2)};
   google::protobuf::Arena arena;
