@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 
+#include "agent_argv.h"
 #include "otlp_receiver.h"
 #include "support/subprocess.h"
 
@@ -50,17 +51,7 @@ int curl(const std::string& url) {
 std::unique_ptr<Subprocess> start_agent(const std::string& otlp,
                                         const std::vector<std::string>& extra,
                                         int metrics_port = 0) {
-  std::vector<std::string> argv = {KSIGHT_BIN,
-                                   "agent",
-                                   "--listen",
-                                   "127.0.0.1:" + std::to_string(metrics_port),
-                                   "--sources.syscalls=false",
-                                   "--sources.kmem=false",
-                                   "--sources.net=false",
-                                   "--profiler.enabled=false",
-                                   "--security.enabled=false",
-                                   "--otlp-endpoint",
-                                   otlp};
+  std::vector<std::string> argv = otel::testing::http_agent_argv(otlp, metrics_port);
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Subprocess>(argv);
 }

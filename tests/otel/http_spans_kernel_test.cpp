@@ -12,6 +12,7 @@
 #include <regex>
 #include <thread>
 
+#include "agent_argv.h"
 #include "otlp_receiver.h"
 #include "support/subprocess.h"
 
@@ -151,19 +152,8 @@ class HttpSpansKernel : public ::testing::Test {
   std::unique_ptr<Subprocess> start_agent(const std::string& otlp, int metrics_port,
                                           bool print = false, const std::string& hooks = "auto",
                                           const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {KSIGHT_BIN,
-                                     "agent",
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(metrics_port),
-                                     "--sources.syscalls=false",
-                                     "--sources.kmem=false",
-                                     "--sources.net=false",
-                                     "--profiler.enabled=false",
-                                     "--otlp-endpoint",
-                                     otlp,
-                                     print ? "--print-spans" : "--http",
-                                     "--http-hooks",
-                                     hooks};
+    std::vector<std::string> argv = otel::testing::http_agent_argv(otlp, metrics_port);
+    argv.insert(argv.end(), {print ? "--print-spans" : "--http", "--http-hooks", hooks});
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto agent = std::make_unique<Subprocess>(argv);
     if (!agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true)) {
