@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "agent/agent_config_parse.h"
 #include "agent/ualloc_targets.h"
 #include "common/byte_size.h"
 #include "common/duration.h"
@@ -16,9 +17,7 @@
 
 namespace ksight::agent {
 
-namespace {
-
-using Result = std::optional<std::string>;
+namespace config_detail {
 
 Result parse_bool(const std::string& v, bool& out) {
   std::string s = v;
@@ -47,18 +46,11 @@ Result parse_uint(const std::string& v, uint32_t& out, uint64_t min, uint64_t ma
   return std::nullopt;
 }
 
-template <typename D>
-Result parse_dur(const std::string& v, D& out, std::chrono::milliseconds min,
-                 std::chrono::milliseconds max) {
-  auto d = parse_duration(v);
-  if (!d) return "expected a duration such as 500ms, 10s or 2m, got '" + v + "'";
-  if (*d < min || *d > max) {
-    return "expected a duration from " + std::to_string(min.count()) + "ms to " +
-           std::to_string(max.count() / 1000) + "s, got '" + v + "'";
-  }
-  out = std::chrono::duration_cast<D>(*d);
-  return std::nullopt;
-}
+}  // namespace config_detail
+
+namespace {
+
+using namespace config_detail;
 
 std::string fmt_ms(std::chrono::milliseconds d) {
   return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s"
@@ -107,13 +99,6 @@ Result check_label_list(const std::string& list) {
   return std::nullopt;
 }
 
-#define KEY_BOOL(key, field, reload, help_text)                                       \
-  ConfigKey {                                                                         \
-    key, "bool", help_text, reload,                                                   \
-        [](const AgentConfig& c) { return std::string(c.field ? "true" : "false"); }, \
-        [](AgentConfig& c, const std::string& v) { return parse_bool(v, c.field); }   \
-  }
-
 // A byte count from 1 to 1 GiB ("256KiB"), printed in KiB when whole.
 Result parse_bytes(const std::string& v, uint64_t& out) {
   auto b = parse_byte_size(v);
@@ -134,18 +119,7 @@ std::string fmt_bytes(uint64_t b) {
         [](AgentConfig& c, const std::string& v) { return parse_bytes(v, c.field); }         \
   }
 
-// A comma-separated list checked by `check` (a Result(const std::string&)).
-#define KEY_LIST(key, field, check, help_text)                                     \
-  ConfigKey {                                                                      \
-    key, "string", help_text, false, [](const AgentConfig& c) { return c.field; }, \
-        [](AgentConfig& c, const std::string& v) -> Result {                       \
-          if (auto err = check(v)) return err;                                     \
-          c.field = v;                                                             \
-          return std::nullopt;                                                     \
-        }                                                                          \
-  }
-
-std::vector<ConfigKey> build_keys() {
+std::vector<ConfigKey> core_keys() {
   using std::chrono::milliseconds;
   return {
       ConfigKey{"listen", "address", "HTTP address for /metrics, /healthz, /readyz, /debug/pprof.",
@@ -423,6 +397,12 @@ std::vector<ConfigKey> build_keys() {
   };
 }
 
+std::vector<ConfigKey> build_keys() {
+  std::vector<ConfigKey> keys = core_keys();
+  for (auto& k : http_config_keys()) keys.push_back(std::move(k));
+  return keys;
+}
+
 void walk(const YAML::Node& node, const std::string& prefix, const std::string& source,
           AgentConfig& config) {
   for (const auto& item : node) {
@@ -437,9 +417,28 @@ void walk(const YAML::Node& node, const std::string& prefix, const std::string& 
     }
     const ConfigKey* k = find_config_key(name);
     if (!k) throw Error(where + "unknown key '" + name + "'");
-    if (!value.IsScalar()) throw Error(where + name + ": expected a " + k->type + " value");
-    if (auto err = k->set(config, value.Scalar())) throw Error(where + name + ": " + *err);
+    std::string text;
+    if (value.IsSequence() && std::string(k->type) == "list") {
+      for (const auto& item : value) {
+        if (!item.IsScalar()) throw Error(where + name + ": expected a list of strings");
+        text += (text.empty() ? "" : ",") + item.Scalar();
+      }
+    } else if (value.IsScalar()) {
+      text = value.Scalar();
+    } else if (!value.IsNull() || std::string(k->type) != "list") {
+      throw Error(where + name + ": expected a " + k->type + " value");
+    }
+    if (auto err = k->set(config, text)) throw Error(where + name + ": " + *err);
   }
+}
+
+// `value` as YAML reads it back: quoted when plain text would not be (an
+// empty string, " #", ": ", a leading "[" ...).
+std::string yaml_scalar(const std::string& value) {
+  if (value.empty()) return "\"\"";  // "key:" alone reads back as null
+  YAML::Emitter emitter;
+  emitter << value;
+  return emitter.c_str();
 }
 
 }  // namespace
@@ -498,8 +497,7 @@ std::string render_config_yaml(const AgentConfig& config) {
     std::string indent = sec.empty() ? "" : "  ";
     out << indent << "# " << k.help << (k.reloadable ? "" : " (restart to change)") << "\n";
     std::string value = k.get(config);
-    // An empty string must stay a string ("key:" alone reads back as null).
-    out << indent << leaf << ": " << (value.empty() ? "\"\"" : value) << "\n";
+    out << indent << leaf << ": " << yaml_scalar(value) << "\n";
   }
   return out.str();
 }

@@ -13,6 +13,29 @@
 
 namespace ksight::agent {
 
+// HTTP spans and RED metrics (the http.* keys; src/cli/agent_http.cpp reads
+// them). Any of endpoint, comm, function spans or slow syscalls turns the
+// capture on as `enabled` does. Lists are comma-separated.
+struct HttpConfig {
+  bool enabled = false;
+  std::string otlp_endpoint;  // empty: spans are not exported
+  std::string otlp_protocol = "grpc";
+  std::string otlp_compression = "auto";
+  double span_sample_ratio = 1.0;
+  uint32_t capture_bytes = 512;
+  std::string hooks = "auto";
+  std::string comm;                          // process names whose sockets are captured; empty: all
+  std::string routes;                        // route templates, /users/{id}
+  std::string service_names;                 // KEY=NAME pairs
+  std::string function_spans;                // /path/bin:symbol[=span name]
+  std::chrono::nanoseconds slow_syscall{0};  // 0: off
+
+  bool wanted() const {
+    return enabled || !otlp_endpoint.empty() || !comm.empty() || !function_spans.empty() ||
+           slow_syscall.count() > 0;
+  }
+};
+
 struct AgentConfig {
   std::string listen = "127.0.0.1:9464";
   std::string log_level = "info";
@@ -64,11 +87,14 @@ struct AgentConfig {
   std::string security_rules = "default";  // comma-separated; "default" = embedded
   std::string security_output = "stdout";  // comma-separated sink specs
   std::string security_min_priority = "debug";
+  HttpConfig http;
 };
 
 struct ConfigKey {
   const char* name;  // dotted, e.g. "sources.kmem"
-  const char* type;  // "bool", "uint", "duration", "string", "address"
+  // "bool", "uint", "duration", "string", "address", "list" (comma-separated;
+  // a YAML sequence of scalars is joined with commas), "ratio"
+  const char* type;
   const char* help;
   bool reloadable;  // applied on SIGHUP without a restart
   std::function<std::string(const AgentConfig&)> get;

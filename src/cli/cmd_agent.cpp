@@ -50,7 +50,9 @@ std::function<int()> setup_agent(CLI::App& app) {
            std::string(key.help) + " [" + key.type + "]")
         ->type_name(key.type);
   }
-  auto http = ksight::cli::add_http_options(*cmd);  // HTTP spans (issue 7)
+  // HTTP spans (issue 7): --http, --otlp-*, --http-* set http.* keys.
+  auto http = ksight::cli::add_http_options(
+      *cmd, [opts](const std::string& key, const std::string& v) { opts->flags[key] = v; });
   return [opts, http] {
     using namespace ksight;
     agent::AgentConfig config = effective_config(*opts);
@@ -67,7 +69,7 @@ std::function<int()> setup_agent(CLI::App& app) {
     SignalFd signals({SIGTERM, SIGINT, SIGHUP});
     agent::LinuxProcReader proc(config.proc_root);
     agent::Agent agent(config, proc);
-    cli::install_http(http, agent);
+    cli::install_http(*http, config.http, agent);
     auto profiling = cli::install_profiling(agent);  // 19 Hz CPU windows → store → UI, pprof
     cli::install_profile_types(agent, profiling);    // off-CPU, kalloc, store.*, push.*
     cli::install_security(agent);  // security.*: rules on the security feed, alerts out

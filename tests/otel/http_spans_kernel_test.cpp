@@ -411,6 +411,50 @@ TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
   EXPECT_EQ(text.find("service=\"curl\""), std::string::npos) << text;
 }
 
+// The DaemonSet's way: no HTTP flag at all, the http section of the
+// --config file selects nginx, names its service and its route.
+TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  fs::path config =
+      fs::temp_directory_path() / ("ksight-http-" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(config) << "listen: 127.0.0.1:" << mport << "\n"
+                        << "sources: {syscalls: false, kmem: false, net: false}\n"
+                           "profiler: {enabled: false}\n"
+                           "security: {enabled: false}\n"
+                           "http:\n"
+                           "  otlp_endpoint: "
+                        << receiver.endpoint()
+                        << "\n"
+                           "  comm: [nginx]\n"
+                           "  routes:\n"
+                           "    - /orders/{id}\n"
+                           "  service_names: nginx=storefront\n";
+  Subprocess agent({KSIGHT_BIN, "agent", "--config", config.string()});
+  ASSERT_TRUE(agent.wait_for_output("ksight agent running", 60s, /*from_stderr=*/true))
+      << agent.err();
+  std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
+  ASSERT_EQ(curl(base + "/orders/7"), 0);
+
+  namespace pb = opentelemetry::proto::trace::v1;
+  bool got = receiver.wait_for(
+      [](const std::vector<ReceivedSpan>& s) {
+        return find(s, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront");
+      },
+      30s);
+  auto spans = receiver.spans();
+  fs::remove(config);
+  ASSERT_TRUE(got) << "spans received: " << spans.size() << "\n" << agent.err();
+  const auto* server = find(spans, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront");
+  EXPECT_EQ(server->attr("http.route"), "/orders/{id}");
+  for (const auto& s : spans)
+    EXPECT_NE(s.span.kind(), pb::Span::SPAN_KIND_CLIENT);  // curl: not selected
+  std::string text = metrics(mport);
+  EXPECT_NE(text.find("path=\"/orders/{id}\""), std::string::npos) << text;
+  EXPECT_NE(text.find("service=\"storefront\""), std::string::npos) << text;
+}
+
 TEST_F(HttpSpansKernel, BadCommListStopsTheAgentWithAClearError) {
   auto nine = ksight::testing::run(
       {KSIGHT_BIN, "agent", "--listen", "127.0.0.1:0", "--http-comm", "a,b,c,d,e,f,g,h,i"}, 30s);
@@ -420,7 +464,7 @@ TEST_F(HttpSpansKernel, BadCommListStopsTheAgentWithAClearError) {
   auto none = ksight::testing::run(
       {KSIGHT_BIN, "agent", "--listen", "127.0.0.1:0", "--http-comm", " , "}, 30s);
   EXPECT_NE(none.exit_code, 0);
-  EXPECT_NE(none.err.find("--http-comm: no process name given"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("--http-comm: nothing given"), std::string::npos) << none.err;
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// The http.* keys of the agent configuration (HttpConfig): HTTP spans and
+// RED metrics from socket calls, and their OTLP export. The `--http*` and
+// `--otlp-*` flags of `ksight agent` are aliases of these keys
+// (src/cli/agent_http.cpp), so a file, a flag and --print-config agree.
+#include <algorithm>
+#include <cstdlib>
+
+#include "agent/agent_config_parse.h"
+#include "agent/http_source.h"
+#include "common/error.h"
+#include "common/string_list.h"
+#include "otel/function_spans.h"
+
+namespace ksight::agent::config_detail {
+
+namespace {
+
+Result check_http_comms(const std::string& list) {
+  try {
+    comm_filter_words(split_list(list));  // the kernel's limits: 8 names of 15 bytes
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+Result check_routes(const std::string& list) {
+  for (const auto& route : split_list(list)) {
+    if (route.front() != '/') {
+      return "expected route templates such as /users/{id}, got '" + route + "'";
+    }
+  }
+  return std::nullopt;
+}
+
+Result check_service_names(const std::string& list) {
+  for (const auto& kv : split_list(list)) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
+      return "expected KEY=NAME pairs (KEY a container id, executable or comm), got '" + kv + "'";
+    }
+  }
+  return std::nullopt;
+}
+
+Result check_function_spans(const std::string& list) {
+  try {
+    for (const auto& spec : split_list(list)) otel::parse_function_spec(spec);
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+std::string fmt_ratio(double r) {
+  std::string s = std::to_string(r);  // 0.100000 → 0.1
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+Result parse_ratio(const std::string& v, double& out) {
+  char* end = nullptr;
+  double r = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(r >= 0.0 && r <= 1.0)) {
+    return "expected a share from 0 to 1 such as 0.1, got '" + v + "'";
+  }
+  out = r;
+  return std::nullopt;
+}
+
+std::string fmt_ns(std::chrono::nanoseconds d) {
+  auto ns = d.count();
+  if (ns == 0) return "0s";
+  if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
+  if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
+  if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
+// A string key whose value must be one of `allowed`.
+ConfigKey choice_key(const char* name, const char* help, std::string HttpConfig::*field,
+                     std::initializer_list<const char*> allowed) {
+  std::vector<std::string> options(allowed.begin(), allowed.end());
+  return ConfigKey{name,
+                   "string",
+                   help,
+                   false,
+                   [field](const AgentConfig& c) { return c.http.*field; },
+                   [field, options](AgentConfig& c, const std::string& v) -> Result {
+                     if (std::find(options.begin(), options.end(), v) == options.end()) {
+                       std::string list;
+                       for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+                       return "expected one of " + list + ", got '" + v + "'";
+                     }
+                     c.http.*field = v;
+                     return std::nullopt;
+                   }};
+}
+
+// A comma list checked by `check`.
+ConfigKey list_key(const char* name, const char* help, std::string HttpConfig::*field,
+                   Result (*check)(const std::string&)) {
+  return ConfigKey{name,
+                   "list",
+                   help,
+                   false,
+                   [field](const AgentConfig& c) { return c.http.*field; },
+                   [field, check](AgentConfig& c, const std::string& v) -> Result {
+                     if (auto err = check(v)) return err;
+                     c.http.*field = v;
+                     return std::nullopt;
+                   }};
+}
+
+}  // namespace
+
+std::vector<ConfigKey> http_config_keys() {
+  return {
+      KEY_BOOL("http.enabled", http.enabled, false,
+               "HTTP/1.x spans and RED metrics (http_requests_total, "
+               "http_request_duration_seconds) from socket calls; also on when otlp_endpoint, "
+               "comm, function_spans or slow_syscall is set. Flag: --http."),
+      ConfigKey{"http.otlp_endpoint", "string",
+                "Export the spans by OTLP to this endpoint (grpc: localhost:4317; http/protobuf: "
+                "http://localhost:4318); empty: spans are not exported. Flag: --otlp-endpoint.",
+                false, [](const AgentConfig& c) { return c.http.otlp_endpoint; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  c.http.otlp_endpoint = v;
+                  return std::nullopt;
+                }},
+      choice_key("http.otlp_protocol", "grpc or http/protobuf. Flag: --otlp-protocol.",
+                 &HttpConfig::otlp_protocol, {"grpc", "http/protobuf"}),
+      choice_key("http.otlp_compression",
+                 "auto (gzip, none for a loopback endpoint), gzip or none. Flag: "
+                 "--otlp-compression.",
+                 &HttpConfig::otlp_compression, {"auto", "gzip", "none"}),
+      ConfigKey{"http.span_sample_ratio", "ratio",
+                "Share of traces whose spans are built and exported (0..1); a request's "
+                "traceparent sampled flag overrides it; RED metrics count every request. Flag: "
+                "--http-span-sample-ratio.",
+                false, [](const AgentConfig& c) { return fmt_ratio(c.http.span_sample_ratio); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_ratio(v, c.http.span_sample_ratio);
+                }},
+      ConfigKey{"http.capture_bytes", "uint",
+                "Bytes captured per socket read or write (16..1024). Flag: --http-capture-bytes.",
+                false, [](const AgentConfig& c) { return std::to_string(c.http.capture_bytes); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.http.capture_bytes, 16, 1024);
+                }},
+      choice_key("http.hooks",
+                 "auto (sock:sock_{recv,send}_length where the kernel has them, else the "
+                 "syscalls tracepoints), sock or syscalls. Flag: --http-hooks.",
+                 &HttpConfig::hooks, {"auto", "sock", "syscalls"}),
+      list_key("http.comm",
+               "Capture only these processes (names as in /proc/PID/comm, at most 8), filtered "
+               "in the kernel; empty: every process. Flag: --http-comm.",
+               &HttpConfig::comm, check_http_comms),
+      list_key("http.routes",
+               "Route templates for http.route and the path label, e.g. /users/{id}. Flag: "
+               "--http-route.",
+               &HttpConfig::routes, check_routes),
+      list_key("http.service_names",
+               "service.name mapping KEY=NAME, KEY a container id, executable or comm; default "
+               "the process's comm. Flag: --http-service-name.",
+               &HttpConfig::service_names, check_service_names),
+      list_key("http.function_spans",
+               "INTERNAL span for each call of a function, under the request span of its "
+               "thread: /path/to/binary:symbol[=span name]. Flag: --http-function-span.",
+               &HttpConfig::function_spans, check_function_spans),
+      ConfigKey{"http.slow_syscall", "duration",
+                "Syscalls of HTTP servers slower than this become INTERNAL spans under their "
+                "request (e.g. 10ms); 0s: off. Flag: --http-slow-syscall.",
+                false, [](const AgentConfig& c) { return fmt_ns(c.http.slow_syscall); },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  auto d = parse_duration(v);
+                  if (!d || d->count() < 0 || *d > std::chrono::hours(1)) {
+                    return "expected a duration such as 10ms (0s: off), got '" + v + "'";
+                  }
+                  c.http.slow_syscall = std::chrono::duration_cast<std::chrono::nanoseconds>(*d);
+                  return std::nullopt;
+                }},
+  };
+}
+
+}  // namespace ksight::agent::config_detail

@@ -1,0 +1,149 @@
+// The http.* configuration keys (src/agent/agent_config_http.cpp) and the
+// --http* / --otlp-* flags of `ksight agent`, which are their aliases: the
+// file, the flags and --print-config must describe the same capture.
+#include <gtest/gtest.h>
+
+#include "agent/agent_config.h"
+#include "common/error.h"
+#include "support/subprocess.h"
+
+namespace ksight::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config_yaml(yaml, "agent.yaml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(AgentHttpConfig, OffByDefault) {
+  AgentConfig c;
+  EXPECT_FALSE(c.http.wanted());
+  EXPECT_EQ(c.http.capture_bytes, 512u);
+  EXPECT_EQ(c.http.otlp_protocol, "grpc");
+  EXPECT_DOUBLE_EQ(c.http.span_sample_ratio, 1.0);
+}
+
+TEST(AgentHttpConfig, SectionWithSequencesParses) {
+  AgentConfig c = parse_config_yaml(
+      "http:\n"
+      "  otlp_endpoint: otel-collector.observability:4317\n"
+      "  otlp_compression: gzip\n"
+      "  span_sample_ratio: 0.25\n"
+      "  capture_bytes: 256\n"
+      "  hooks: syscalls\n"
+      "  comm: [nginx, envoy]\n"
+      "  routes:\n"
+      "    - /users/{id}\n"
+      "    - /orders/{id}/items\n"
+      "  service_names: nginx=frontend\n"
+      "  function_spans: ['/usr/bin/app:handle=handle request']\n"
+      "  slow_syscall: 10ms\n",
+      "agent.yaml");
+  EXPECT_TRUE(c.http.wanted());  // the endpoint alone turns it on
+  EXPECT_FALSE(c.http.enabled);
+  EXPECT_EQ(c.http.otlp_endpoint, "otel-collector.observability:4317");
+  EXPECT_EQ(c.http.otlp_compression, "gzip");
+  EXPECT_DOUBLE_EQ(c.http.span_sample_ratio, 0.25);
+  EXPECT_EQ(c.http.capture_bytes, 256u);
+  EXPECT_EQ(c.http.hooks, "syscalls");
+  EXPECT_EQ(c.http.comm, "nginx,envoy");
+  EXPECT_EQ(c.http.routes, "/users/{id},/orders/{id}/items");
+  EXPECT_EQ(c.http.service_names, "nginx=frontend");
+  EXPECT_EQ(c.http.function_spans, "/usr/bin/app:handle=handle request");
+  EXPECT_EQ(c.http.slow_syscall, 10ms);
+}
+
+TEST(AgentHttpConfig, EachOfTheseTurnsTheCaptureOn) {
+  for (const char* yaml : {"http:\n  enabled: true\n", "http:\n  comm: nginx\n",
+                           "http:\n  function_spans: /bin/x:f\n", "http:\n  slow_syscall: 5ms\n"}) {
+    EXPECT_TRUE(parse_config_yaml(yaml, "agent.yaml").http.wanted()) << yaml;
+  }
+  EXPECT_FALSE(parse_config_yaml("http:\n  routes: /a/{id}\n", "agent.yaml").http.wanted());
+}
+
+TEST(AgentHttpConfig, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(error_of("http:\n  span_sample_ratio: 1.5\n"),
+            "agent.yaml:2: http.span_sample_ratio: expected a share from 0 to 1 such as 0.1, "
+            "got '1.5'");
+  EXPECT_EQ(error_of("http:\n  hooks: kprobe\n"),
+            "agent.yaml:2: http.hooks: expected one of auto, sock, syscalls, got 'kprobe'");
+  EXPECT_EQ(error_of("http:\n  capture_bytes: 4096\n"),
+            "agent.yaml:2: http.capture_bytes: expected a number from 16 to 1024, got 4096");
+  EXPECT_NE(error_of("http:\n  comm: [a, b, c, d, e, f, g, h, i]\n")
+                .find("agent.yaml:2: http.comm: http: at most 8 process names"),
+            std::string::npos);
+  EXPECT_EQ(error_of("\nhttp:\n  routes: [/a, users]\n"),
+            "agent.yaml:3: http.routes: expected route templates such as /users/{id}, got "
+            "'users'");
+  EXPECT_NE(error_of("http:\n  service_names: nginx\n").find("expected KEY=NAME pairs"),
+            std::string::npos);
+  EXPECT_NE(error_of("http:\n  function_spans: bin:f\n").find("absolute path"), std::string::npos);
+  EXPECT_EQ(error_of("http:\n  slow_syscall: soon\n"),
+            "agent.yaml:2: http.slow_syscall: expected a duration such as 10ms (0s: off), got "
+            "'soon'");
+  EXPECT_EQ(error_of("http:\n  routes: [[/a]]\n"),
+            "agent.yaml:2: http.routes: expected a list of strings");
+  EXPECT_EQ(error_of("http:\n  capture_bytes: [1]\n"),
+            "agent.yaml:2: http.capture_bytes: expected a uint value");
+}
+
+TEST(AgentHttpConfig, RenderedSettingsParseBack) {
+  AgentConfig c;
+  c.http.enabled = true;
+  c.http.otlp_endpoint = "http://collector:4318";
+  c.http.otlp_protocol = "http/protobuf";
+  c.http.span_sample_ratio = 0.1;
+  c.http.comm = "nginx,envoy";
+  c.http.routes = "/users/{id}";
+  c.http.slow_syscall = 1500us;
+  c.http.function_spans = "/srv/app:handle=GET #1: items";  // YAML comment and key syntax
+  AgentConfig back = parse_config_yaml(render_config_yaml(c), "rendered");
+  EXPECT_TRUE(changed_keys(c, back).empty()) << render_config_yaml(c);
+  EXPECT_EQ(back.http.slow_syscall, 1500us);
+  EXPECT_EQ(back.http.function_spans, c.http.function_spans);
+}
+
+// The flags users already know are the keys under other names: what the
+// agent prints as its effective configuration parses back to the same
+// HttpConfig as the keys would give.
+TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
+  auto r = ksight::testing::run(
+      {KSIGHT_BIN, "agent", "--print-config", "--otlp-endpoint", "localhost:4317", "--http-comm",
+       "nginx", "--http-comm", "envoy,haproxy", "--http-route", "/users/{id}",
+       "--http-span-sample-ratio", "0.5", "--http-slow-syscall", "20ms", "--http-hooks", "sock"},
+      30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  AgentConfig c = parse_config_yaml(r.out, "--print-config");
+  EXPECT_EQ(c.http.otlp_endpoint, "localhost:4317");
+  EXPECT_EQ(c.http.comm, "nginx,envoy,haproxy");
+  EXPECT_EQ(c.http.routes, "/users/{id}");
+  EXPECT_DOUBLE_EQ(c.http.span_sample_ratio, 0.5);
+  EXPECT_EQ(c.http.slow_syscall, 20ms);
+  EXPECT_EQ(c.http.hooks, "sock");
+
+  auto flag = ksight::testing::run({KSIGHT_BIN, "agent", "--print-config", "--http"}, 30s);
+  ASSERT_EQ(flag.exit_code, 0) << flag.err;
+  EXPECT_TRUE(parse_config_yaml(flag.out, "--print-config").http.enabled);
+}
+
+TEST(AgentHttpConfig, BadFlagValuesNameTheFlag) {
+  auto ratio = ksight::testing::run(
+      {KSIGHT_BIN, "agent", "--http-span-sample-ratio", "2", "--print-config"}, 30s);
+  EXPECT_NE(ratio.exit_code, 0);
+  EXPECT_NE(ratio.err.find("--http-span-sample-ratio: expected a share from 0 to 1"),
+            std::string::npos)
+      << ratio.err;
+  auto empty =
+      ksight::testing::run({KSIGHT_BIN, "agent", "--http-route", ",", "--print-config"}, 30s);
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_NE(empty.err.find("--http-route: nothing given"), std::string::npos) << empty.err;
+}
+
+}  // namespace
+}  // namespace ksight::agent
