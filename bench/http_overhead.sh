@@ -26,7 +26,9 @@
 #               acknowledged. parse: it decodes every request with the
 #               official protos and counts the spans (a collector's work)
 #   PERF=1      perf record -g the agent during the first agent round of each
-#               placement; the top of the report goes to $PERF_DIR (/tmp)
+#               placement; the top of the report goes to $PERF_DIR (/tmp).
+#               PERF_CALLGRAPH=dwarf unwinds through libc's frame-pointer-less
+#               malloc/memmove too (bigger data, a little more perturbation)
 #   BPF_STATS=1 kernel.bpf_stats_enabled during agent rounds; prints the
 #               mean ns per run of each http program (adds a little cost)
 #   FLOOR=1     after each agent round, two more rounds that split the
@@ -35,6 +37,7 @@
 #               tracepoints (the dispatch alone); "capture" = the agent's own
 #               BPF programs with a consumer that only counts the records
 #               (the capture without any user-space work)
+#   AGENT_WRAP  a command the agent runs under, e.g. "chrt -b 0" (SCHED_BATCH)
 #   CALIBRATE=1 pinned only: also one round with a plain busy loop (no agent)
 #               on the agent's CPUs, i.e. what any CPU use there costs the
 #               server on this machine (vCPUs sharing a core)
@@ -154,7 +157,7 @@ run_placement() { # name server_cpus agent_cpus
     none_sum=$(awk -v a="$none_sum" -v b="$rps" 'BEGIN{print a + b}')
     NONE_RPS+=("$rps")
 
-    taskset -c "$agent_cpus" "$KSIGHT" --log-level warn agent --listen "127.0.0.1:$AGENT_PORT" \
+    taskset -c "$agent_cpus" ${AGENT_WRAP:-} "$KSIGHT" --log-level warn agent --listen "127.0.0.1:$AGENT_PORT" \
       --sources.syscalls=false --sources.kmem=false --sources.net=false --sources.process=false \
       --security.enabled=false --profiler.enabled=false $AGENT_ARGS 2> "$WORK/agent.log" &
     agent=$!
@@ -162,7 +165,7 @@ run_placement() { # name server_cpus agent_cpus
     [ "${BPF_STATS:-0}" = 1 ] && sysctl -q kernel.bpf_stats_enabled=1
     local perf_pid=
     if [ "${PERF:-0}" = 1 ] && [ "$round" = 1 ]; then
-      perf record -q -e cpu-clock -F 999 -g -p "$agent" -o "$PERF_DIR/http_overhead_$name.perf.data" -- sleep "$SECS" 2>/dev/null &
+      perf record -q -e cpu-clock -F 999 --call-graph "${PERF_CALLGRAPH:-fp}" -p "$agent" -o "$PERF_DIR/http_overhead_$name.perf.data" -- sleep "$SECS" 2>/dev/null &
       perf_pid=$!
     fi
     before=$(cpu_ticks "$agent")

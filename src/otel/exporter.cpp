@@ -11,6 +11,7 @@ BatchExporter::BatchExporter(std::unique_ptr<Transport> transport, const Clock& 
     : transport_(std::move(transport)),
       clock_(clock),
       options_(options),
+      queue_(options.max_queue),
       dropped_(registry.counter("ksight_spans_dropped_total",
                                 "Spans dropped before export (queue full, rejected, retries "
                                 "exhausted, shutdown).",
@@ -28,22 +29,24 @@ void BatchExporter::on_batch_ready(std::function<void()> fn) {
   batch_ready_ = std::move(fn);
 }
 
-void BatchExporter::add(Span span) {
+void BatchExporter::add(Span&& span) {
   push(std::move(span));
 }
-void BatchExporter::add(PendingHttpSpan pending) {
+void BatchExporter::add(PendingHttpSpan&& pending) {
   push(std::move(pending));
 }
 
-void BatchExporter::push(Item item) {
+// The span is moved once, into a reused slot of the queue.
+template <typename T>
+void BatchExporter::push(T&& item) {
   std::function<void()> ready;
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= options_.max_queue) {
-      queue_.pop_front();
-      drop(1, "queue_full");
-    }
-    queue_.push_back({clock_.now(), std::move(item)});
+    bool evicted = false;
+    Queued& slot = queue_.push_slot(evicted);
+    if (evicted) drop(1, "queue_full");
+    slot.at = clock_.now();
+    slot.item.template emplace<T>(std::move(item));
     if (queue_.size() % options_.max_batch == 0) ready = batch_ready_;
   }
   if (ready) ready();

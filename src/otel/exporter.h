@@ -14,7 +14,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "metrics/registry.h"
+#include "otel/slot_ring.h"
 #include "otel/span.h"
 
 namespace ksight::otel {
@@ -78,10 +78,10 @@ class BatchExporter {
                 metrics::Registry& registry, ExporterOptions options = {});
 
   // Thread-safe.
-  void add(Span span);
+  void add(Span&& span);
   // A span built only when its batch leaves, on the sending thread; one
   // dropped from a full queue is never built.
-  void add(PendingHttpSpan pending);
+  void add(PendingHttpSpan&& pending);
   // Called (outside the lock) each time add() completes a batch, so the
   // sending thread starts at once instead of at its next timer: at tens of
   // thousands of spans/s a 200 ms nap overflows the queue.
@@ -99,7 +99,8 @@ class BatchExporter {
 
  private:
   using Item = std::variant<Span, PendingHttpSpan>;
-  void push(Item item);
+  template <typename T>
+  void push(T&& item);
   // Moves up to `n` queued items out (caller holds mutex_).
   std::vector<Item> take(size_t n);
   static std::vector<Span> build(std::vector<Item>& items);  // outside the lock
@@ -114,7 +115,7 @@ class BatchExporter {
     Clock::time_point at;
     Item item;
   };
-  std::deque<Queued> queue_;
+  SlotRing<Queued> queue_;
   std::vector<Span> retry_;  // a batch waiting for its next attempt
   int attempts_ = 0;
   Clock::time_point retry_at_{};

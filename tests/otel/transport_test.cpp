@@ -14,7 +14,10 @@ using testing::OtlpReceiver;
 using testing::ReceiverMode;
 
 std::vector<Span> some_spans(size_t n) {
-  auto resource = make_resource({.pid = 42, .comm = "nginx"}, "node");
+  ProcessIdentity id;
+  id.pid = 42;
+  id.comm = "nginx";
+  auto resource = make_resource(id, "node");
   std::vector<Span> spans(n);
   IdGenerator ids(7);
   for (auto& s : spans) {
@@ -42,7 +45,9 @@ TEST_P(TransportTest, DeliversRefusesRejectsAndTimesOut) {
   EXPECT_EQ(got[0].resource.at("service.name"), "nginx");
   EXPECT_EQ(got[0].attr("http.response.status_code"), "200");
   EXPECT_EQ(got[0].span.kind(), opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
-  if (!grpc) EXPECT_EQ(receiver.gzip_requests(), 1u);
+  if (!grpc) {
+    EXPECT_EQ(receiver.gzip_requests(), 1u);
+  }
 
   receiver.set_mode(ReceiverMode::kRefuse);
   ExportResult refused = t->export_spans(some_spans(1));
