@@ -26,7 +26,7 @@ PACKAGES=(
   libbpfcc-dev libdw-dev elfutils libdebuginfod-dev
   # user-space libraries
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev libutfcpp-dev
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   golang-github-google-pprof-dev
   # tests and real peers

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/gzip.h"
+#include "common/utf8_text.h"
 
 namespace ksight::exporter {
 namespace {
@@ -23,7 +24,9 @@ class StringTable {
 
   int64_t intern(const std::string& s) {
     auto [it, inserted] = index_.try_emplace(s, static_cast<int64_t>(index_.size()));
-    if (inserted) out_.add_string_table(s);
+    // profile.proto is proto3: its strings must be UTF-8 for strict readers
+    // (protobuf-go); names and paths are bytes, so U+FFFD where they are not.
+    if (inserted) out_.add_string_table(to_utf8(s));
     return it->second;
   }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/utf8_text.h"
 #include "metrics/exposition.h"
 
 namespace ksight::metrics {
@@ -107,8 +108,11 @@ LabelValues Family::guard(const LabelValues& labels, uint64_t& folds) {
     throw Error("metric '" + name_ + "' takes " + std::to_string(label_names_.size()) +
                 " label values, got " + std::to_string(labels.size()));
   }
-  if (max_label_values_ == 0) return labels;
+  // Prometheus refuses a whole scrape over one invalid UTF-8 label value
+  // (a process may name itself with any bytes; a request path is any bytes).
   LabelValues guarded = labels;
+  for (auto& value : guarded) make_utf8(value);
+  if (max_label_values_ == 0) return guarded;
   for (size_t i = 0; i < guarded.size(); ++i) {
     auto& admitted = admitted_[i];
     if (guarded[i] == kOtherLabelValue || admitted.count(guarded[i])) continue;

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "build_info.h"
+#include "common/utf8_text.h"
 
 namespace ksight::otel {
 namespace {
@@ -10,13 +11,27 @@ namespace {
 namespace pb_common = opentelemetry::proto::common::v1;
 namespace pb_trace = opentelemetry::proto::trace::v1;
 
+// proto3 `string` fields must be UTF-8, or the receiver refuses the whole
+// request; span text holds bytes from the wire and the kernel (paths,
+// headers, process names).
+template <typename Setter>
+void set_text(const std::string& text, Setter set) {
+  if (is_utf8(text)) {
+    set(text);
+  } else {
+    set(to_utf8(text));
+  }
+}
+
 void encode_attribute(const Attribute& a, pb_common::KeyValue* kv) {
   kv->set_key(std::string(a.key));
   auto* v = kv->mutable_value();
   std::visit(
       [v](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) v->set_string_value(x);
+        if constexpr (std::is_same_v<T, std::string>) {
+          set_text(x, [v](const std::string& t) { v->set_string_value(t); });
+        }
         if constexpr (std::is_same_v<T, int64_t>) v->set_int_value(x);
         if constexpr (std::is_same_v<T, bool>) v->set_bool_value(x);
         if constexpr (std::is_same_v<T, double>) v->set_double_value(x);
@@ -41,14 +56,15 @@ void encode_span(const Span& s, pb_trace::Span* out) {
   if (!is_zero(s.parent_span_id)) {
     out->set_parent_span_id(s.parent_span_id.data(), s.parent_span_id.size());
   }
-  out->set_name(s.name);
+  set_text(s.name, [out](const std::string& t) { out->set_name(t); });
   out->set_kind(kind_of(s.kind));
   out->set_start_time_unix_nano(s.start_unix_ns);
   out->set_end_time_unix_nano(s.end_unix_ns);
   for (const auto& a : s.attributes) encode_attribute(a, out->add_attributes());
   if (s.status != StatusCode::kUnset) {
     out->mutable_status()->set_code(static_cast<pb_trace::Status::StatusCode>(s.status));
-    out->mutable_status()->set_message(s.status_message);
+    set_text(s.status_message,
+             [out](const std::string& t) { out->mutable_status()->set_message(t); });
   }
 }
 

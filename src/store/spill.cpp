@@ -18,7 +18,8 @@ constexpr const char* kMetaPrefix = "ksight.store ";
 
 std::string meta_comment(const Labels& labels, int64_t start_ns, int64_t end_ns, uint64_t seq) {
   nlohmann::json j = {{"labels", labels}, {"start_ns", start_ns}, {"end_ns", end_ns}, {"seq", seq}};
-  return kMetaPrefix + j.dump();
+  // A label may hold bytes that are not UTF-8 (a process name): U+FFFD.
+  return kMetaPrefix + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Splits the metadata comment off `profile`; false when it has none.

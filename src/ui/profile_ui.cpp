@@ -45,9 +45,16 @@ FlameOptions flame_options(const httplib::Request& req) {
   return o;
 }
 
+// Process names, file paths and symbols are bytes, not always UTF-8:
+// dump() would throw on them (and fail the whole flame graph); they are
+// sent with U+FFFD instead.
+std::string to_json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void send_json(httplib::Response& res, const nlohmann::json& j) {
   res.set_header("Cache-Control", "no-store");
-  res.set_content(j.dump(), kJson);
+  res.set_content(to_json_text(j), kJson);
 }
 
 // Runs `handler`, turning user mistakes (ksight::Error) into 400s.
@@ -58,10 +65,10 @@ auto guarded(F handler) {
       handler(req, res);
     } catch (const Error& e) {
       res.status = 400;
-      res.set_content(nlohmann::json{{"error", e.what()}}.dump(), kJson);
+      res.set_content(to_json_text({{"error", e.what()}}), kJson);
     } catch (const std::exception& e) {
       res.status = 500;
-      res.set_content(nlohmann::json{{"error", e.what()}}.dump(), kJson);
+      res.set_content(to_json_text({{"error", e.what()}}), kJson);
     }
   };
 }

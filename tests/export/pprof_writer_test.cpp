@@ -46,6 +46,17 @@ TEST_F(PprofWriterTest, StringTableStartsEmptyAndHasNoDuplicates) {
   EXPECT_TRUE(seen.count("[kernel.kallsyms]"));
 }
 
+// Names and paths are bytes; profile.proto's strings are proto3 (UTF-8, as
+// strict readers check): U+FFFD where the bytes are not UTF-8.
+TEST(PprofWriter, StringsThatAreNotUtf8StillParse) {
+  profile::Profile p = synthetic_profile();
+  p.comments.push_back("comm bad\xff");
+  pb::Profile back;
+  ASSERT_TRUE(back.ParseFromString(gzip_decompress(encode_pprof(p))));
+  std::set<std::string> strings(back.string_table().begin(), back.string_table().end());
+  EXPECT_TRUE(strings.count("comm bad\xef\xbf\xbd"));
+}
+
 TEST_F(PprofWriterTest, HeaderFields) {
   ASSERT_EQ(msg_.sample_type_size(), 2);
   EXPECT_EQ(str(msg_.sample_type(0).type()), "samples");

@@ -20,6 +20,20 @@ TEST(Registry, CounterAddsAndIgnoresNegativeDeltas) {
   EXPECT_DOUBLE_EQ(c.value({"2"}), 0);
 }
 
+// Any process can name itself with any bytes, any client can send any path:
+// one invalid UTF-8 label value would fail the whole scrape.
+TEST(Registry, LabelValuesAreMadeValidUtf8) {
+  Registry r;
+  auto& c = r.counter("by_comm_total", "help", {"comm"});
+  c.inc({"bad\xff"});
+  c.inc({"bad\xfe"}, 2);  // the same text once made valid: one series
+  c.inc({"caf\xc3\xa9"});
+  std::string text = r.render();
+  EXPECT_NE(text.find("by_comm_total{comm=\"bad\xef\xbf\xbd\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("by_comm_total{comm=\"caf\xc3\xa9\"} 1"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\xff'), std::string::npos);
+}
+
 TEST(Registry, SetTotalNeverGoesBackwards) {
   Registry r;
   auto& c = r.counter("y_total", "help");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "otel/otlp_encode.h"
 #include "otel/trace_context.h"
 
@@ -159,6 +161,34 @@ TEST(OtlpEncode, ArenaRequestSerializesLikeThePlainOne) {
   EXPECT_EQ(in_arena->GetArena(), &arena);
   EXPECT_EQ(in_arena->resource_spans_size(), 2);
   EXPECT_EQ(in_arena->SerializeAsString(), encode_spans(spans).SerializeAsString());
+}
+
+// Request targets, headers and process names are bytes; proto3 strings are
+// UTF-8 and a receiver refuses the whole request over one bad field. The
+// encoded request must parse back (the official protos verify UTF-8 on
+// parse), with U+FFFD where the bytes were not UTF-8.
+TEST(OtlpEncode, BytesThatAreNotUtf8ReachTheReceiverAsReplacementCharacters) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  HttpExchange x = exchange(SpanKind::kServer, 200);
+  x.request.target = "/caf\xE9/\xFF";
+  x.request.method = "G\x80T";
+  x.request.user_agent = "agent\xC0\xAF";
+  auto resource = make_resource(identity(7, "bad\xFE\xFF"), "h");
+  std::vector<Span> spans = {b.build(x, resource)};
+  google::protobuf::Arena arena;
+  std::string wire = encode_spans(spans, arena)->SerializeAsString();
+  ExportRequest back;
+  ASSERT_TRUE(back.ParseFromString(wire));
+  const auto& rs = back.resource_spans(0);
+  const auto& span = rs.scope_spans(0).spans(0);
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(span.name(), "G" + fffd + "T");
+  std::map<std::string, std::string> attrs;
+  for (const auto& kv : span.attributes()) attrs[kv.key()] = kv.value().string_value();
+  EXPECT_EQ(attrs["url.path"], "/caf" + fffd + "/" + fffd);
+  EXPECT_EQ(attrs["user_agent.original"], "agent" + fffd);
+  EXPECT_EQ(rs.resource().attributes(0).value().string_value(), "bad" + fffd + fffd);
 }
 
 }  // namespace

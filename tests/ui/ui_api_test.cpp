@@ -137,6 +137,24 @@ TEST_F(UiApiTest, BadParametersAre400WithReason) {
   EXPECT_NE(e3["error"].get<std::string>().find("column"), std::string::npos);
 }
 
+// A process may name itself with any bytes, and binaries live under any file
+// name: the API still answers, with U+FFFD where the bytes are not UTF-8.
+TEST_F(UiApiTest, NamesThatAreNotUtf8StillRender) {
+  int64_t t = kFixtureStart;
+  store.add_window({{"comm", "bad\xff"}, {"pid", "300"}, {"type", "cpu"}},
+                   testing::fixture_profile({{{"main", "caf\xe9_loop"}, 7}}, "bad\xff", 300), t,
+                   t + kFixtureWindow);
+  auto body = get_json("/api/v1/profile?selector=pid%3D300&" + range(0, 1));
+  EXPECT_EQ(body["total"], 7);
+  EXPECT_NE(find_path(body["flame"], {"bad\xef\xbf\xbd", "main", "caf\xef\xbf\xbd_loop"}), nullptr)
+      << body["flame"].dump();
+  auto labels = get_json("/api/v1/labels")["labels"];
+  EXPECT_EQ(labels["comm"], json({"app", "bad\xef\xbf\xbd", "db"}));
+  // A selector that is not UTF-8 is a 400 with a readable reason, not a 500.
+  auto bad = get_json("/api/v1/profile?selector=%7B%FF", 400);
+  EXPECT_TRUE(bad.contains("error"));
+}
+
 TEST_F(UiApiTest, DiffCarriesBaseValues) {
   std::string base = "&base_from=" + std::to_string(kFixtureStart) +
                      "&base_to=" + std::to_string(kFixtureStart + 6 * kFixtureWindow);
