@@ -455,6 +455,45 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
   EXPECT_NE(text.find("service=\"storefront\""), std::string::npos) << text;
 }
 
+// Sends `request` as is on a new connection to 127.0.0.1:port and reads
+// until the server closes it.
+void raw_http(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  char buf[4096];
+  while (read(fd, buf, sizeof buf) > 0) {
+  }
+  close(fd);
+}
+
+// A path of raw bytes (any client can send one): the span still reaches the
+// receiver, whose official protos refuse a request with a string that is not
+// UTF-8, and the metrics still pass Prometheus' parser rules.
+TEST_F(HttpSpansKernel, PathBytesThatAreNotUtf8ArriveAsReplacementCharacters) {
+  OtlpReceiver receiver(true);
+  Nginx nginx;
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport, false, "auto", {"--http-comm", "nginx"});
+  raw_http(nginx.port(), "GET /caf\xe9/\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string fffd = "\xef\xbf\xbd";
+  const std::string path = "/caf" + fffd + "/" + fffd;
+  namespace pb = opentelemetry::proto::trace::v1;
+  bool got = receiver.wait_for(
+      [&](const std::vector<ReceivedSpan>& s) {
+        return find(s, pb::Span::SPAN_KIND_SERVER, path, "nginx") != nullptr;
+      },
+      30s);
+  EXPECT_TRUE(got) << "spans received: " << receiver.spans().size();
+  std::string text = metrics(mport);
+  EXPECT_NE(text.find("path=\"" + path + "\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xff"), std::string::npos);
+}
+
 TEST_F(HttpSpansKernel, BadCommListStopsTheAgentWithAClearError) {
   auto nine = ksight::testing::run(
       {KSIGHT_BIN, "agent", "--listen", "127.0.0.1:0", "--http-comm", "a,b,c,d,e,f,g,h,i"}, 30s);
