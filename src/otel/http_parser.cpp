@@ -102,10 +102,9 @@ Framing parse_headers(std::string_view rest, bool complete, HttpMessage& m) {
 }  // namespace
 
 size_t header_block_end(std::string_view data) {
-  // CRLF CRLF by memmem (one pass); bare-LF ends by the line walk below.
-  if (const void* crlf = memmem(data.data(), data.size(), "\r\n\r\n", 4)) {
-    return static_cast<size_t>(static_cast<const char*>(crlf) - data.data()) + 4;
-  }
+  // Line by line (memchr per line): an empty line, CRLF or bare LF, ends the
+  // block. glibc's memmem for "\r\n\r\n" cost more than this on headers
+  // of a few short lines (11% of BM_MetricsOnly).
   for (size_t nl = data.find('\n'); nl != std::string_view::npos; nl = data.find('\n', nl + 1)) {
     if (nl + 1 < data.size() && data[nl + 1] == '\n') return nl + 2;
     if (nl + 2 < data.size() && data[nl + 1] == '\r' && data[nl + 2] == '\n') return nl + 3;
