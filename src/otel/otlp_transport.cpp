@@ -1,26 +1,21 @@
 #include "otel/otlp_transport.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+
+#include <future>
+
 #include "common/error.h"
 #include "common/gzip.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "otel/otlp_encode.h"
+#include "otel/otlp_wire.h"
 
 namespace ksight::otel {
 namespace {
 
 namespace collector = opentelemetry::proto::collector::trace::v1;
-
-// One first block sized for a full batch (~300 bytes of objects per span):
-// most batches then encode without a single malloc.
-google::protobuf::ArenaOptions arena_options() {
-  google::protobuf::ArenaOptions o;
-  o.start_block_size = 256 << 10;
-  o.max_block_size = 1 << 20;
-  return o;
-}
 
 bool grpc_retryable(grpc::StatusCode code) {
   switch (code) {
@@ -37,6 +32,9 @@ bool grpc_retryable(grpc::StatusCode code) {
   }
 }
 
+// TraceService/Export through gRPC's generic stub: the request is already
+// in wire form (otlp_wire.h), so no message object is built for gRPC to
+// serialise again.
 class GrpcTransport : public Transport {
  public:
   explicit GrpcTransport(const TransportOptions& options) : options_(options) {
@@ -44,27 +42,34 @@ class GrpcTransport : public Transport {
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // BatchExporter owns the retry policy
     channel_ =
         grpc::CreateCustomChannel(options.endpoint, grpc::InsecureChannelCredentials(), args);
-    stub_ = collector::TraceService::NewStub(channel_);
+    stub_ = std::make_unique<grpc::GenericStub>(channel_);
   }
   const char* name() const override { return "grpc"; }
 
   ExportResult export_spans(const std::vector<Span>& spans) override {
-    google::protobuf::Arena arena(arena_options());
-    const ExportRequest* req = encode_spans(spans, arena);
-    collector::ExportTraceServiceResponse resp;
+    std::string bytes = serialize_export_request(spans);
+    grpc::Slice slice(std::move(bytes));
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
     if (options_.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
-    grpc::Status status = stub_->Export(&ctx, *req, &resp);
+    std::promise<grpc::Status> done;
+    stub_->UnaryCall(&ctx, kExportMethod, grpc::StubOptions(), &request, &response,
+                     [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    grpc::Status status = done.get_future().get();
     if (status.ok()) return {true, false, {}};
     return {false, grpc_retryable(status.error_code()),
             "grpc " + std::to_string(status.error_code()) + ": " + status.error_message()};
   }
 
  private:
+  // The method path from the generated service, not spelled by hand.
+  const std::string kExportMethod =
+      std::string("/") + collector::TraceService::service_full_name() + "/Export";
   TransportOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<collector::TraceService::Stub> stub_;
+  std::unique_ptr<grpc::GenericStub> stub_;
 };
 
 class HttpTransport : public Transport {
@@ -88,8 +93,7 @@ class HttpTransport : public Transport {
   const char* name() const override { return "http"; }
 
   ExportResult export_spans(const std::vector<Span>& spans) override {
-    google::protobuf::Arena arena(arena_options());
-    std::string body = encode_spans(spans, arena)->SerializeAsString();
+    std::string body = serialize_export_request(spans);
     httplib::Headers headers;
     if (options_.gzip) {
       body = gzip_compress(body, kOtlpGzipLevel);
