@@ -43,7 +43,7 @@ struct ksight_http_payload {
 	__u16 family;	/* AF_INET / AF_INET6 */
 	__u16 lport;	/* host order */
 	__u16 rport;	/* host order */
-	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 laddr[16]; /* IPv4: the first 4 bytes, the rest not written */
 	__u8 raddr[16];
 	__u8 data[KSIGHT_HTTP_MAX_CAPTURE];
 };

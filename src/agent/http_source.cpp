@@ -256,9 +256,13 @@ std::optional<otel::Payload> decode_http_payload(std::span<const uint8_t> record
   p.total = e.total;
   p.captured = record.subspan(offsetof(ksight_http_payload, data), e.captured);
   // Addresses stay binary: the tracker makes text once per connection.
+  // For IPv4 the kernel side writes 4 of the 16 bytes and the rest is
+  // whatever the ring buffer held: copying it made every record's address
+  // look new to the tracker, which then formatted it again per payload.
   p.local.family = p.peer.family = e.family;
-  std::memcpy(p.local.bytes.data(), e.laddr, sizeof e.laddr);
-  std::memcpy(p.peer.bytes.data(), e.raddr, sizeof e.raddr);
+  size_t address_bytes = e.family == AF_INET ? 4 : sizeof e.laddr;
+  std::memcpy(p.local.bytes.data(), e.laddr, address_bytes);
+  std::memcpy(p.peer.bytes.data(), e.raddr, address_bytes);
   p.local.port = e.lport;
   p.peer.port = e.rport;
   auto* rec = reinterpret_cast<const ksight_http_payload*>(record.data());

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -32,15 +33,22 @@ size_t delimited_size(int field, size_t len) {
   return tag_size(field) + varint_size(len) + len;
 }
 
-// Appends to one std::string; every write is a field in wire form.
+// Writes fields in wire form at the end of one std::string. Small writes
+// (tags, lengths, varints, short strings) gather in a local buffer that is
+// appended in one go: std::string::append per varint, a call and a capacity
+// check each, was 12% of the agent's CPU. (Growing the string and writing
+// through a pointer instead zero-fills every byte first: slower.)
+// finish() appends what is still gathered.
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
 
+  size_t size() const { return out_.size() + used_; }
+  void finish() { flush(); }
+
   void varint(uint64_t v) {
-    uint8_t buf[10];
-    uint8_t* end = CodedOutputStream::WriteVarint64ToArray(v, buf);
-    out_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));
+    uint8_t* p = room(10);
+    used_ += static_cast<size_t>(CodedOutputStream::WriteVarint64ToArray(v, p) - p);
   }
   void tag(int field, WFL::WireType type) { varint(WFL::MakeTag(field, type)); }
   void varint_field(int field, uint64_t v) {
@@ -49,9 +57,8 @@ class Writer {
   }
   void fixed64_field(int field, uint64_t v) {
     tag(field, WFL::WIRETYPE_FIXED64);
-    uint8_t buf[8];
-    CodedOutputStream::WriteLittleEndian64ToArray(v, buf);
-    out_.append(reinterpret_cast<const char*>(buf), 8);
+    CodedOutputStream::WriteLittleEndian64ToArray(v, room(8));
+    used_ += 8;
   }
   // The header of a length-delimited field whose `len` bytes follow.
   void delimited(int field, size_t len) {
@@ -60,12 +67,31 @@ class Writer {
   }
   void bytes_field(int field, std::string_view data) {
     delimited(field, data.size());
-    out_.append(data);
+    raw(data);
   }
-  void raw(std::string_view data) { out_.append(data); }
+  void raw(std::string_view data) {
+    if (data.size() > sizeof buf_ / 2) {  // long: straight to the string
+      flush();
+      out_.append(data);
+      return;
+    }
+    std::memcpy(room(data.size()), data.data(), data.size());
+    used_ += data.size();
+  }
 
  private:
+  uint8_t* room(size_t n) {
+    if (used_ + n > sizeof buf_) flush();
+    return buf_ + used_;
+  }
+  void flush() {
+    out_.append(reinterpret_cast<const char*>(buf_), used_);
+    used_ = 0;
+  }
+
   std::string& out_;
+  uint8_t buf_[256];
+  size_t used_ = 0;
 };
 
 // Text as the receiver must get it (UTF-8); `scratch` holds a repaired copy.
@@ -190,6 +216,7 @@ std::string resource_body(const Resource* r) {
   if (!r || r->attributes.empty()) return out;
   Writer w(out);
   write_attributes(w, pb_resource::Resource::kAttributesFieldNumber, r->attributes);
+  w.finish();
   return out;
 }
 
@@ -198,6 +225,7 @@ std::string scope_body() {
   Writer w(out);
   w.bytes_field(pb_common::InstrumentationScope::kNameFieldNumber, "ksight");
   w.bytes_field(pb_common::InstrumentationScope::kVersionFieldNumber, ksight::kVersion);
+  w.finish();
   return out;
 }
 
@@ -206,17 +234,18 @@ std::string scope_body() {
 std::string serialize_export_request(const std::vector<Span>& spans) {
   // Pass 1: every span body once, grouped by resource in first-seen order.
   std::string bodies;
-  bodies.reserve(spans.size() * 512);
   std::vector<Group> groups;
   std::unordered_map<const Resource*, size_t> group_of;
+  bodies.reserve(spans.size() * 512);
   Writer bw(bodies);
   for (const auto& s : spans) {
     auto [it, fresh] = group_of.try_emplace(s.resource.get(), groups.size());
     if (fresh) groups.push_back({s.resource.get(), {}});
-    size_t start = bodies.size();
+    size_t start = bw.size();
     write_span(bw, s);
-    groups[it->second].spans.emplace_back(start, bodies.size() - start);
+    groups[it->second].spans.emplace_back(start, bw.size() - start);
   }
+  bw.finish();
   // Pass 2: the nesting, now that every length is known.
   using RS = pb_trace::ResourceSpans;
   using SS = pb_trace::ScopeSpans;
@@ -241,6 +270,7 @@ std::string serialize_export_request(const std::vector<Span>& spans) {
       w.bytes_field(SS::kSpansFieldNumber, std::string_view(bodies).substr(offset, len));
     }
   }
+  w.finish();
   return out;
 }
 

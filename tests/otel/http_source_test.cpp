@@ -75,6 +75,20 @@ TEST(HttpSource, Ipv4TextMatchesInetNtop) {
   }
 }
 
+// The BPF side writes 4 bytes of an IPv4 address; the other 12 are stale
+// ring-buffer bytes and must not make the same address compare different.
+TEST(HttpSource, Ipv4AddressesIgnoreTheUnwrittenBytes) {
+  auto clean = record("x", 1, 2);
+  auto stale = record("x", 1, 2);
+  auto* e = reinterpret_cast<ksight_http_payload*>(stale.data());
+  std::memset(e->laddr + 4, 0xAB, 12);
+  std::memset(e->raddr + 4, 0xCD, 12);
+  auto a = decode_http_payload(clean), b = decode_http_payload(stale);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->local, b->local);
+  EXPECT_EQ(a->peer, b->peer);
+}
+
 TEST(HttpSource, DecodesIpv6AndMappedAddresses) {
   auto p = decode_http_payload(record("x", 1, 10));
   ASSERT_TRUE(p);
