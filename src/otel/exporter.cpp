@@ -106,12 +106,25 @@ bool BatchExporter::tick() {
 void BatchExporter::settle(std::vector<Span>& batch, const ExportResult& result,
                            Clock::time_point now) {
   const char* tname = transport_->name();
+  auto loss_level = [this](Clock::time_point t) {
+    return loss_warning_due(t) ? spdlog::level::warn : spdlog::level::debug;
+  };
   if (result.ok) {
+    uint64_t rejected = std::min<uint64_t>(result.rejected, batch.size());
+    uint64_t accepted = batch.size() - rejected;
     exports_.inc({tname, "ok"});
-    exported_.inc({tname}, static_cast<double>(batch.size()));
-    counts_.exported += batch.size();
+    exported_.inc({tname}, static_cast<double>(accepted));
+    counts_.exported += accepted;
     ++counts_.batches_ok;
     attempts_ = 0;
+    if (rejected) {
+      spdlog::log(loss_level(now), "otlp {}: the receiver rejected {} of {} spans: {}", tname,
+                  rejected, batch.size(), result.error);
+      drop(rejected, "rejected");
+    } else if (!result.error.empty()) {
+      spdlog::log(loss_level(now), "otlp {}: the receiver accepted every span and says: {}", tname,
+                  result.error);
+    }
     return;
   }
   ++counts_.batches_failed;
@@ -125,7 +138,7 @@ void BatchExporter::settle(std::vector<Span>& batch, const ExportResult& result,
                   std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count());
     return;
   }
-  spdlog::warn("otlp {}: dropping {} spans: {}", tname, batch.size(), result.error);
+  spdlog::log(loss_level(now), "otlp {}: dropping {} spans: {}", tname, batch.size(), result.error);
   drop(batch.size(), result.retryable ? "retries_exhausted" : "rejected");
   attempts_ = 0;
 }
@@ -172,6 +185,12 @@ void BatchExporter::flush(std::chrono::milliseconds budget) {
       drop(batch.size(), "shutdown");
     }
   }
+}
+
+bool BatchExporter::loss_warning_due(Clock::time_point now) {
+  if (last_loss_warning_ && now - *last_loss_warning_ < std::chrono::seconds(10)) return false;
+  last_loss_warning_ = now;
+  return true;
 }
 
 void BatchExporter::drop(size_t n, const char* reason) {

@@ -45,6 +45,9 @@ struct ExportResult {
   bool ok = false;
   bool retryable = false;
   std::string error;
+  // An accepted request can still lose spans: OTLP's partial success names
+  // how many the receiver rejected (never retried) and, in `error`, why.
+  uint64_t rejected = 0;
 };
 
 // One OTLP transport (gRPC, HTTP/protobuf). export_spans blocks until the
@@ -106,6 +109,10 @@ class BatchExporter {
   static std::vector<Span> build(std::vector<Item>& items);  // outside the lock
   void settle(std::vector<Span>& batch, const ExportResult& result, Clock::time_point now);
   void drop(size_t n, const char* reason);  // caller holds mutex_
+  // True when a loss may be logged as a warning (the last was 10 s ago),
+  // else it goes to debug: a receiver refusing every batch would otherwise
+  // log hundreds of lines a second. The counters hold the totals either way.
+  bool loss_warning_due(Clock::time_point now);
 
   std::unique_ptr<Transport> transport_;
   const Clock& clock_;
@@ -119,6 +126,7 @@ class BatchExporter {
   std::vector<Span> retry_;  // a batch waiting for its next attempt
   int attempts_ = 0;
   Clock::time_point retry_at_{};
+  std::optional<Clock::time_point> last_loss_warning_;
   ExporterCounts counts_;
   std::function<void()> batch_ready_;
   metrics::Counter& dropped_;

@@ -32,6 +32,24 @@ bool grpc_retryable(grpc::StatusCode code) {
   }
 }
 
+// A 2xx / OK answer; its body may still report rejected spans.
+ExportResult accepted(std::string_view response) {
+  ExportResult r{true, false, {}};
+  if (auto partial = parse_export_response(response)) {
+    r.rejected = static_cast<uint64_t>(std::max<int64_t>(partial->rejected_spans, 0));
+    r.error = partial->error_message;
+  }
+  return r;
+}
+
+std::string byte_buffer_text(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
 // TraceService/Export through gRPC's generic stub: the request is already
 // in wire form (otlp_wire.h), so no message object is built for gRPC to
 // serialise again.
@@ -58,7 +76,7 @@ class GrpcTransport : public Transport {
     stub_->UnaryCall(&ctx, kExportMethod, grpc::StubOptions(), &request, &response,
                      [&done](grpc::Status status) { done.set_value(std::move(status)); });
     grpc::Status status = done.get_future().get();
-    if (status.ok()) return {true, false, {}};
+    if (status.ok()) return accepted(byte_buffer_text(response));
     return {false, grpc_retryable(status.error_code()),
             "grpc " + std::to_string(status.error_code()) + ": " + status.error_message()};
   }
@@ -102,7 +120,7 @@ class HttpTransport : public Transport {
     auto res = client_->Post(path_, headers, body, "application/x-protobuf");
     if (!res) return {false, true, "http: " + httplib::to_string(res.error())};
     int code = res->status;
-    if (code >= 200 && code < 300) return {true, false, {}};
+    if (code >= 200 && code < 300) return accepted(res->body);
     bool retry = code == 429 || code == 502 || code == 503 || code == 504;
     return {false, retry, "http status " + std::to_string(code)};
   }

@@ -1,6 +1,7 @@
 #include "otel/otlp_wire.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
@@ -271,6 +272,29 @@ std::string serialize_export_request(const std::vector<Span>& spans) {
     }
   }
   w.finish();
+  return out;
+}
+
+std::optional<PartialSuccess> parse_export_response(std::string_view bytes) {
+  using google::protobuf::UnknownField;
+  using google::protobuf::UnknownFieldSet;
+  constexpr int kPartialSuccess = 1, kRejectedSpans = 1, kErrorMessage = 2;
+  PartialSuccess out;
+  UnknownFieldSet response;
+  if (!response.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  for (int i = 0; i < response.field_count(); ++i) {
+    const UnknownField& f = response.field(i);
+    if (f.number() != kPartialSuccess || f.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    UnknownFieldSet partial;
+    if (!partial.ParseFromString(f.length_delimited())) return std::nullopt;
+    for (int j = 0; j < partial.field_count(); ++j) {
+      const UnknownField& g = partial.field(j);
+      if (g.number() == kRejectedSpans && g.type() == UnknownField::TYPE_VARINT)
+        out.rejected_spans = static_cast<int64_t>(g.varint());
+      if (g.number() == kErrorMessage && g.type() == UnknownField::TYPE_LENGTH_DELIMITED)
+        out.error_message = g.length_delimited();
+    }
+  }
   return out;
 }
 

@@ -15,7 +15,10 @@
 //
 // Text fields pass through to_utf8 like the generated path: proto3 strings
 // must be UTF-8.
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "otel/span.h"
@@ -25,5 +28,17 @@ namespace ksight::otel {
 // Spans sharing a Resource share one ResourceSpans with one "ksight"
 // ScopeSpans, in first-seen order: the same grouping as encode_spans().
 std::string serialize_export_request(const std::vector<Span>& spans);
+
+// The partial_success of an ExportTraceServiceResponse: spans the receiver
+// rejected from an accepted request and its message. The protos pinned
+// here (npm 0.34.0) predate the field; receivers built on opentelemetry-proto
+// 0.19+ (every current collector) send it as field 1 {int64 rejected_spans
+// = 1; string error_message = 2}, which protobuf's UnknownFieldSet reads.
+struct PartialSuccess {
+  int64_t rejected_spans = 0;
+  std::string error_message;
+};
+// Empty response or no partial_success: {0, ""}. nullopt: not a response.
+std::optional<PartialSuccess> parse_export_response(std::string_view bytes);
 
 }  // namespace ksight::otel

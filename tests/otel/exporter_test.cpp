@@ -129,6 +129,24 @@ TEST_F(ExporterTest, BatchReadyOncePerFullBatch) {
   EXPECT_EQ(woken, 2);
 }
 
+// OTLP partial success: the request was accepted, some spans were not.
+TEST_F(ExporterTest, SpansRejectedInAnAcceptedBatchAreCountedNotRetried) {
+  make();
+  transport->results.push_back({true, false, "3 spans over the size limit", 3});
+  transport->results.push_back({true, false, "more rejected than sent", 9999});
+  add(512);
+  EXPECT_TRUE(exporter->tick());
+  EXPECT_EQ(dropped("rejected"), 3);
+  EXPECT_EQ(exporter->counts().exported, 509u);
+  EXPECT_EQ(exporter->counts().batches_ok, 1u);
+  add(512);
+  EXPECT_TRUE(exporter->tick());
+  EXPECT_EQ(dropped("rejected"), 3 + 512);  // never more than the batch
+  EXPECT_EQ(exporter->counts().exported, 509u);
+  EXPECT_EQ(transport->batches.size(), 2u);  // no retry of either
+  EXPECT_FALSE(exporter->next_due());
+}
+
 TEST_F(ExporterTest, NonRetryableFailureDropsTheBatch) {
   make();
   transport->results.push_back({false, false, "invalid argument"});

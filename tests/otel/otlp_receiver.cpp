@@ -1,5 +1,6 @@
 #include "otlp_receiver.h"
 
+#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -38,7 +39,7 @@ class Service final : public collector::TraceService::Service {
  public:
   explicit Service(OtlpReceiver& r) : r_(r) {}
   grpc::Status Export(grpc::ServerContext* ctx, const collector::ExportTraceServiceRequest* req,
-                      collector::ExportTraceServiceResponse*) override {
+                      collector::ExportTraceServiceResponse* resp) override {
     bool gzip = false;
     for (const auto& [k, v] : ctx->client_metadata()) {
       if (k == "grpc-encoding" && v == "gzip") gzip = true;
@@ -49,6 +50,7 @@ class Service final : public collector::TraceService::Service {
       case 2:
         return {grpc::StatusCode::INVALID_ARGUMENT, "receiver rejects"};
       default:
+        resp->ParseFromString(r_.response_bytes());  // kept as unknown fields
         return grpc::Status::OK;
     }
   }
@@ -117,7 +119,7 @@ void OtlpReceiver::start() {
         std::string body = still_gzip ? gzip_decompress(req.body) : req.body;
         int verdict = handle(body, gzip);
         res.status = verdict == 0 ? 200 : verdict == 1 ? 503 : 400;
-        res.set_content("", "application/x-protobuf");
+        res.set_content(verdict == 0 ? response_bytes() : "", "application/x-protobuf");
       });
   if (port_ == 0) {
     port_ = impl_->http_server->bind_to_any_port("127.0.0.1");
@@ -165,6 +167,30 @@ int OtlpReceiver::handle(const std::string& serialized, bool gzip) {
   }
   cv_.notify_all();
   return 0;
+}
+
+// The pinned protos (npm 0.34.0) have no partial_success; opentelemetry-proto
+// 0.19+ define it as ExportTraceServiceResponse field 1, an
+// ExportTracePartialSuccess {int64 rejected_spans = 1; string
+// error_message = 2;}. Written here with protobuf's UnknownFieldSet.
+void OtlpReceiver::set_partial_success(int64_t rejected, const std::string& message) {
+  std::string bytes;
+  if (rejected != 0 || !message.empty()) {
+    google::protobuf::UnknownFieldSet partial, response;
+    if (rejected != 0) partial.AddVarint(1, static_cast<uint64_t>(rejected));
+    if (!message.empty()) partial.AddLengthDelimited(2, message);
+    std::string partial_bytes;
+    partial.SerializeToString(&partial_bytes);
+    response.AddLengthDelimited(1, partial_bytes);
+    response.SerializeToString(&bytes);
+  }
+  std::lock_guard lock(mutex_);
+  response_ = bytes;
+}
+
+std::string OtlpReceiver::response_bytes() const {
+  std::lock_guard lock(mutex_);
+  return response_;
 }
 
 std::vector<ReceivedSpan> OtlpReceiver::spans() const {

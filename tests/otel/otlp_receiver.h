@@ -42,6 +42,11 @@ class OtlpReceiver {
 
   void set_mode(ReceiverMode mode) { mode_ = mode; }
   void set_delay(std::chrono::milliseconds delay) { delay_ms_ = delay.count(); }
+  // Accepted requests answer with an OTLP partial success: `rejected` spans
+  // refused, and why (0 and "": a plain success again).
+  void set_partial_success(int64_t rejected, const std::string& message);
+  // The ExportTraceServiceResponse bytes the receiver answers with.
+  std::string response_bytes() const;
   // false: count spans without keeping them (long benchmark runs).
   void set_store(bool store) { store_ = store; }
   size_t span_count() const { return span_count_; }
@@ -68,6 +73,7 @@ class OtlpReceiver {
   std::atomic<bool> store_{true};
   std::atomic<size_t> span_count_{0};
   mutable std::mutex mutex_;
+  std::string response_;  // guarded by mutex_
   mutable std::condition_variable cv_;
   std::vector<ReceivedSpan> spans_;
   std::unique_ptr<Impl> impl_;

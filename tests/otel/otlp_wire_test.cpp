@@ -104,5 +104,17 @@ TEST(OtlpWire, TextThatIsNotUtf8ParsesBack) {
   EXPECT_EQ(span.status().message(), "HTTP 500 \xEF\xBF\xBD");
 }
 
+TEST(OtlpWire, ResponsesWithoutPartialSuccessAreClean) {
+  auto empty = parse_export_response("");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->rejected_spans, 0);
+  EXPECT_EQ(empty->error_message, "");
+  EXPECT_FALSE(parse_export_response("\xff"));  // a truncated varint tag
+  // Another field number (a future extension) is not a partial success.
+  auto other = parse_export_response(std::string("\x10\x05", 2));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->rejected_spans, 0);
+}
+
 }  // namespace
 }  // namespace ksight::otel

@@ -80,6 +80,33 @@ TEST_P(TransportTest, DeliversRefusesRejectsAndTimesOut) {
   EXPECT_TRUE(delivered);
 }
 
+// A receiver on opentelemetry-proto 0.19+ answers a partly refused request
+// with partial_success; the transport reports it, and a warning without
+// rejections, and nothing once the receiver stops sending it.
+TEST_P(TransportTest, PartialSuccessIsReported) {
+  bool grpc = GetParam();
+  OtlpReceiver receiver(grpc);
+  auto t = make_transport(grpc ? "grpc" : "http/protobuf",
+                          {.endpoint = receiver.endpoint(), .timeout = 2000ms});
+  receiver.set_partial_success(2, "2 spans too large");
+  ExportResult partly = t->export_spans(some_spans(5));
+  EXPECT_TRUE(partly.ok) << partly.error;
+  EXPECT_EQ(partly.rejected, 2u);
+  EXPECT_EQ(partly.error, "2 spans too large");
+
+  receiver.set_partial_success(0, "attribute names will be truncated");
+  ExportResult warned = t->export_spans(some_spans(1));
+  EXPECT_TRUE(warned.ok);
+  EXPECT_EQ(warned.rejected, 0u);
+  EXPECT_EQ(warned.error, "attribute names will be truncated");
+
+  receiver.set_partial_success(0, "");
+  ExportResult plain = t->export_spans(some_spans(1));
+  EXPECT_TRUE(plain.ok);
+  EXPECT_EQ(plain.rejected, 0u);
+  EXPECT_EQ(plain.error, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Otlp, TransportTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "grpc" : "http"; });
 
