@@ -29,6 +29,8 @@ struct HttpConfig {
   std::string service_names;                 // KEY=NAME pairs
   std::string function_spans;                // /path/bin:symbol[=span name]
   std::chrono::nanoseconds slow_syscall{0};  // 0: off
+  std::vector<double> duration_buckets;      // seconds; empty: the defaults (http_pipeline.h)
+  uint32_t max_paths = 500;                  // distinct path label values; then {other}
 
   bool wanted() const {
     return enabled || !otlp_endpoint.empty() || !comm.empty() || !function_spans.empty() ||

@@ -2,7 +2,10 @@
 // RED metrics from socket calls, and their OTLP export. The `--http*` and
 // `--otlp-*` flags of `ksight agent` are aliases of these keys
 // (src/cli/agent_http.cpp), so a file, a flag and --print-config agree.
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "agent/agent_config_parse.h"
@@ -10,6 +13,7 @@
 #include "common/error.h"
 #include "common/string_list.h"
 #include "otel/function_spans.h"
+#include "otel/http_pipeline.h"
 
 namespace ksight::agent::config_detail {
 
@@ -76,6 +80,31 @@ std::string fmt_ns(std::chrono::nanoseconds d) {
   if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
   if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "us";
   return std::to_string(ns) + "ns";
+}
+
+// Histogram bounds as Prometheus needs them: positive, finite, increasing.
+Result parse_buckets(const std::string& list, std::vector<double>& out) {
+  std::vector<double> bounds;
+  for (const auto& item : split_list(list)) {
+    char* end = nullptr;
+    double b = std::strtod(item.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(b) || b <= 0) {
+      return "expected bucket bounds in seconds such as 0.005,0.1,1, got '" + item + "'";
+    }
+    if (!bounds.empty() && b <= bounds.back()) {
+      return "bucket bounds must increase: '" + item + "' after " +
+             fmt::format("{}", bounds.back());
+    }
+    bounds.push_back(b);
+  }
+  if (bounds.empty()) return std::string("expected at least one bucket bound such as 0.1");
+  if (bounds.size() > 64) return "at most 64 bucket bounds, got " + std::to_string(bounds.size());
+  out = std::move(bounds);
+  return std::nullopt;
+}
+
+std::string fmt_buckets(const std::vector<double>& bounds) {
+  return fmt::format("{}", fmt::join(bounds.empty() ? otel::kDefaultDurationBuckets : bounds, ","));
 }
 
 // A string key whose value must be one of `allowed`.
@@ -180,6 +209,20 @@ std::vector<ConfigKey> http_config_keys() {
                   }
                   c.http.slow_syscall = std::chrono::duration_cast<std::chrono::nanoseconds>(*d);
                   return std::nullopt;
+                }},
+      ConfigKey{"http.duration_buckets", "list",
+                "Upper bounds in seconds of http_request_duration_seconds' buckets, increasing. "
+                "Flag: --http-buckets.",
+                false, [](const AgentConfig& c) { return fmt_buckets(c.http.duration_buckets); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_buckets(v, c.http.duration_buckets);
+                }},
+      ConfigKey{"http.max_paths", "uint",
+                "Distinct path label values kept (the top-N guard); later new paths are "
+                "labelled {other}. Flag: --http-max-paths.",
+                false, [](const AgentConfig& c) { return std::to_string(c.http.max_paths); },
+                [](AgentConfig& c, const std::string& v) {
+                  return parse_uint(v, c.http.max_paths, 1, 100000);
                 }},
   };
 }

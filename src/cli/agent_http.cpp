@@ -147,6 +147,12 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
   add_alias(cmd, sink, "--http-slow-syscall", "http.slow_syscall",
             "Syscalls of HTTP servers slower than this (e.g. 10ms) become INTERNAL spans under "
             "their request; off by default; implies --http");
+  add_list_alias(cmd, sink, "--http-buckets", "http.duration_buckets", "0.01,0.1,1",
+                 "Upper bounds in seconds of http_request_duration_seconds' buckets (default "
+                 "0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10)");
+  add_alias(cmd, sink, "--http-max-paths", "http.max_paths",
+            "Distinct path label values kept (default 500); later new paths are "
+            "labelled {other}");
   cmd.add_flag("--print-spans", o->print_spans, "Print every HTTP span on stdout; implies --http");
   return o;
 }
@@ -166,6 +172,8 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
       config.otlp_compression == "gzip" ||
       (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(config.otlp_endpoint));
   so.span_sample_ratio = config.span_sample_ratio;
+  so.buckets = config.duration_buckets;  // empty: the defaults
+  so.max_paths = config.max_paths;
   for (const auto& kv : split_list(config.service_names)) {
     size_t eq = kv.find('=');  // checked by the key: KEY=NAME
     so.service_names[kv.substr(0, eq)] = kv.substr(eq + 1);

@@ -93,6 +93,32 @@ TEST(AgentHttpConfig, ErrorsNameFileLineAndKey) {
             "agent.yaml:2: http.capture_bytes: expected a uint value");
 }
 
+// The histogram the RED dashboards read: default buckets as the issue
+// lists them, overridable, and only bounds Prometheus accepts.
+TEST(AgentHttpConfig, DurationBucketsAndPathGuard) {
+  AgentConfig defaults;
+  const ConfigKey* buckets = find_config_key("http.duration_buckets");
+  ASSERT_NE(buckets, nullptr);
+  EXPECT_EQ(buckets->get(defaults), "0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10");
+  EXPECT_EQ(defaults.http.max_paths, 500u);
+
+  AgentConfig c = parse_config_yaml(
+      "http:\n  duration_buckets: [0.001, 0.25, 30]\n  max_paths: 2000\n", "agent.yaml");
+  EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.001, 0.25, 30}));
+  EXPECT_EQ(c.http.max_paths, 2000u);
+  EXPECT_EQ(buckets->get(c), "0.001,0.25,30");
+
+  EXPECT_EQ(error_of("http:\n  duration_buckets: [0.1, 0.05]\n"),
+            "agent.yaml:2: http.duration_buckets: bucket bounds must increase: '0.05' after 0.1");
+  EXPECT_EQ(error_of("http:\n  duration_buckets: 0.1,0s\n"),
+            "agent.yaml:2: http.duration_buckets: expected bucket bounds in seconds such as "
+            "0.005,0.1,1, got '0s'");
+  EXPECT_NE(error_of("http:\n  duration_buckets: [0, 1]\n").find("got '0'"), std::string::npos);
+  EXPECT_NE(error_of("http:\n  duration_buckets: ''\n").find("at least one"), std::string::npos);
+  EXPECT_EQ(error_of("http:\n  max_paths: 0\n"),
+            "agent.yaml:2: http.max_paths: expected a number from 1 to 100000, got 0");
+}
+
 TEST(AgentHttpConfig, RenderedSettingsParseBack) {
   AgentConfig c;
   c.http.enabled = true;
@@ -103,6 +129,8 @@ TEST(AgentHttpConfig, RenderedSettingsParseBack) {
   c.http.routes = "/users/{id}";
   c.http.slow_syscall = 1500us;
   c.http.function_spans = "/srv/app:handle=GET #1: items";  // YAML comment and key syntax
+  c.http.duration_buckets = {0.0025, 0.5, 12.5};
+  c.http.max_paths = 42;
   AgentConfig back = parse_config_yaml(render_config_yaml(c), "rendered");
   EXPECT_TRUE(changed_keys(c, back).empty()) << render_config_yaml(c);
   EXPECT_EQ(back.http.slow_syscall, 1500us);
@@ -113,11 +141,30 @@ TEST(AgentHttpConfig, RenderedSettingsParseBack) {
 // agent prints as its effective configuration parses back to the same
 // HttpConfig as the keys would give.
 TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
-  auto r = ksight::testing::run(
-      {KSIGHT_BIN, "agent", "--print-config", "--otlp-endpoint", "localhost:4317", "--http-comm",
-       "nginx", "--http-comm", "envoy,haproxy", "--http-route", "/users/{id}",
-       "--http-span-sample-ratio", "0.5", "--http-slow-syscall", "20ms", "--http-hooks", "sock"},
-      30s);
+  auto r = ksight::testing::run({KSIGHT_BIN,
+                                 "agent",
+                                 "--print-config",
+                                 "--otlp-endpoint",
+                                 "localhost:4317",
+                                 "--http-comm",
+                                 "nginx",
+                                 "--http-comm",
+                                 "envoy,haproxy",
+                                 "--http-route",
+                                 "/users/{id}",
+                                 "--http-span-sample-ratio",
+                                 "0.5",
+                                 "--http-slow-syscall",
+                                 "20ms",
+                                 "--http-hooks",
+                                 "sock",
+                                 "--http-buckets",
+                                 "0.1",
+                                 "--http-buckets",
+                                 "1,10",
+                                 "--http-max-paths",
+                                 "50"},
+                                30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   AgentConfig c = parse_config_yaml(r.out, "--print-config");
   EXPECT_EQ(c.http.otlp_endpoint, "localhost:4317");
@@ -126,6 +173,8 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
   EXPECT_DOUBLE_EQ(c.http.span_sample_ratio, 0.5);
   EXPECT_EQ(c.http.slow_syscall, 20ms);
   EXPECT_EQ(c.http.hooks, "sock");
+  EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.1, 1, 10}));
+  EXPECT_EQ(c.http.max_paths, 50u);
 
   auto flag = ksight::testing::run({KSIGHT_BIN, "agent", "--print-config", "--http"}, 30s);
   ASSERT_EQ(flag.exit_code, 0) << flag.err;

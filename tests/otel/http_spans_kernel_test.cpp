@@ -430,17 +430,21 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
                            "  comm: [nginx]\n"
                            "  routes:\n"
                            "    - /orders/{id}\n"
-                           "  service_names: nginx=storefront\n";
+                           "  service_names: nginx=storefront\n"
+                           "  duration_buckets: [0.25, 2]\n"
+                           "  max_paths: 1\n";
   Subprocess agent({KSIGHT_BIN, "agent", "--config", config.string()});
   ASSERT_TRUE(agent.wait_for_output("ksight agent running", 60s, /*from_stderr=*/true))
       << agent.err();
   std::string base = "http://127.0.0.1:" + std::to_string(nginx.port());
   ASSERT_EQ(curl(base + "/orders/7"), 0);
+  ASSERT_EQ(curl(base + "/elsewhere"), 0);  // a second path: over max_paths
 
   namespace pb = opentelemetry::proto::trace::v1;
   bool got = receiver.wait_for(
       [](const std::vector<ReceivedSpan>& s) {
-        return find(s, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront");
+        return find(s, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront") &&
+               find(s, pb::Span::SPAN_KIND_SERVER, "/elsewhere", "storefront");
       },
       30s);
   auto spans = receiver.spans();
@@ -453,6 +457,14 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
   std::string text = metrics(mport);
   EXPECT_NE(text.find("path=\"/orders/{id}\""), std::string::npos) << text;
   EXPECT_NE(text.find("service=\"storefront\""), std::string::npos) << text;
+  // The configured buckets and nothing of the defaults; the second path is
+  // past the guard once the series of the first have been seen.
+  EXPECT_NE(text.find("path=\"/orders/{id}\",status=\"200\",service=\"storefront\",le=\"0.25\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("le=\"0.005\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("path=\"/elsewhere\""), std::string::npos) << text;
+  EXPECT_NE(text.find("path=\"{other}\""), std::string::npos) << text;
 }
 
 // Sends `request` as is on a new connection to 127.0.0.1:port and reads
