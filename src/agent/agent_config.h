@@ -1,6 +1,7 @@
 #pragma once
 // `ksight agent` configuration: embedded defaults < YAML file (--config) <
-// command-line flags. Every key is also a flag of the same dotted name
+// OpenTelemetry environment variables (otel_environment.h) < command-line
+// flags. Every key is also a flag of the same dotted name
 // (`sources.kmem: false` in the file is `--sources.kmem=false`). One table
 // (config_keys()) drives parsing, validation, flags and the printed defaults,
 // so the three can never disagree.
@@ -18,7 +19,7 @@ namespace ksight::agent {
 // capture on as `enabled` does. Lists are comma-separated.
 struct HttpConfig {
   bool enabled = false;
-  std::string otlp_endpoint;  // empty: spans are not exported
+  std::string otlp_endpoint;  // empty: spans are not exported; "default": see below
   std::string otlp_protocol = "grpc";
   std::string otlp_compression = "auto";
   double span_sample_ratio = 1.0;
@@ -31,6 +32,13 @@ struct HttpConfig {
   std::chrono::nanoseconds slow_syscall{0};  // 0: off
   std::vector<double> duration_buckets;      // seconds; empty: the defaults (http_pipeline.h)
   uint32_t max_paths = 500;                  // distinct path label values; then {other}
+
+  // Where spans go: "default" is the OTLP default for the protocol
+  // (localhost:4317 gRPC, http://localhost:4318 HTTP); empty: nowhere.
+  std::string export_endpoint() const {
+    if (otlp_endpoint != "default") return otlp_endpoint;
+    return otlp_protocol == "grpc" ? "localhost:4317" : "http://localhost:4318";
+  }
 
   bool wanted() const {
     return enabled || !otlp_endpoint.empty() || !comm.empty() || !function_spans.empty() ||

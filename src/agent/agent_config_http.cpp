@@ -28,6 +28,19 @@ Result check_http_comms(const std::string& list) {
   return std::nullopt;
 }
 
+Result check_endpoint(const std::string& v) {
+  if (v.starts_with("https://")) {
+    return "TLS to the collector is not supported; use host:port or http:// (e.g. a node-local "
+           "collector), got '" +
+           v + "'";
+  }
+  size_t scheme = v.find("://");
+  if (scheme != std::string::npos && !v.starts_with("http://")) {
+    return "expected host:port or http://host:port, got '" + v + "'";
+  }
+  return std::nullopt;
+}
+
 Result check_routes(const std::string& list) {
   for (const auto& route : split_list(list)) {
     if (route.front() != '/') {
@@ -151,23 +164,30 @@ std::vector<ConfigKey> http_config_keys() {
                "http_request_duration_seconds) from socket calls; also on when otlp_endpoint, "
                "comm, function_spans or slow_syscall is set. Flag: --http."),
       ConfigKey{"http.otlp_endpoint", "string",
-                "Export the spans by OTLP to this endpoint (grpc: localhost:4317; http/protobuf: "
-                "http://localhost:4318); empty: spans are not exported. Flag: --otlp-endpoint.",
+                "Export the spans by OTLP to this endpoint: host:port or http://host:port; "
+                "default: the protocol's default (localhost:4317 for grpc, "
+                "http://localhost:4318 for http/protobuf); empty: spans are not exported. "
+                "Environment: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT. "
+                "Flag: --otlp-endpoint (alone: default).",
                 false, [](const AgentConfig& c) { return c.http.otlp_endpoint; },
                 [](AgentConfig& c, const std::string& v) -> Result {
+                  if (auto err = check_endpoint(v)) return err;
                   c.http.otlp_endpoint = v;
                   return std::nullopt;
                 }},
-      choice_key("http.otlp_protocol", "grpc or http/protobuf. Flag: --otlp-protocol.",
+      choice_key("http.otlp_protocol",
+                 "grpc or http/protobuf. Environment: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "
+                 "OTEL_EXPORTER_OTLP_PROTOCOL. Flag: --otlp-protocol.",
                  &HttpConfig::otlp_protocol, {"grpc", "http/protobuf"}),
       choice_key("http.otlp_compression",
-                 "auto (gzip, none for a loopback endpoint), gzip or none. Flag: "
+                 "auto (gzip, none for a loopback endpoint), gzip or none. Environment: "
+                 "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, OTEL_EXPORTER_OTLP_COMPRESSION. Flag: "
                  "--otlp-compression.",
                  &HttpConfig::otlp_compression, {"auto", "gzip", "none"}),
       ConfigKey{"http.span_sample_ratio", "ratio",
                 "Share of traces whose spans are built and exported (0..1); a request's "
-                "traceparent sampled flag overrides it; RED metrics count every request. Flag: "
-                "--http-span-sample-ratio.",
+                "traceparent sampled flag overrides it; RED metrics count every request. "
+                "Environment: OTEL_TRACES_SAMPLER(_ARG). Flag: --http-span-sample-ratio.",
                 false, [](const AgentConfig& c) { return fmt_ratio(c.http.span_sample_ratio); },
                 [](AgentConfig& c, const std::string& v) {
                   return parse_ratio(v, c.http.span_sample_ratio);

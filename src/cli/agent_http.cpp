@@ -74,15 +74,19 @@ void check_alias(const std::string& flag, const std::string& key, const std::str
   if (auto err = k->set(scratch, value)) throw CLI::ValidationError(flag, *err);
 }
 
-void add_alias(CLI::App& cmd, const ConfigFlagSink& sink, const std::string& flag,
-               const std::string& key, const std::string& help) {
-  cmd.add_option_function<std::string>(
-         flag,
-         [sink, flag, key](const std::string& v) {
-           check_alias(flag, key, v);
-           sink(key, v);
-         },
-         help + " (= --" + key + ")")
+// An option that takes no value (expected(0, 1)) passes "": for the
+// endpoint that means the protocol's default.
+CLI::Option* add_alias(CLI::App& cmd, const ConfigFlagSink& sink, const std::string& flag,
+                       const std::string& key, const std::string& help) {
+  return cmd
+      .add_option_function<std::string>(
+          flag,
+          [sink, flag, key](const std::string& given) {
+            std::string v = given.empty() && key == "http.otlp_endpoint" ? "default" : given;
+            check_alias(flag, key, v);
+            sink(key, v);
+          },
+          help + " (= --" + key + ")")
       ->type_name(agent::find_config_key(key)->type);
 }
 
@@ -116,8 +120,9 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
       "HTTP/1.x spans and RED metrics from socket syscalls (http_requests_total, "
       "http_request_duration_seconds) (= --http.enabled=true)");
   add_alias(cmd, sink, "--otlp-endpoint", "http.otlp_endpoint",
-            "Export HTTP spans by OTLP to this endpoint (grpc: localhost:4317, "
-            "http/protobuf: http://localhost:4318); implies --http");
+            "Export HTTP spans by OTLP to this endpoint; alone: the protocol's default "
+            "(grpc: localhost:4317, http/protobuf: http://localhost:4318); implies --http")
+      ->expected(0, 1);
   add_alias(cmd, sink, "--otlp-protocol", "http.otlp_protocol", "grpc or http/protobuf");
   add_alias(cmd, sink, "--otlp-compression", "http.otlp_compression",
             "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most of "
@@ -166,11 +171,11 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
                                           : agent::HttpHooks::kAuto;
   so.comms = split_list(config.comm);
   so.routes = split_list(config.routes);
-  so.otlp_endpoint = config.otlp_endpoint;
+  so.otlp_endpoint = config.export_endpoint();
   so.otlp_protocol = config.otlp_protocol;
   so.otlp_gzip =
       config.otlp_compression == "gzip" ||
-      (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(config.otlp_endpoint));
+      (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(so.otlp_endpoint));
   so.span_sample_ratio = config.span_sample_ratio;
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;

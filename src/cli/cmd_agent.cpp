@@ -1,14 +1,17 @@
 // `ksight agent`: the long-running node agent (src/agent/agent.h). Embedded
-// defaults, then --config YAML, then flags (every config key is a flag).
+// defaults, then --config YAML, then the OTEL_* environment, then flags
+// (every config key is a flag).
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/otel_environment.h"
 #include "agent/proc_reader.h"
 #include "cli/agent_http.h"
 #include "cli/agent_profile_types.h"
@@ -29,6 +32,7 @@ ksight::agent::AgentConfig effective_config(const AgentOptions& opts) {
   using namespace ksight::agent;
   AgentConfig config;
   if (!opts.config_path.empty()) config = load_config_file(opts.config_path, config);
+  apply_otel_environment(config, [](const char* name) { return std::getenv(name); });
   for (const auto& [key, value] : opts.flags) apply_config_value(config, key, value);
   return config;
 }

@@ -32,6 +32,18 @@ bool grpc_retryable(grpc::StatusCode code) {
   }
 }
 
+// gRPC's target for an OTLP endpoint: the SDKs' environment gives gRPC
+// endpoints as URLs (http://collector:4317), which gRPC would take as a
+// resolver scheme.
+std::string grpc_target(const std::string& endpoint) {
+  std::string_view t = endpoint;
+  if (t.starts_with("http://")) {
+    t.remove_prefix(7);
+    t = t.substr(0, t.find('/'));
+  }
+  return std::string(t);
+}
+
 // A 2xx / OK answer; its body may still report rejected spans.
 ExportResult accepted(std::string_view response) {
   ExportResult r{true, false, {}};
@@ -58,8 +70,8 @@ class GrpcTransport : public Transport {
   explicit GrpcTransport(const TransportOptions& options) : options_(options) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // BatchExporter owns the retry policy
-    channel_ =
-        grpc::CreateCustomChannel(options.endpoint, grpc::InsecureChannelCredentials(), args);
+    channel_ = grpc::CreateCustomChannel(grpc_target(options.endpoint),
+                                         grpc::InsecureChannelCredentials(), args);
     stub_ = std::make_unique<grpc::GenericStub>(channel_);
   }
   const char* name() const override { return "grpc"; }

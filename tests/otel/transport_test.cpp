@@ -107,6 +107,17 @@ TEST_P(TransportTest, PartialSuccessIsReported) {
   EXPECT_EQ(plain.error, "");
 }
 
+// OTEL_EXPORTER_OTLP_ENDPOINT gives gRPC endpoints as URLs.
+TEST(OtlpEndpoint, GrpcTakesAnHttpUrl) {
+  OtlpReceiver receiver(true);
+  auto t = make_transport(
+      "grpc",
+      {.endpoint = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/", .timeout = 2000ms});
+  ExportResult r = t->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Otlp, TransportTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "grpc" : "http"; });
 

@@ -1,0 +1,43 @@
+#pragma once
+// The OpenTelemetry SDK environment variables a DaemonSet already sets for
+// its pods, read as http.* settings, so ksight exports where the node's
+// other OTLP senders do:
+//
+//   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT
+//                                              → http.otlp_endpoint
+//   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL
+//                                              → http.otlp_protocol
+//   OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION
+//                                              → http.otlp_compression
+//   OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG)
+//                                              → http.span_sample_ratio
+//
+// An empty variable counts as unset (as the SDK specification says). A
+// request's traceparent sampled flag always decides for its trace, so
+// traceidratio behaves as parentbased_traceidratio. Values are checked by
+// the key they set; errors name the variable. Precedence: the config file
+// < these < command-line flags.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+
+namespace ksight::agent {
+
+struct EnvironmentSetting {
+  std::string variable;  // where the value came from
+  std::string key;       // the http.* key it sets
+  std::string value;
+};
+
+using GetEnv = std::function<const char*(const char*)>;
+
+// The settings the environment makes; throws Error (naming the variable)
+// for a sampler ksight cannot honour.
+std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv);
+
+// Applies them to `config`; throws Error "VARIABLE: <key's message>".
+void apply_otel_environment(AgentConfig& config, const GetEnv& getenv);
+
+}  // namespace ksight::agent

@@ -1,0 +1,118 @@
+// The OTEL_* environment as http.* settings (src/agent/otel_environment.h),
+// and its place between the config file and the flags.
+#include "agent/otel_environment.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "common/error.h"
+#include "support/subprocess.h"
+
+namespace ksight::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+GetEnv env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+AgentConfig with(std::map<std::string, std::string> vars) {
+  AgentConfig c;
+  apply_otel_environment(c, env(std::move(vars)));
+  return c;
+}
+
+std::string error_of(std::map<std::string, std::string> vars) {
+  try {
+    with(std::move(vars));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(OtelEnvironment, NothingSetChangesNothing) {
+  AgentConfig c = with({});
+  EXPECT_EQ(c.http.otlp_endpoint, "");
+  EXPECT_FALSE(c.http.wanted());
+  EXPECT_TRUE(otel_environment_settings(env({{"OTEL_EXPORTER_OTLP_ENDPOINT", ""}})).empty());
+}
+
+TEST(OtelEnvironment, SignalSpecificVariablesWin) {
+  AgentConfig c = with({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:4318/v1/traces"},
+                        {"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"},
+                        {"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", ""}});  // empty: unset
+  EXPECT_EQ(c.http.otlp_endpoint, "http://traces:4318/v1/traces");
+  EXPECT_EQ(c.http.otlp_protocol, "http/protobuf");
+  EXPECT_EQ(c.http.otlp_compression, "gzip");
+  EXPECT_TRUE(c.http.wanted());
+}
+
+TEST(OtelEnvironment, SamplersBecomeTheSpanRatio) {
+  EXPECT_DOUBLE_EQ(with({{"OTEL_TRACES_SAMPLER", "always_off"}}).http.span_sample_ratio, 0.0);
+  EXPECT_DOUBLE_EQ(with({{"OTEL_TRACES_SAMPLER", "parentbased_always_on"}}).http.span_sample_ratio,
+                   1.0);
+  EXPECT_DOUBLE_EQ(
+      with({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.125"}})
+          .http.span_sample_ratio,
+      0.125);
+  // The specification's default argument is 1.0.
+  EXPECT_DOUBLE_EQ(
+      with({{"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"}}).http.span_sample_ratio, 1.0);
+}
+
+TEST(OtelEnvironment, ErrorsNameTheVariable) {
+  EXPECT_EQ(error_of({{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}),
+            "OTEL_EXPORTER_OTLP_PROTOCOL: expected one of grpc, http/protobuf, got 'http/json'");
+  EXPECT_EQ(error_of({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "2"}}),
+            "OTEL_TRACES_SAMPLER_ARG: expected a share from 0 to 1 such as 0.1, got '2'");
+  EXPECT_NE(error_of({{"OTEL_TRACES_SAMPLER", "jaeger_remote"}})
+                .find("OTEL_TRACES_SAMPLER: ksight samples whole traces by ratio"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"}})
+                .find("OTEL_EXPORTER_OTLP_ENDPOINT: TLS to the collector is not supported"),
+            std::string::npos);
+}
+
+// The file < the environment < the flags, in the real binary.
+TEST(OtelEnvironment, SitsBetweenTheFileAndTheFlags) {
+  namespace fs = std::filesystem;
+  fs::path file = fs::temp_directory_path() / ("ksight-otel-env-" + std::to_string(getpid()));
+  std::ofstream(file) << "http:\n  otlp_endpoint: from-file:4317\n  otlp_protocol: grpc\n";
+  auto r =
+      ksight::testing::run({"/usr/bin/env", "OTEL_EXPORTER_OTLP_ENDPOINT=from-env:4317",
+                            "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", KSIGHT_BIN, "agent",
+                            "--config", file.string(), "--otlp-protocol", "grpc", "--print-config"},
+                           30s);
+  fs::remove(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  AgentConfig c = parse_config_yaml(r.out, "--print-config");
+  EXPECT_EQ(c.http.otlp_endpoint, "from-env:4317");  // env over the file
+  EXPECT_EQ(c.http.otlp_protocol, "grpc");           // the flag over env
+}
+
+// `--otlp-endpoint` alone: the OTLP default for whichever protocol is chosen.
+TEST(OtelEnvironment, EndpointFlagAloneMeansTheProtocolDefault) {
+  auto grpc = ksight::testing::run({KSIGHT_BIN, "agent", "--otlp-endpoint", "--print-config"}, 30s);
+  ASSERT_EQ(grpc.exit_code, 0) << grpc.err;
+  AgentConfig c = parse_config_yaml(grpc.out, "--print-config");
+  EXPECT_EQ(c.http.otlp_endpoint, "default");
+  EXPECT_EQ(c.http.export_endpoint(), "localhost:4317");
+  c.http.otlp_protocol = "http/protobuf";
+  EXPECT_EQ(c.http.export_endpoint(), "http://localhost:4318");
+  c.http.otlp_endpoint = "";
+  EXPECT_EQ(c.http.export_endpoint(), "");
+}
+
+}  // namespace
+}  // namespace ksight::agent
