@@ -8,7 +8,7 @@
 //                    (what the ring-buffer thread does with an exporter)
 //   BM_SpansBuiltAndEncoded  the exporter thread's share: build the queued
 //                    spans and encode 512-span OTLP requests (no transport)
-//   BM_SpansBuiltAndWireSerialized  the same, serialised by otel/otlp_wire.h
+//   BM_SpansBuiltAndWireSerialized  the same, serialised by export/otlp/otlp_wire.h
 //                    as the transports do (no protobuf objects)
 //   BM_SpansThroughExporter  both threads' work on one thread: every span
 //                    queued in the real BatchExporter, each full batch built,
@@ -21,12 +21,12 @@
 #include <vector>
 
 #include "agent/http_source.h"
+#include "export/otlp/exporter.h"
+#include "export/otlp/otlp_encode.h"
+#include "export/otlp/otlp_wire.h"
 #include "http.h"
 #include "metrics/registry.h"
-#include "otel/exporter.h"
 #include "otel/http_pipeline.h"
-#include "otel/otlp_encode.h"
-#include "otel/otlp_wire.h"
 
 namespace {
 
@@ -152,7 +152,7 @@ void BM_SpansBuiltAndEncoded(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * int64_t(f.pending.size()) / 2);
 }
 
-// The same spans serialised straight to the wire form (otel/otlp_wire.h),
+// The same spans serialised straight to the wire form (export/otlp/otlp_wire.h),
 // what the transports send.
 void BM_SpansBuiltAndWireSerialized(benchmark::State& state) {
   Fixture f(true);

@@ -14,11 +14,11 @@
 #include "agent/feature_probe.h"
 #include "agent/process_table.h"
 #include "common/error.h"
+#include "export/otlp/exporter.h"
+#include "export/otlp/otlp_transport.h"
 #include "http.h"
 #include "http.skel.h"
-#include "otel/exporter.h"
 #include "otel/http_pipeline.h"
-#include "otel/otlp_transport.h"
 
 static_assert(offsetof(ksight_http_payload, sock) == 48);
 static_assert(offsetof(ksight_http_payload, total) == 56);

@@ -8,7 +8,7 @@
 #include "agent/function_span_source.h"
 #include "agent/http_source.h"
 #include "common/string_list.h"
-#include "otel/otlp_transport.h"
+#include "export/otlp/otlp_transport.h"
 #include "otel/trace_context.h"
 
 namespace ksight::cli {

@@ -1,6 +1,6 @@
 #pragma once
 // Spans as ksight builds them, independent of the OTLP wire types
-// (otlp_encode.h turns them into opentelemetry.proto.trace.v1 messages).
+// (src/export/otlp/otlp_wire.h writes them as OTLP for the collector).
 // HTTP spans follow the OpenTelemetry semantic conventions for HTTP
 // (v1.23+ names: http.request.method, url.path, http.route,
 // http.response.status_code, server.address, server.port, client.address,

@@ -1,5 +1,5 @@
 // Batching, backoff and the bounded queue, with a fake clock and transport.
-#include "otel/exporter.h"
+#include "export/otlp/exporter.h"
 
 #include <gtest/gtest.h>
 

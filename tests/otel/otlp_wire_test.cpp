@@ -1,11 +1,11 @@
-// serialize_export_request (src/otel/otlp_wire.cpp) against the classes
+// serialize_export_request (src/export/otlp/otlp_wire.cpp) against the classes
 // generated from the official protos: the same bytes for the same spans,
 // and bytes the official parser reads back.
-#include "otel/otlp_wire.h"
+#include "export/otlp/otlp_wire.h"
 
 #include <gtest/gtest.h>
 
-#include "otel/otlp_encode.h"
+#include "export/otlp/otlp_encode.h"
 #include "otel/trace_context.h"
 
 namespace ksight::otel {

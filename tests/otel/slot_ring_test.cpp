@@ -1,5 +1,5 @@
-// SlotRing (src/otel/slot_ring.h): the exporter's bounded span queue.
-#include "otel/slot_ring.h"
+// SlotRing (src/export/otlp/slot_ring.h): the exporter's bounded span queue.
+#include "export/otlp/slot_ring.h"
 
 #include <gtest/gtest.h>
 

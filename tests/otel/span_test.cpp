@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "otel/otlp_encode.h"
+#include "export/otlp/otlp_encode.h"
 #include "otel/trace_context.h"
 
 namespace ksight::otel {

@@ -1,6 +1,6 @@
 // The real OTLP transports against the in-process receiver: gRPC and
 // HTTP/protobuf, accepted, refused (retryable), rejected, delayed, gone.
-#include "otel/otlp_transport.h"
+#include "export/otlp/otlp_transport.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "otel/exporter.h"
+#include "export/otlp/exporter.h"
 
 namespace ksight::otel {
 

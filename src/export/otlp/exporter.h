@@ -23,8 +23,8 @@
 #include <variant>
 #include <vector>
 
+#include "export/otlp/slot_ring.h"
 #include "metrics/registry.h"
-#include "otel/slot_ring.h"
 #include "otel/span.h"
 
 namespace ksight::otel {

@@ -1,4 +1,4 @@
-#include "otel/otlp_encode.h"
+#include "export/otlp/otlp_encode.h"
 
 #include <map>
 

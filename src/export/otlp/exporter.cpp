@@ -1,4 +1,4 @@
-#include "otel/exporter.h"
+#include "export/otlp/exporter.h"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "otel/otlp_wire.h"
+#include "export/otlp/otlp_wire.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/unknown_field_set.h>

@@ -1,4 +1,4 @@
-#include "otel/otlp_transport.h"
+#include "export/otlp/otlp_transport.h"
 
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -9,8 +9,8 @@
 
 #include "common/error.h"
 #include "common/gzip.h"
+#include "export/otlp/otlp_wire.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "otel/otlp_wire.h"
 
 namespace ksight::otel {
 namespace {
