@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ksight::agent {
@@ -22,6 +23,7 @@ struct HttpConfig {
   std::string otlp_endpoint;  // empty: spans are not exported; "default": see below
   std::string otlp_protocol = "grpc";
   std::string otlp_compression = "auto";
+  std::string otlp_headers;  // KEY=VALUE pairs sent with every export
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::string hooks = "auto";
@@ -39,6 +41,9 @@ struct HttpConfig {
     if (otlp_endpoint != "default") return otlp_endpoint;
     return otlp_protocol == "grpc" ? "localhost:4317" : "http://localhost:4318";
   }
+
+  // otlp_headers as (name, value) pairs, spaces around both trimmed.
+  std::vector<std::pair<std::string, std::string>> export_headers() const;
 
   bool wanted() const {
     return enabled || !otlp_endpoint.empty() || !comm.empty() || !function_spans.empty() ||

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -37,6 +38,33 @@ Result check_endpoint(const std::string& v) {
   size_t scheme = v.find("://");
   if (scheme != std::string::npos && !v.starts_with("http://")) {
     return "expected host:port or http://host:port, got '" + v + "'";
+  }
+  return std::nullopt;
+}
+
+std::string trim_spaces(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
+// KEY=VALUE pairs for HTTP headers / gRPC metadata: KEY an RFC 9110 token,
+// VALUE without line breaks.
+Result check_headers(const std::string& list) {
+  static const std::string kTokenPunct = "!#$%&'*+-.^_`|~";
+  for (const auto& kv : split_list(list)) {
+    size_t eq = kv.find('=');
+    std::string key = trim_spaces(kv.substr(0, eq));
+    bool token = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             kTokenPunct.find(c) != std::string::npos;
+    });
+    if (eq == std::string::npos || !token) {
+      return "expected KEY=VALUE headers such as authorization=Bearer token, got '" + kv + "'";
+    }
+    if (kv.find_first_of("\r\n") != std::string::npos) {
+      return "a header value cannot hold a line break (header '" + key + "')";
+    }
   }
   return std::nullopt;
 }
@@ -184,6 +212,11 @@ std::vector<ConfigKey> http_config_keys() {
                  "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, OTEL_EXPORTER_OTLP_COMPRESSION. Flag: "
                  "--otlp-compression.",
                  &HttpConfig::otlp_compression, {"auto", "gzip", "none"}),
+      list_key("http.otlp_headers",
+               "Headers sent with every export (gRPC metadata, HTTP headers), e.g. a "
+               "collector's auth: KEY=VALUE. Environment: OTEL_EXPORTER_OTLP_TRACES_HEADERS, "
+               "OTEL_EXPORTER_OTLP_HEADERS. Flag: --otlp-header.",
+               &HttpConfig::otlp_headers, check_headers),
       ConfigKey{"http.span_sample_ratio", "ratio",
                 "Share of traces whose spans are built and exported (0..1); a request's "
                 "traceparent sampled flag overrides it; RED metrics count every request. "
@@ -248,3 +281,17 @@ std::vector<ConfigKey> http_config_keys() {
 }
 
 }  // namespace ksight::agent::config_detail
+
+namespace ksight::agent {
+
+std::vector<std::pair<std::string, std::string>> HttpConfig::export_headers() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& kv : split_list(otlp_headers)) {
+    size_t eq = kv.find('=');  // checked by the key: KEY=VALUE
+    out.emplace_back(config_detail::trim_spaces(kv.substr(0, eq)),
+                     config_detail::trim_spaces(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+}  // namespace ksight::agent

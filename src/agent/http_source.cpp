@@ -201,6 +201,7 @@ class HttpSource : public EventSource {
     otel::TransportOptions to;
     to.endpoint = options_.otlp_endpoint;
     to.gzip = options_.otlp_gzip;
+    to.headers = options_.otlp_headers;
     exporter_ = std::make_unique<otel::BatchExporter>(
         otel::make_transport(options_.otlp_protocol, to), clock_, ctx_.registry);
     exporter_thread_ = std::make_unique<otel::ExporterThread>(*exporter_);

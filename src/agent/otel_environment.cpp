@@ -1,8 +1,10 @@
 #include "agent/otel_environment.h"
 
+#include <cctype>
 #include <optional>
 
 #include "common/error.h"
+#include "common/string_list.h"
 
 namespace ksight::agent {
 namespace {
@@ -16,6 +18,42 @@ std::optional<EnvironmentSetting> first_set(const GetEnv& getenv,
     if (v && *v) return EnvironmentSetting{name, key, v};
   }
   return std::nullopt;
+}
+
+// "%41" → "A": header values in OTEL_EXPORTER_OTLP_HEADERS are
+// percent-encoded (the W3C baggage format). A bad escape stays as it is.
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// OTEL_EXPORTER_OTLP_(TRACES_)HEADERS with the values decoded.
+std::optional<EnvironmentSetting> headers_setting(const GetEnv& getenv) {
+  auto raw = first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
+                       "http.otlp_headers");
+  if (!raw) return raw;
+  std::string decoded;
+  for (const auto& kv : split_list(raw->value)) {
+    size_t eq = kv.find('=');
+    std::string value = eq == std::string::npos ? "" : percent_decode(kv.substr(eq + 1));
+    if (value.find(',') != std::string::npos) {
+      throw Error(raw->variable + ": a header value with a comma is not supported (header '" +
+                  kv.substr(0, eq) + "')");
+    }
+    decoded +=
+        (decoded.empty() ? "" : ",") + kv.substr(0, eq == std::string::npos ? eq : eq + 1) + value;
+  }
+  raw->value = decoded;
+  return raw;
 }
 
 // OTEL_TRACES_SAMPLER as a share of traces.
@@ -51,6 +89,7 @@ std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv) 
                 "http.otlp_protocol"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"},
                 "http.otlp_compression"));
+  add(headers_setting(getenv));
   add(sampler_setting(getenv));
   return out;
 }

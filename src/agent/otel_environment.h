@@ -9,6 +9,9 @@
 //                                              → http.otlp_protocol
 //   OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION
 //                                              → http.otlp_compression
+//   OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS
+//                                              → http.otlp_headers (values
+//                                                percent-decoded)
 //   OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG)
 //                                              → http.span_sample_ratio
 //

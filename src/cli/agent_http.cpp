@@ -127,6 +127,9 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
   add_alias(cmd, sink, "--otlp-compression", "http.otlp_compression",
             "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most of "
             "the export's CPU, worth it only when the collector is across a network");
+  add_list_alias(cmd, sink, "--otlp-header", "http.otlp_headers", "authorization=Bearer-token",
+                 "Header sent with every export, KEY=VALUE (repeatable), e.g. a collector's "
+                 "auth token or tenant");
   add_alias(cmd, sink, "--http-span-sample-ratio", "http.span_sample_ratio",
             "Share of traces whose HTTP spans are built and exported (0..1, default 1); a "
             "request's traceparent sampled flag overrides it; the RED metrics count every "
@@ -177,6 +180,7 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
       config.otlp_compression == "gzip" ||
       (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(so.otlp_endpoint));
   so.span_sample_ratio = config.span_sample_ratio;
+  so.otlp_headers = config.export_headers();
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;
   for (const auto& kv : split_list(config.service_names)) {

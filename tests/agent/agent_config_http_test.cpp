@@ -163,7 +163,11 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
                                  "--http-buckets",
                                  "1,10",
                                  "--http-max-paths",
-                                 "50"},
+                                 "50",
+                                 "--otlp-header",
+                                 "authorization=Bearer abc",
+                                 "--otlp-header",
+                                 "x-scope-orgid=t1"},
                                 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   AgentConfig c = parse_config_yaml(r.out, "--print-config");
@@ -175,6 +179,7 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
   EXPECT_EQ(c.http.hooks, "sock");
   EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.1, 1, 10}));
   EXPECT_EQ(c.http.max_paths, 50u);
+  EXPECT_EQ(c.http.otlp_headers, "authorization=Bearer abc,x-scope-orgid=t1");
 
   auto flag = ksight::testing::run({KSIGHT_BIN, "agent", "--print-config", "--http"}, 30s);
   ASSERT_EQ(flag.exit_code, 0) << flag.err;

@@ -84,6 +84,23 @@ TEST(OtelEnvironment, ErrorsNameTheVariable) {
             std::string::npos);
 }
 
+// W3C-baggage-style list, percent-encoded values, the signal's own first.
+TEST(OtelEnvironment, HeadersAreDecoded) {
+  AgentConfig c = with({{"OTEL_EXPORTER_OTLP_HEADERS", "ignored=1"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                         "Authorization=Bearer%20abc%3D%3D, X-Scope-OrgID = tenant-1"}});
+  auto headers = c.http.export_headers();
+  ASSERT_EQ(headers.size(), 2u);
+  EXPECT_EQ(headers[0], (std::pair<std::string, std::string>{"Authorization", "Bearer abc=="}));
+  EXPECT_EQ(headers[1], (std::pair<std::string, std::string>{"X-Scope-OrgID", "tenant-1"}));
+  EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_HEADERS", "a=x%2Cy"}})
+                .find("OTEL_EXPORTER_OTLP_HEADERS: a header value with a comma"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_HEADERS", "no-value"}})
+                .find("OTEL_EXPORTER_OTLP_HEADERS: expected KEY=VALUE headers"),
+            std::string::npos);
+}
+
 // The file < the environment < the flags, in the real binary.
 TEST(OtelEnvironment, SitsBetweenTheFileAndTheFlags) {
   namespace fs = std::filesystem;

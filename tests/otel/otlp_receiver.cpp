@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <cctype>
 #include <stdexcept>
 
 #include "common/gzip.h"
@@ -41,9 +42,12 @@ class Service final : public collector::TraceService::Service {
   grpc::Status Export(grpc::ServerContext* ctx, const collector::ExportTraceServiceRequest* req,
                       collector::ExportTraceServiceResponse* resp) override {
     bool gzip = false;
+    std::map<std::string, std::string> headers;
     for (const auto& [k, v] : ctx->client_metadata()) {
       if (k == "grpc-encoding" && v == "gzip") gzip = true;
+      headers[std::string(k.data(), k.size())] = std::string(v.data(), v.size());
     }
+    r_.record_headers(std::move(headers));
     switch (r_.handle(req->SerializeAsString(), gzip)) {
       case 1:
         return {grpc::StatusCode::UNAVAILABLE, "receiver refuses"};
@@ -113,6 +117,13 @@ void OtlpReceiver::start() {
   impl_->http_server->Post(
       "/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
         bool gzip = req.get_header_value("Content-Encoding") == "gzip";
+        std::map<std::string, std::string> headers;
+        for (const auto& [k, v] : req.headers) {
+          std::string name = k;
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          headers[name] = v;
+        }
+        record_headers(std::move(headers));
         // httplib may have inflated the body already (CPPHTTPLIB_ZLIB_SUPPORT).
         bool still_gzip = req.body.size() > 2 && static_cast<uint8_t>(req.body[0]) == 0x1f &&
                           static_cast<uint8_t>(req.body[1]) == 0x8b;
@@ -186,6 +197,16 @@ void OtlpReceiver::set_partial_success(int64_t rejected, const std::string& mess
   }
   std::lock_guard lock(mutex_);
   response_ = bytes;
+}
+
+std::map<std::string, std::string> OtlpReceiver::last_headers() const {
+  std::lock_guard lock(mutex_);
+  return headers_;
+}
+
+void OtlpReceiver::record_headers(std::map<std::string, std::string> headers) {
+  std::lock_guard lock(mutex_);
+  headers_ = std::move(headers);
 }
 
 std::string OtlpReceiver::response_bytes() const {

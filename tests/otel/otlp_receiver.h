@@ -54,6 +54,10 @@ class OtlpReceiver {
   std::vector<ReceivedSpan> spans() const;
   size_t requests() const { return requests_; }
   size_t gzip_requests() const { return gzip_requests_; }
+  // The headers (HTTP) or metadata (gRPC) of the last request, names
+  // lowercased.
+  std::map<std::string, std::string> last_headers() const;
+  void record_headers(std::map<std::string, std::string> headers);
   // Waits until pred(spans()) holds; false on timeout.
   bool wait_for(const std::function<bool(const std::vector<ReceivedSpan>&)>& pred,
                 std::chrono::milliseconds timeout) const;
@@ -73,7 +77,8 @@ class OtlpReceiver {
   std::atomic<bool> store_{true};
   std::atomic<size_t> span_count_{0};
   mutable std::mutex mutex_;
-  std::string response_;  // guarded by mutex_
+  std::string response_;                        // guarded by mutex_
+  std::map<std::string, std::string> headers_;  // guarded by mutex_
   mutable std::condition_variable cv_;
   std::vector<ReceivedSpan> spans_;
   std::unique_ptr<Impl> impl_;

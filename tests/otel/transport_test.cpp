@@ -107,6 +107,21 @@ TEST_P(TransportTest, PartialSuccessIsReported) {
   EXPECT_EQ(plain.error, "");
 }
 
+// Configured headers (a collector's auth, a tenant) reach the receiver as
+// HTTP headers or gRPC metadata.
+TEST_P(TransportTest, HeadersReachTheReceiver) {
+  bool grpc = GetParam();
+  OtlpReceiver receiver(grpc);
+  TransportOptions o{.endpoint = receiver.endpoint(), .timeout = 2000ms};
+  o.headers = {{"Authorization", "Bearer s3cret"}, {"x-scope-orgid", "tenant-1"}};
+  auto t = make_transport(grpc ? "grpc" : "http/protobuf", o);
+  ExportResult r = t->export_spans(some_spans(1));
+  ASSERT_TRUE(r.ok) << r.error;
+  auto headers = receiver.last_headers();
+  EXPECT_EQ(headers["authorization"], "Bearer s3cret");
+  EXPECT_EQ(headers["x-scope-orgid"], "tenant-1");
+}
+
 // OTEL_EXPORTER_OTLP_ENDPOINT gives gRPC endpoints as URLs.
 TEST(OtlpEndpoint, GrpcTakesAnHttpUrl) {
   OtlpReceiver receiver(true);

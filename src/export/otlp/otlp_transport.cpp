@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <cctype>
 #include <future>
 
 #include "common/error.h"
@@ -42,6 +43,13 @@ std::string grpc_target(const std::string& endpoint) {
     t = t.substr(0, t.find('/'));
   }
   return std::string(t);
+}
+
+// gRPC metadata keys must be lowercase; HTTP header names are not case
+// sensitive, so the same configured header works for both.
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // A 2xx / OK answer; its body may still report rejected spans.
@@ -84,6 +92,7 @@ class GrpcTransport : public Transport {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
     if (options_.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    for (const auto& [key, value] : options_.headers) ctx.AddMetadata(lowercase(key), value);
     std::promise<grpc::Status> done;
     stub_->UnaryCall(&ctx, kExportMethod, grpc::StubOptions(), &request, &response,
                      [&done](grpc::Status status) { done.set_value(std::move(status)); });
@@ -124,7 +133,7 @@ class HttpTransport : public Transport {
 
   ExportResult export_spans(const std::vector<Span>& spans) override {
     std::string body = serialize_export_request(spans);
-    httplib::Headers headers;
+    httplib::Headers headers(options_.headers.begin(), options_.headers.end());
     if (options_.gzip) {
       body = gzip_compress(body, kOtlpGzipLevel);
       headers.emplace("Content-Encoding", "gzip");

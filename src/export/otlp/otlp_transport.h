@@ -8,6 +8,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "export/otlp/exporter.h"
 
@@ -17,6 +19,9 @@ struct TransportOptions {
   std::string endpoint = "localhost:4317";  // gRPC: host:port; HTTP: http://host:port
   std::chrono::milliseconds timeout{10000};
   bool gzip = true;
+  // Sent with every export (gRPC metadata, keys lowercased; HTTP headers):
+  // a collector's auth token or tenant, as OTEL_EXPORTER_OTLP_HEADERS.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 std::unique_ptr<Transport> make_grpc_transport(const TransportOptions& options);
