@@ -74,20 +74,20 @@ void check_alias(const std::string& flag, const std::string& key, const std::str
   if (auto err = k->set(scratch, value)) throw CLI::ValidationError(flag, *err);
 }
 
-// An option that takes no value (expected(0, 1)) passes "": for the
-// endpoint that means the protocol's default.
-CLI::Option* add_alias(CLI::App& cmd, const ConfigFlagSink& sink, const std::string& flag,
-                       const std::string& key, const std::string& help) {
-  return cmd
-      .add_option_function<std::string>(
-          flag,
-          [sink, flag, key](const std::string& given) {
-            std::string v = given.empty() && key == "http.otlp_endpoint" ? "default" : given;
-            check_alias(flag, key, v);
-            sink(key, v);
-          },
-          help + " (= --" + key + ")")
-      ->type_name(agent::find_config_key(key)->type);
+// `when_alone`: the flag may be given without a value and then stands for
+// this one (CLI11 passes "" for a missing value of an expected(0, 1) option).
+void add_alias(CLI::App& cmd, const ConfigFlagSink& sink, const std::string& flag,
+               const std::string& key, const std::string& help, const char* when_alone = nullptr) {
+  CLI::Option* option = cmd.add_option_function<std::string>(
+      flag,
+      [sink, flag, key, when_alone](const std::string& given) {
+        std::string v = given.empty() && when_alone ? when_alone : given;
+        check_alias(flag, key, v);
+        sink(key, v);
+      },
+      help + " (= --" + key + ")");
+  option->type_name(agent::find_config_key(key)->type);
+  if (when_alone) option->expected(0, 1);
 }
 
 // A repeatable flag for a list key: every occurrence (each itself a comma
@@ -121,8 +121,8 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
       "http_request_duration_seconds) (= --http.enabled=true)");
   add_alias(cmd, sink, "--otlp-endpoint", "http.otlp_endpoint",
             "Export HTTP spans by OTLP to this endpoint; alone: the protocol's default "
-            "(grpc: localhost:4317, http/protobuf: http://localhost:4318); implies --http")
-      ->expected(0, 1);
+            "(grpc: localhost:4317, http/protobuf: http://localhost:4318); implies --http",
+            "default");
   add_alias(cmd, sink, "--otlp-protocol", "http.otlp_protocol", "grpc or http/protobuf");
   add_alias(cmd, sink, "--otlp-compression", "http.otlp_compression",
             "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most of "

@@ -39,17 +39,6 @@ void encode_attribute(const Attribute& a, pb_common::KeyValue* kv) {
       a.value);
 }
 
-pb_trace::Span::SpanKind kind_of(SpanKind k) {
-  switch (k) {
-    case SpanKind::kServer:
-      return pb_trace::Span::SPAN_KIND_SERVER;
-    case SpanKind::kClient:
-      return pb_trace::Span::SPAN_KIND_CLIENT;
-    default:
-      return pb_trace::Span::SPAN_KIND_INTERNAL;
-  }
-}
-
 void encode_span(const Span& s, pb_trace::Span* out) {
   out->set_trace_id(s.trace_id.data(), s.trace_id.size());
   out->set_span_id(s.span_id.data(), s.span_id.size());
@@ -57,7 +46,7 @@ void encode_span(const Span& s, pb_trace::Span* out) {
     out->set_parent_span_id(s.parent_span_id.data(), s.parent_span_id.size());
   }
   set_text(s.name, [out](const std::string& t) { out->set_name(t); });
-  out->set_kind(kind_of(s.kind));
+  out->set_kind(otlp_span_kind(s.kind));
   out->set_start_time_unix_nano(s.start_unix_ns);
   out->set_end_time_unix_nano(s.end_unix_ns);
   for (const auto& a : s.attributes) encode_attribute(a, out->add_attributes());
@@ -99,6 +88,17 @@ ExportRequest* encode_spans(const std::vector<Span>& spans, google::protobuf::Ar
   auto* req = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
   encode_into(spans, *req);
   return req;
+}
+
+pb_trace::Span::SpanKind otlp_span_kind(SpanKind k) {
+  switch (k) {
+    case SpanKind::kServer:
+      return pb_trace::Span::SPAN_KIND_SERVER;
+    case SpanKind::kClient:
+      return pb_trace::Span::SPAN_KIND_CLIENT;
+    default:
+      return pb_trace::Span::SPAN_KIND_INTERNAL;
+  }
 }
 
 }  // namespace ksight::otel

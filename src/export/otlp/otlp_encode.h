@@ -22,4 +22,7 @@ ExportRequest encode_spans(const std::vector<Span>& spans);
 // protobuf objects; freeing them one by one cost more than encoding them.
 ExportRequest* encode_spans(const std::vector<Span>& spans, google::protobuf::Arena& arena);
 
+// SERVER, CLIENT, else INTERNAL, as the protos number them (both encoders).
+opentelemetry::proto::trace::v1::Span::SpanKind otlp_span_kind(SpanKind kind);
+
 }  // namespace ksight::otel

@@ -11,6 +11,7 @@
 
 #include "build_info.h"
 #include "common/utf8_text.h"
+#include "export/otlp/otlp_encode.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace ksight::otel {
@@ -166,17 +167,6 @@ void write_attributes(Writer& w, int field, const std::vector<Attribute>& attrs)
   }
 }
 
-uint32_t kind_number(SpanKind k) {
-  switch (k) {
-    case SpanKind::kServer:
-      return pb_trace::Span::SPAN_KIND_SERVER;
-    case SpanKind::kClient:
-      return pb_trace::Span::SPAN_KIND_CLIENT;
-    default:
-      return pb_trace::Span::SPAN_KIND_INTERNAL;
-  }
-}
-
 // One Span message body, fields in number order as the generated code
 // writes them; proto3 scalars equal to zero are left out.
 void write_span(Writer& w, const Span& s) {
@@ -190,7 +180,7 @@ void write_span(Writer& w, const Span& s) {
   if (!is_zero(s.parent_span_id)) w.bytes_field(S::kParentSpanIdFieldNumber, id(s.parent_span_id));
   std::string_view name = utf8_view(s.name, scratch);
   if (!name.empty()) w.bytes_field(S::kNameFieldNumber, name);
-  w.varint_field(S::kKindFieldNumber, kind_number(s.kind));
+  w.varint_field(S::kKindFieldNumber, otlp_span_kind(s.kind));
   if (s.start_unix_ns) w.fixed64_field(S::kStartTimeUnixNanoFieldNumber, s.start_unix_ns);
   if (s.end_unix_ns) w.fixed64_field(S::kEndTimeUnixNanoFieldNumber, s.end_unix_ns);
   write_attributes(w, S::kAttributesFieldNumber, s.attributes);
