@@ -33,6 +33,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   golang-go prometheus curl nginx-light iproute2 procps python3
   libxml2-utils nodejs
+  openssl  # certificates for the OTLP TLS tests (tests/otel/test_certs.h)
   systemtap-sdt-dev  # <sys/sdt.h> for the USDT workload of ksight trace (tests/trace)
   chromium  # headless browser test of the profile UI (tests/ui)
   # benchmark peers

@@ -496,7 +496,7 @@ std::string render_config_yaml(const AgentConfig& config) {
     section = sec;
     std::string indent = sec.empty() ? "" : "  ";
     out << indent << "# " << k.help << (k.reloadable ? "" : " (restart to change)") << "\n";
-    std::string value = k.get(config);
+    std::string value = k.shown ? k.shown(config) : k.get(config);
     out << indent << leaf << ": " << yaml_scalar(value) << "\n";
   }
   return out.str();

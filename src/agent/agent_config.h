@@ -20,10 +20,15 @@ namespace ksight::agent {
 // capture on as `enabled` does. Lists are comma-separated.
 struct HttpConfig {
   bool enabled = false;
-  std::string otlp_endpoint;  // empty: spans are not exported; "default": see below
+  std::string otlp_endpoint;         // empty: spans are not exported; "default": see below
+  std::string otlp_traces_endpoint;  // the traces URL itself, used as is; wins over otlp_endpoint
   std::string otlp_protocol = "grpc";
   std::string otlp_compression = "auto";
-  std::string otlp_headers;  // KEY=VALUE pairs sent with every export
+  std::string otlp_headers;             // KEY=VALUE pairs sent with every export
+  bool otlp_insecure = true;            // host:port without a scheme: plaintext; false: TLS
+  std::string otlp_certificate;         // PEM: CAs trusted for the collector; empty: the system's
+  std::string otlp_client_certificate;  // PEM: mutual TLS, with otlp_client_key
+  std::string otlp_client_key;
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::string hooks = "auto";
@@ -35,9 +40,11 @@ struct HttpConfig {
   std::vector<double> duration_buckets;      // seconds; empty: the defaults (http_pipeline.h)
   uint32_t max_paths = 500;                  // distinct path label values; then {other}
 
-  // Where spans go: "default" is the OTLP default for the protocol
-  // (localhost:4317 gRPC, http://localhost:4318 HTTP); empty: nowhere.
+  // Where spans go: otlp_traces_endpoint when set; "default" is the OTLP
+  // default for the protocol (localhost:4317 gRPC, http://localhost:4318
+  // HTTP); empty: nowhere.
   std::string export_endpoint() const {
+    if (!otlp_traces_endpoint.empty()) return otlp_traces_endpoint;
     if (otlp_endpoint != "default") return otlp_endpoint;
     return otlp_protocol == "grpc" ? "localhost:4317" : "http://localhost:4318";
   }
@@ -46,7 +53,7 @@ struct HttpConfig {
   std::vector<std::pair<std::string, std::string>> export_headers() const;
 
   bool wanted() const {
-    return enabled || !otlp_endpoint.empty() || !comm.empty() || !function_spans.empty() ||
+    return enabled || !export_endpoint().empty() || !comm.empty() || !function_spans.empty() ||
            slow_syscall.count() > 0;
   }
 };
@@ -115,6 +122,9 @@ struct ConfigKey {
   std::function<std::string(const AgentConfig&)> get;
   // Parses and validates `value` into the config; returns an error message.
   std::function<std::optional<std::string>(AgentConfig&, const std::string& value)> set;
+  // What --print-config shows instead of get(), for values that are secrets
+  // (a collector's auth token); unset: get().
+  std::function<std::string(const AgentConfig&)> shown = {};
 };
 
 const std::vector<ConfigKey>& config_keys();

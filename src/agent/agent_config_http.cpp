@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 
 #include "agent/agent_config_parse.h"
 #include "agent/http_source.h"
@@ -30,14 +33,19 @@ Result check_http_comms(const std::string& list) {
 }
 
 Result check_endpoint(const std::string& v) {
-  if (v.starts_with("https://")) {
-    return "TLS to the collector is not supported; use host:port or http:// (e.g. a node-local "
-           "collector), got '" +
-           v + "'";
-  }
   size_t scheme = v.find("://");
-  if (scheme != std::string::npos && !v.starts_with("http://")) {
-    return "expected host:port or http://host:port, got '" + v + "'";
+  if (scheme != std::string::npos && !v.starts_with("http://") && !v.starts_with("https://")) {
+    return "expected host:port, http://host:port or https://host:port, got '" + v + "'";
+  }
+  return std::nullopt;
+}
+
+// A PEM file the exporter will read at start: readable now, so a typo is
+// an error with the file's line, not a failed TLS handshake later.
+Result check_readable_file(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  if (!std::ifstream(path)) {
+    return "cannot read '" + path + "': " + std::string(std::strerror(errno));
   }
   return std::nullopt;
 }
@@ -168,6 +176,28 @@ ConfigKey choice_key(const char* name, const char* help, std::string HttpConfig:
                    }};
 }
 
+// A path of a file that must be readable; empty: none.
+ConfigKey file_key(const char* name, const char* help, std::string HttpConfig::*field) {
+  return ConfigKey{name,
+                   "string",
+                   help,
+                   false,
+                   [field](const AgentConfig& c) { return c.http.*field; },
+                   [field](AgentConfig& c, const std::string& v) -> Result {
+                     if (auto err = check_readable_file(v)) return err;
+                     c.http.*field = v;
+                     return std::nullopt;
+                   }};
+}
+
+// KEY=VALUE headers with the values hidden: they are often tokens.
+std::string redacted_headers(const AgentConfig& c) {
+  std::string out;
+  for (const auto& [key, value] : c.http.export_headers())
+    out += (out.empty() ? "" : ",") + key + "=[REDACTED]";
+  return out;
+}
+
 // A comma list checked by `check`.
 ConfigKey list_key(const char* name, const char* help, std::string HttpConfig::*field,
                    Result (*check)(const std::string&)) {
@@ -183,6 +213,17 @@ ConfigKey list_key(const char* name, const char* help, std::string HttpConfig::*
                    }};
 }
 
+ConfigKey headers_key() {
+  ConfigKey k = list_key("http.otlp_headers",
+                         "Headers sent with every export (gRPC metadata, HTTP headers), e.g. a "
+                         "collector's auth: KEY=VALUE; --print-config hides the values. "
+                         "Environment: OTEL_EXPORTER_OTLP_TRACES_HEADERS, "
+                         "OTEL_EXPORTER_OTLP_HEADERS. Flag: --otlp-header.",
+                         &HttpConfig::otlp_headers, check_headers);
+  k.shown = redacted_headers;
+  return k;
+}
+
 }  // namespace
 
 std::vector<ConfigKey> http_config_keys() {
@@ -192,15 +233,25 @@ std::vector<ConfigKey> http_config_keys() {
                "http_request_duration_seconds) from socket calls; also on when otlp_endpoint, "
                "comm, function_spans or slow_syscall is set. Flag: --http."),
       ConfigKey{"http.otlp_endpoint", "string",
-                "Export the spans by OTLP to this endpoint: host:port or http://host:port; "
-                "default: the protocol's default (localhost:4317 for grpc, "
-                "http://localhost:4318 for http/protobuf); empty: spans are not exported. "
-                "Environment: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT. "
-                "Flag: --otlp-endpoint (alone: default).",
+                "Export the spans by OTLP to this endpoint: host:port, http://host:port or "
+                "https://host:port (TLS); for http/protobuf /v1/traces is appended; default: the "
+                "protocol's default (localhost:4317 for grpc, http://localhost:4318 for "
+                "http/protobuf); empty: spans are not exported. Environment: "
+                "OTEL_EXPORTER_OTLP_ENDPOINT. Flag: --otlp-endpoint (alone: default).",
                 false, [](const AgentConfig& c) { return c.http.otlp_endpoint; },
                 [](AgentConfig& c, const std::string& v) -> Result {
                   if (auto err = check_endpoint(v)) return err;
                   c.http.otlp_endpoint = v;
+                  return std::nullopt;
+                }},
+      ConfigKey{"http.otlp_traces_endpoint", "string",
+                "The traces endpoint itself, used as is (for http/protobuf the full URL, "
+                "nothing appended); wins over otlp_endpoint. Environment: "
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. Flag: --otlp-traces-endpoint.",
+                false, [](const AgentConfig& c) { return c.http.otlp_traces_endpoint; },
+                [](AgentConfig& c, const std::string& v) -> Result {
+                  if (auto err = check_endpoint(v)) return err;
+                  c.http.otlp_traces_endpoint = v;
                   return std::nullopt;
                 }},
       choice_key("http.otlp_protocol",
@@ -212,11 +263,27 @@ std::vector<ConfigKey> http_config_keys() {
                  "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, OTEL_EXPORTER_OTLP_COMPRESSION. Flag: "
                  "--otlp-compression.",
                  &HttpConfig::otlp_compression, {"auto", "gzip", "none"}),
-      list_key("http.otlp_headers",
-               "Headers sent with every export (gRPC metadata, HTTP headers), e.g. a "
-               "collector's auth: KEY=VALUE. Environment: OTEL_EXPORTER_OTLP_TRACES_HEADERS, "
-               "OTEL_EXPORTER_OTLP_HEADERS. Flag: --otlp-header.",
-               &HttpConfig::otlp_headers, check_headers),
+      headers_key(),
+      KEY_BOOL("http.otlp_insecure", http.otlp_insecure, false,
+               "An endpoint without a scheme (host:port) is plaintext (true: a node-local "
+               "collector) or TLS (false); https:// is always TLS, http:// never. Environment: "
+               "OTEL_EXPORTER_OTLP_TRACES_INSECURE, OTEL_EXPORTER_OTLP_INSECURE. Flag: "
+               "--otlp-insecure."),
+      file_key("http.otlp_certificate",
+               "PEM file of the CAs that sign the collector's certificate (TLS); empty: the "
+               "system's. Environment: OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, "
+               "OTEL_EXPORTER_OTLP_CERTIFICATE. Flag: --otlp-certificate.",
+               &HttpConfig::otlp_certificate),
+      file_key("http.otlp_client_certificate",
+               "PEM client certificate for mutual TLS, with otlp_client_key. Environment: "
+               "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE, "
+               "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE. Flag: --otlp-client-certificate.",
+               &HttpConfig::otlp_client_certificate),
+      file_key("http.otlp_client_key",
+               "PEM private key of otlp_client_certificate. Environment: "
+               "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, OTEL_EXPORTER_OTLP_CLIENT_KEY. Flag: "
+               "--otlp-client-key.",
+               &HttpConfig::otlp_client_key),
       ConfigKey{"http.span_sample_ratio", "ratio",
                 "Share of traces whose spans are built and exported (0..1); a request's "
                 "traceparent sampled flag overrides it; RED metrics count every request. "

@@ -86,7 +86,7 @@ class HttpSource : public EventSource {
   const char* name() const override { return "http"; }
 
   void start() override {
-    if (!options_.otlp_endpoint.empty()) start_exporter();
+    if (!options_.otlp.endpoint.empty()) start_exporter();
     skel_ = http_bpf__open();
     if (!skel_) throw CapabilityError("http: cannot open BPF object");
     skel_->rodata->capture_bytes =
@@ -198,17 +198,13 @@ class HttpSource : public EventSource {
   const char* hooks_name() const { return sock_hooks_ ? "sock" : "syscalls"; }
 
   void start_exporter() {
-    otel::TransportOptions to;
-    to.endpoint = options_.otlp_endpoint;
-    to.gzip = options_.otlp_gzip;
-    to.headers = options_.otlp_headers;
     exporter_ = std::make_unique<otel::BatchExporter>(
-        otel::make_transport(options_.otlp_protocol, to), clock_, ctx_.registry);
+        otel::make_transport(options_.otlp_protocol, options_.otlp), clock_, ctx_.registry);
     exporter_thread_ = std::make_unique<otel::ExporterThread>(*exporter_);
     pipeline_->set_pending_sink(
         [this](otel::PendingHttpSpan&& p) { exporter_->add(std::move(p)); });
-    spdlog::info("http: exporting spans to {} ({})", options_.otlp_endpoint,
-                 options_.otlp_protocol);
+    spdlog::info("http: exporting spans to {} ({}{})", options_.otlp.endpoint,
+                 options_.otlp_protocol, otel::uses_tls(options_.otlp) ? ", TLS" : "");
   }
 
   // Spans of other sources through the tap (function spans): built already.

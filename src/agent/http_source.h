@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "agent/event_source.h"
+#include "export/otlp/otlp_transport.h"
 #include "otel/http_tracker.h"
 #include "otel/span.h"
 
@@ -52,10 +53,8 @@ struct HttpSourceOptions {
   std::vector<double> buckets;  // empty: the defaults
   // service.name by container id (full or 12-char), exe basename or comm.
   std::map<std::string, std::string> service_names;
-  std::string otlp_endpoint;                                      // empty: spans are not exported
-  std::string otlp_protocol = "grpc";                             // or "http/protobuf"
-  bool otlp_gzip = true;                                          // --otlp-compression gzip|none
-  std::vector<std::pair<std::string, std::string>> otlp_headers;  // with every export
+  std::string otlp_protocol = "grpc";              // or "http/protobuf"
+  otel::TransportOptions otlp{.endpoint = ""};     // endpoint empty: spans are not exported
   double span_sample_ratio = 1.0;                  // traces without a sampled flag: share exported
   std::function<void(const otel::Span&)> on_span;  // tests, `--print-spans`
   std::shared_ptr<HttpTap> tap;                    // set: per-thread span history on

@@ -83,13 +83,25 @@ std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv) 
   auto add = [&out](std::optional<EnvironmentSetting> s) {
     if (s) out.push_back(std::move(*s));
   };
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"},
-                "http.otlp_endpoint"));
+  // The specification: the generic endpoint is a base (/v1/traces is
+  // appended for HTTP), the signal's own is the URL itself.
+  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_ENDPOINT"}, "http.otlp_endpoint"));
+  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}, "http.otlp_traces_endpoint"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"},
                 "http.otlp_protocol"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"},
                 "http.otlp_compression"));
   add(headers_setting(getenv));
+  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"},
+                "http.otlp_insecure"));
+  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"},
+                "http.otlp_certificate"));
+  add(first_set(
+      getenv,
+      {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"},
+      "http.otlp_client_certificate"));
+  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+                "http.otlp_client_key"));
   add(sampler_setting(getenv));
   return out;
 }

@@ -3,8 +3,10 @@
 // its pods, read as http.* settings, so ksight exports where the node's
 // other OTLP senders do:
 //
-//   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT
-//                                              → http.otlp_endpoint
+//   OTEL_EXPORTER_OTLP_ENDPOINT                → http.otlp_endpoint (a base:
+//                                                /v1/traces appended for HTTP)
+//   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT         → http.otlp_traces_endpoint
+//                                                (the URL as is; wins)
 //   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL
 //                                              → http.otlp_protocol
 //   OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, else OTEL_EXPORTER_OTLP_COMPRESSION
@@ -12,6 +14,11 @@
 //   OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS
 //                                              → http.otlp_headers (values
 //                                                percent-decoded)
+//   OTEL_EXPORTER_OTLP_(TRACES_)INSECURE       → http.otlp_insecure
+//   OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE    → http.otlp_certificate
+//   OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_CERTIFICATE, _CLIENT_KEY
+//                                              → http.otlp_client_certificate,
+//                                                http.otlp_client_key
 //   OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG)
 //                                              → http.span_sample_ratio
 //

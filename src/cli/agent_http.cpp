@@ -7,6 +7,7 @@
 #include "agent/agent_config.h"
 #include "agent/function_span_source.h"
 #include "agent/http_source.h"
+#include "common/error.h"
 #include "common/string_list.h"
 #include "export/otlp/otlp_transport.h"
 #include "otel/trace_context.h"
@@ -66,6 +67,23 @@ void install_function_spans(const agent::HttpConfig& config, agent::HttpSourceOp
                      }});
 }
 
+otel::TransportOptions transport_options(const agent::HttpConfig& config) {
+  if (config.otlp_client_certificate.empty() != config.otlp_client_key.empty()) {
+    throw Error(
+        "http.otlp_client_certificate and http.otlp_client_key go together: both for mutual "
+        "TLS, or neither");
+  }
+  otel::TransportOptions to;
+  to.endpoint = config.export_endpoint();
+  to.endpoint_is_traces_url = !config.otlp_traces_endpoint.empty();
+  to.gzip = config.otlp_compression == "gzip" ||
+            (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(to.endpoint));
+  to.headers = config.export_headers();
+  to.insecure = config.otlp_insecure;
+  to.tls = {config.otlp_certificate, config.otlp_client_certificate, config.otlp_client_key};
+  return to;
+}
+
 // A flag standing for configuration key `key`: checked by the key's own
 // parser at once so the error names the flag the user typed.
 void check_alias(const std::string& flag, const std::string& key, const std::string& value) {
@@ -123,7 +141,19 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
             "Export HTTP spans by OTLP to this endpoint; alone: the protocol's default "
             "(grpc: localhost:4317, http/protobuf: http://localhost:4318); implies --http",
             "default");
+  add_alias(cmd, sink, "--otlp-traces-endpoint", "http.otlp_traces_endpoint",
+            "The traces endpoint itself, used as is (http/protobuf: the full URL, nothing "
+            "appended); wins over --otlp-endpoint; implies --http");
   add_alias(cmd, sink, "--otlp-protocol", "http.otlp_protocol", "grpc or http/protobuf");
+  add_alias(cmd, sink, "--otlp-insecure", "http.otlp_insecure",
+            "An endpoint without a scheme (host:port): true (default) plaintext, false TLS; "
+            "https:// is always TLS");
+  add_alias(cmd, sink, "--otlp-certificate", "http.otlp_certificate",
+            "PEM file of the CAs that sign the collector's certificate (default: the system's)");
+  add_alias(cmd, sink, "--otlp-client-certificate", "http.otlp_client_certificate",
+            "PEM client certificate for mutual TLS (with --otlp-client-key)");
+  add_alias(cmd, sink, "--otlp-client-key", "http.otlp_client_key",
+            "PEM private key of --otlp-client-certificate");
   add_alias(cmd, sink, "--otlp-compression", "http.otlp_compression",
             "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most of "
             "the export's CPU, worth it only when the collector is across a network");
@@ -174,13 +204,9 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
                                           : agent::HttpHooks::kAuto;
   so.comms = split_list(config.comm);
   so.routes = split_list(config.routes);
-  so.otlp_endpoint = config.export_endpoint();
   so.otlp_protocol = config.otlp_protocol;
-  so.otlp_gzip =
-      config.otlp_compression == "gzip" ||
-      (config.otlp_compression == "auto" && !otel::is_loopback_endpoint(so.otlp_endpoint));
+  so.otlp = transport_options(config);
   so.span_sample_ratio = config.span_sample_ratio;
-  so.otlp_headers = config.export_headers();
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;
   for (const auto& kv : split_list(config.service_names)) {

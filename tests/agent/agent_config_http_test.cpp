@@ -167,7 +167,12 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
                                  "--otlp-header",
                                  "authorization=Bearer abc",
                                  "--otlp-header",
-                                 "x-scope-orgid=t1"},
+                                 "x-scope-orgid=t1",
+                                 "--otlp-traces-endpoint",
+                                 "https://collector:4318/v1/traces",
+                                 "--otlp-insecure=false",
+                                 "--otlp-certificate",
+                                 KSIGHT_BIN},
                                 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   AgentConfig c = parse_config_yaml(r.out, "--print-config");
@@ -179,11 +184,48 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
   EXPECT_EQ(c.http.hooks, "sock");
   EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.1, 1, 10}));
   EXPECT_EQ(c.http.max_paths, 50u);
-  EXPECT_EQ(c.http.otlp_headers, "authorization=Bearer abc,x-scope-orgid=t1");
+  // Header values are often tokens: --print-config shows the names only.
+  EXPECT_EQ(c.http.otlp_headers, "authorization=[REDACTED],x-scope-orgid=[REDACTED]");
+  EXPECT_EQ(r.out.find("Bearer abc"), std::string::npos);
+  EXPECT_EQ(c.http.otlp_traces_endpoint, "https://collector:4318/v1/traces");
+  EXPECT_FALSE(c.http.otlp_insecure);
+  EXPECT_EQ(c.http.otlp_certificate, KSIGHT_BIN);
 
   auto flag = ksight::testing::run({KSIGHT_BIN, "agent", "--print-config", "--http"}, 30s);
   ASSERT_EQ(flag.exit_code, 0) << flag.err;
   EXPECT_TRUE(parse_config_yaml(flag.out, "--print-config").http.enabled);
+}
+
+TEST(AgentHttpConfig, TlsKeys) {
+  std::string pem = KSIGHT_BIN;  // readable: all the keys check
+  AgentConfig c = parse_config_yaml(
+      "http:\n"
+      "  otlp_endpoint: https://collector.example:4317\n"
+      "  otlp_certificate: " +
+          pem +
+          "\n"
+          "  otlp_client_certificate: " +
+          pem + "\n  otlp_client_key: " + pem + "\n",
+      "agent.yaml");
+  EXPECT_EQ(c.http.export_endpoint(), "https://collector.example:4317");
+  EXPECT_EQ(c.http.otlp_certificate, pem);
+  EXPECT_EQ(error_of("http:\n  otlp_client_key: /nonexistent/client.key\n"),
+            "agent.yaml:2: http.otlp_client_key: cannot read '/nonexistent/client.key': No such "
+            "file or directory");
+  EXPECT_EQ(error_of("http:\n  otlp_traces_endpoint: grpc://collector\n"),
+            "agent.yaml:2: http.otlp_traces_endpoint: expected host:port, http://host:port or "
+            "https://host:port, got 'grpc://collector'");
+}
+
+// Half a client pair is refused before anything is loaded.
+TEST(AgentHttpConfig, ClientCertificateWithoutItsKeyStopsTheAgent) {
+  auto r = ksight::testing::run({KSIGHT_BIN, "agent", "--otlp-endpoint", "https://127.0.0.1:1",
+                                 "--otlp-client-certificate", KSIGHT_BIN},
+                                30s);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("http.otlp_client_certificate and http.otlp_client_key go together"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(AgentHttpConfig, BadFlagValuesNameTheFlag) {

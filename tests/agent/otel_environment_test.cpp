@@ -52,7 +52,11 @@ TEST(OtelEnvironment, SignalSpecificVariablesWin) {
                         {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"},
                         {"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
                         {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", ""}});  // empty: unset
-  EXPECT_EQ(c.http.otlp_endpoint, "http://traces:4318/v1/traces");
+  // The generic endpoint is a base, the signal's own the URL itself (the
+  // specification); the latter wins.
+  EXPECT_EQ(c.http.otlp_endpoint, "http://collector:4318");
+  EXPECT_EQ(c.http.otlp_traces_endpoint, "http://traces:4318/v1/traces");
+  EXPECT_EQ(c.http.export_endpoint(), "http://traces:4318/v1/traces");
   EXPECT_EQ(c.http.otlp_protocol, "http/protobuf");
   EXPECT_EQ(c.http.otlp_compression, "gzip");
   EXPECT_TRUE(c.http.wanted());
@@ -79,9 +83,12 @@ TEST(OtelEnvironment, ErrorsNameTheVariable) {
   EXPECT_NE(error_of({{"OTEL_TRACES_SAMPLER", "jaeger_remote"}})
                 .find("OTEL_TRACES_SAMPLER: ksight samples whole traces by ratio"),
             std::string::npos);
-  EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"}})
-                .find("OTEL_EXPORTER_OTLP_ENDPOINT: TLS to the collector is not supported"),
-            std::string::npos);
+  EXPECT_EQ(error_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317"}}),
+            "OTEL_EXPORTER_OTLP_ENDPOINT: expected host:port, http://host:port or "
+            "https://host:port, got 'ftp://collector:4317'");
+  EXPECT_EQ(error_of({{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"}}),
+            "OTEL_EXPORTER_OTLP_CERTIFICATE: cannot read '/nonexistent/ca.pem': No such file or "
+            "directory");
 }
 
 // W3C-baggage-style list, percent-encoded values, the signal's own first.
@@ -99,6 +106,23 @@ TEST(OtelEnvironment, HeadersAreDecoded) {
   EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_HEADERS", "no-value"}})
                 .find("OTEL_EXPORTER_OTLP_HEADERS: expected KEY=VALUE headers"),
             std::string::npos);
+}
+
+// TLS as the SDKs configure it: the signal's variables first.
+TEST(OtelEnvironment, TlsVariables) {
+  std::string pem = KSIGHT_BIN;  // any readable file: the keys check readability only
+  AgentConfig c = with({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"},
+                        {"OTEL_EXPORTER_OTLP_INSECURE", "true"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "false"},
+                        {"OTEL_EXPORTER_OTLP_CERTIFICATE", pem},
+                        {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", pem},
+                        {"OTEL_EXPORTER_OTLP_CLIENT_KEY", pem}});
+  EXPECT_EQ(c.http.export_endpoint(), "https://collector:4317");
+  EXPECT_FALSE(c.http.otlp_insecure);
+  EXPECT_EQ(c.http.otlp_certificate, pem);
+  EXPECT_EQ(c.http.otlp_client_certificate, pem);
+  EXPECT_EQ(c.http.otlp_client_key, pem);
+  EXPECT_TRUE(with({}).http.otlp_insecure);  // host:port stays plaintext by default
 }
 
 // The file < the environment < the flags, in the real binary.

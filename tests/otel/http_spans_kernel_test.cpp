@@ -15,6 +15,7 @@
 #include "agent_argv.h"
 #include "otlp_receiver.h"
 #include "support/subprocess.h"
+#include "test_certs.h"
 
 namespace ksight::otel {
 namespace {
@@ -413,8 +414,15 @@ TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
 
 // The DaemonSet's way: no HTTP flag at all, the http section of the
 // --config file selects nginx, names its service and its route.
+// Everything from the file, export included: OTLP/HTTP over mutual TLS to a
+// traces URL with its own path (used as is, nothing appended).
 TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
-  OtlpReceiver receiver(true);
+  const auto& certs = otel::testing::test_certs();
+  OtlpReceiver receiver(false, 0,
+                        {.cert_file = certs.server_cert,
+                         .key_file = certs.server_key,
+                         .client_ca_file = certs.ca,
+                         .http_path = "/otlp/spans"});
   Nginx nginx;
   int mport = free_port();
   fs::path config =
@@ -424,10 +432,13 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
                            "profiler: {enabled: false}\n"
                            "security: {enabled: false}\n"
                            "http:\n"
-                           "  otlp_endpoint: "
-                        << receiver.endpoint()
-                        << "\n"
-                           "  comm: [nginx]\n"
+                           "  otlp_protocol: http/protobuf\n"
+                           "  otlp_traces_endpoint: "
+                        << receiver.endpoint() << "/otlp/spans\n"
+                        << "  otlp_certificate: " << certs.ca << "\n"
+                        << "  otlp_client_certificate: " << certs.client_cert << "\n"
+                        << "  otlp_client_key: " << certs.client_key << "\n"
+                        << "  comm: [nginx]\n"
                            "  routes:\n"
                            "    - /orders/{id}\n"
                            "  service_names: nginx=storefront\n"

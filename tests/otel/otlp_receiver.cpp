@@ -5,6 +5,8 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "common/gzip.h"
@@ -63,6 +65,32 @@ class Service final : public collector::TraceService::Service {
   OtlpReceiver& r_;
 };
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> grpc_credentials(const ReceiverOptions& o) {
+  if (o.cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(
+      o.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                               : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_key_cert_pairs.push_back({read_file(o.key_file), read_file(o.cert_file)});
+  ssl.pem_root_certs = o.client_ca_file.empty() ? "" : read_file(o.client_ca_file);
+  return grpc::SslServerCredentials(ssl);
+}
+
+std::unique_ptr<httplib::Server> http_server(const ReceiverOptions& o) {
+  if (o.cert_file.empty()) return std::make_unique<httplib::Server>();
+  auto server = std::make_unique<httplib::SSLServer>(
+      o.cert_file.c_str(), o.key_file.c_str(),
+      o.client_ca_file.empty() ? nullptr : o.client_ca_file.c_str());
+  if (!server->is_valid()) throw std::runtime_error("receiver: bad TLS certificate or key");
+  return server;
+}
+
 }  // namespace
 
 std::string ReceivedSpan::attr(const std::string& key) const {
@@ -87,7 +115,8 @@ struct OtlpReceiver::Impl {
   std::thread http_thread;
 };
 
-OtlpReceiver::OtlpReceiver(bool grpc, int port) : grpc_(grpc), port_(port) {
+OtlpReceiver::OtlpReceiver(bool grpc, int port, ReceiverOptions options)
+    : grpc_(grpc), port_(port), options_(std::move(options)) {
   start();
 }
 
@@ -96,6 +125,7 @@ OtlpReceiver::~OtlpReceiver() {
 }
 
 std::string OtlpReceiver::endpoint() const {
+  if (!options_.cert_file.empty()) return "https://127.0.0.1:" + std::to_string(port_);
   return (grpc_ ? "127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
 }
 
@@ -105,17 +135,16 @@ void OtlpReceiver::start() {
     impl_->service = std::make_unique<Service>(*this);
     grpc::ServerBuilder b;
     int chosen = 0;
-    b.AddListeningPort("127.0.0.1:" + std::to_string(port_), grpc::InsecureServerCredentials(),
-                       &chosen);
+    b.AddListeningPort("127.0.0.1:" + std::to_string(port_), grpc_credentials(options_), &chosen);
     b.RegisterService(impl_->service.get());
     impl_->grpc_server = b.BuildAndStart();
     if (!impl_->grpc_server || chosen == 0) throw std::runtime_error("receiver: cannot listen");
     port_ = chosen;
     return;
   }
-  impl_->http_server = std::make_unique<httplib::Server>();
+  impl_->http_server = http_server(options_);
   impl_->http_server->Post(
-      "/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
+      options_.http_path, [this](const httplib::Request& req, httplib::Response& res) {
         bool gzip = req.get_header_value("Content-Encoding") == "gzip";
         std::map<std::string, std::string> headers;
         for (const auto& [k, v] : req.headers) {

@@ -29,16 +29,27 @@ struct ReceivedSpan {
 
 enum class ReceiverMode { kAccept, kRefuse, kReject };
 
+// How the receiver listens: TLS when cert_file is set (PEM files), then
+// requiring a client certificate signed by client_ca_file when that is set;
+// HTTP serves http_path.
+struct ReceiverOptions {
+  std::string cert_file{};
+  std::string key_file{};
+  std::string client_ca_file{};
+  std::string http_path = "/v1/traces";
+};
+
 class OtlpReceiver {
  public:
   // grpc: true for TraceService/Export, false for HTTP POST /v1/traces.
-  explicit OtlpReceiver(bool grpc = true, int port = 0);
+  explicit OtlpReceiver(bool grpc = true, int port = 0, ReceiverOptions options = {});
   ~OtlpReceiver();
 
   void start();
   void stop();  // disappears: the port closes
   int port() const { return port_; }
-  std::string endpoint() const;  // "127.0.0.1:port" (grpc) / "http://127.0.0.1:port"
+  // "127.0.0.1:port" (grpc) / "http://127.0.0.1:port"; TLS: https://127.0.0.1:port
+  std::string endpoint() const;
 
   void set_mode(ReceiverMode mode) { mode_ = mode; }
   void set_delay(std::chrono::milliseconds delay) { delay_ms_ = delay.count(); }
@@ -70,6 +81,7 @@ class OtlpReceiver {
   struct Impl;
   bool grpc_;
   int port_;
+  ReceiverOptions options_;
   std::atomic<ReceiverMode> mode_{ReceiverMode::kAccept};
   std::atomic<int64_t> delay_ms_{0};
   std::atomic<size_t> requests_{0};

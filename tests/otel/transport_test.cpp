@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.h"
 #include "otlp_receiver.h"
+#include "test_certs.h"
 
 namespace ksight::otel {
 namespace {
@@ -133,7 +135,110 @@ TEST(OtlpEndpoint, GrpcTakesAnHttpUrl) {
   EXPECT_EQ(receiver.spans().size(), 1u);
 }
 
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL itself: its path is
+// used as is; a base URL (OTEL_EXPORTER_OTLP_ENDPOINT) gets /v1/traces.
+TEST(OtlpEndpoint, HttpTracesUrlIsUsedAsIs) {
+  OtlpReceiver receiver(false, 0, {.http_path = "/otlp/spans"});
+  std::string url = receiver.endpoint() + "/otlp/spans";
+  auto exact = make_transport("http/protobuf",
+                              {.endpoint = url, .endpoint_is_traces_url = true, .timeout = 2000ms});
+  ExportResult r = exact->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 1u);
+  auto base = make_transport("http/protobuf", {.endpoint = url, .timeout = 2000ms});
+  ExportResult appended = base->export_spans(some_spans(1));  // POST /otlp/spans/v1/traces
+  EXPECT_FALSE(appended.ok);
+  EXPECT_EQ(appended.error, "http status 404");
+  EXPECT_EQ(receiver.spans().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Otlp, TransportTest, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "grpc" : "http"; });
+
+// Both transports over TLS, against a receiver whose certificate the test
+// CA signs (tests/otel/test_certs.h).
+class TransportTlsTest : public ::testing::TestWithParam<bool> {
+ protected:
+  const testing::TestCerts& certs = testing::test_certs();
+  const char* protocol() const { return GetParam() ? "grpc" : "http/protobuf"; }
+  testing::ReceiverOptions server(bool require_client_cert = false) const {
+    return {.cert_file = certs.server_cert,
+            .key_file = certs.server_key,
+            .client_ca_file = require_client_cert ? certs.ca : ""};
+  }
+};
+
+TEST_P(TransportTlsTest, DeliversToACollectorTheGivenCaSigned) {
+  OtlpReceiver receiver(GetParam(), 0, server());
+  ASSERT_TRUE(receiver.endpoint().starts_with("https://"));
+  TransportOptions o{.endpoint = receiver.endpoint(), .timeout = 5000ms};
+  o.tls.ca_certificate = certs.ca;
+  EXPECT_TRUE(uses_tls(o));
+  ExportResult r = make_transport(protocol(), o)->export_spans(some_spans(2));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 2u);
+}
+
+// A collector whose certificate no trusted CA signed gets nothing: not with
+// another CA, not with the system's.
+TEST_P(TransportTlsTest, RefusesAnUntrustedCollector) {
+  OtlpReceiver receiver(GetParam(), 0, server());
+  for (const std::string& ca : {certs.other_ca, std::string()}) {
+    TransportOptions o{.endpoint = receiver.endpoint(), .timeout = 3000ms};
+    o.tls.ca_certificate = ca;
+    ExportResult r = make_transport(protocol(), o)->export_spans(some_spans(1));
+    EXPECT_FALSE(r.ok) << "CA '" << ca << "'";
+    EXPECT_TRUE(r.retryable);  // a renewed certificate may fix it: retried, then counted
+  }
+  EXPECT_EQ(receiver.requests(), 0u);
+}
+
+// Plaintext to a TLS collector fails; host:port with insecure=false is TLS.
+TEST_P(TransportTlsTest, InsecureDecidesForEndpointsWithoutAScheme) {
+  OtlpReceiver receiver(GetParam(), 0, server());
+  TransportOptions o{.endpoint = "127.0.0.1:" + std::to_string(receiver.port()), .timeout = 3000ms};
+  o.tls.ca_certificate = certs.ca;
+  EXPECT_FALSE(uses_tls(o));
+  EXPECT_FALSE(make_transport(protocol(), o)->export_spans(some_spans(1)).ok);
+  o.insecure = false;
+  EXPECT_TRUE(uses_tls(o));
+  ExportResult r = make_transport(protocol(), o)->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 1u);
+}
+
+TEST_P(TransportTlsTest, MutualTlsSendsTheClientCertificate) {
+  OtlpReceiver receiver(GetParam(), 0, server(/*require_client_cert=*/true));
+  TransportOptions o{.endpoint = receiver.endpoint(), .timeout = 3000ms};
+  o.tls.ca_certificate = certs.ca;
+  EXPECT_FALSE(make_transport(protocol(), o)->export_spans(some_spans(1)).ok);
+  EXPECT_EQ(receiver.requests(), 0u);
+  o.tls.client_certificate = certs.client_cert;
+  o.tls.client_key = certs.client_key;
+  ExportResult r = make_transport(protocol(), o)->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 1u);
+}
+
+// Bad TLS files fail when the transport is made, naming the file.
+TEST_P(TransportTlsTest, BadFilesAreErrorsAtTheStart) {
+  auto error_of = [this](const TlsFiles& tls) -> std::string {
+    TransportOptions o{.endpoint = "https://127.0.0.1:1", .tls = tls};
+    try {
+      make_transport(protocol(), o);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error_of({.ca_certificate = "/nonexistent/ca.pem"}),
+            "OTLP TLS: cannot read the CA certificate /nonexistent/ca.pem: No such file or "
+            "directory");
+  EXPECT_NE(error_of({.client_certificate = certs.client_cert}).find("go together"),
+            std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Otlp, TransportTlsTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "grpc" : "http"; });
 
 TEST(OtlpEndpoint, LoopbackEndpointsAreRecognised) {

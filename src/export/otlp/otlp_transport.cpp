@@ -6,7 +6,11 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/gzip.h"
@@ -33,16 +37,47 @@ bool grpc_retryable(grpc::StatusCode code) {
   }
 }
 
-// gRPC's target for an OTLP endpoint: the SDKs' environment gives gRPC
-// endpoints as URLs (http://collector:4317), which gRPC would take as a
-// resolver scheme.
+// The endpoint without its scheme: gRPC's target. The SDKs' environment
+// gives gRPC endpoints as URLs (http://collector:4317), which gRPC would take
+// as a resolver scheme.
 std::string grpc_target(const std::string& endpoint) {
   std::string_view t = endpoint;
-  if (t.starts_with("http://")) {
-    t.remove_prefix(7);
-    t = t.substr(0, t.find('/'));
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (t.starts_with(scheme)) {
+      t.remove_prefix(scheme.size());
+      t = t.substr(0, t.find('/'));
+    }
   }
   return std::string(t);
+}
+
+// A PEM file's text ("" for no file); Error naming the file when unreadable.
+std::string read_pem(const std::string& path, const char* what) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (!(in && text << in.rdbuf())) {
+    throw Error(std::string("OTLP TLS: cannot read the ") + what + " " + path + ": " +
+                std::strerror(errno));
+  }
+  return text.str();
+}
+
+void check_client_pair(const TlsFiles& tls) {
+  if (tls.client_certificate.empty() != tls.client_key.empty()) {
+    throw Error("OTLP TLS: a client certificate and its key go together (got only the " +
+                std::string(tls.client_key.empty() ? "certificate" : "key") + ")");
+  }
+}
+
+std::shared_ptr<grpc::ChannelCredentials> grpc_credentials(const TransportOptions& options) {
+  if (!uses_tls(options)) return grpc::InsecureChannelCredentials();
+  check_client_pair(options.tls);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_pem(options.tls.ca_certificate, "CA certificate");
+  ssl.pem_cert_chain = read_pem(options.tls.client_certificate, "client certificate");
+  ssl.pem_private_key = read_pem(options.tls.client_key, "client key");
+  return grpc::SslCredentials(ssl);
 }
 
 // gRPC metadata keys must be lowercase; HTTP header names are not case
@@ -78,8 +113,8 @@ class GrpcTransport : public Transport {
   explicit GrpcTransport(const TransportOptions& options) : options_(options) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // BatchExporter owns the retry policy
-    channel_ = grpc::CreateCustomChannel(grpc_target(options.endpoint),
-                                         grpc::InsecureChannelCredentials(), args);
+    channel_ =
+        grpc::CreateCustomChannel(grpc_target(options.endpoint), grpc_credentials(options), args);
     stub_ = std::make_unique<grpc::GenericStub>(channel_);
   }
   const char* name() const override { return "grpc"; }
@@ -114,16 +149,18 @@ class GrpcTransport : public Transport {
 class HttpTransport : public Transport {
  public:
   explicit HttpTransport(const TransportOptions& options) : options_(options) {
-    std::string base = options.endpoint;
-    if (base.find("://") == std::string::npos) base = "http://" + base;
-    // A base URL may carry a path prefix; the signal path is appended.
-    size_t slash = base.find('/', base.find("://") + 3);
-    path_ = (slash == std::string::npos ? "" : base.substr(slash));
-    if (!path_.ends_with("/v1/traces")) {
+    std::string url = options.endpoint;
+    if (url.find("://") == std::string::npos)
+      url = (uses_tls(options) ? "https://" : "http://") + url;
+    size_t slash = url.find('/', url.find("://") + 3);
+    path_ = slash == std::string::npos ? "" : url.substr(slash);
+    if (options.endpoint_is_traces_url) {
+      if (path_.empty()) path_ = "/";
+    } else if (!path_.ends_with("/v1/traces")) {  // a base URL, maybe with a path prefix
       if (path_.ends_with("/")) path_.pop_back();
       path_ += "/v1/traces";
     }
-    client_ = std::make_unique<httplib::Client>(base.substr(0, slash));
+    client_ = make_client(url.substr(0, slash), options);
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count();
     client_->set_connection_timeout(secs ? secs : 1);
     client_->set_read_timeout(secs ? secs : 1);
@@ -147,6 +184,27 @@ class HttpTransport : public Transport {
   }
 
  private:
+  // httplib verifies the server's certificate by default: against the
+  // given CA file, or OpenSSL's default paths (the system's CAs).
+  static std::unique_ptr<httplib::Client> make_client(const std::string& origin,
+                                                      const TransportOptions& options) {
+    if (!origin.starts_with("https://")) return std::make_unique<httplib::Client>(origin);
+    check_client_pair(options.tls);
+    for (const auto& [path, what] : {std::pair{options.tls.ca_certificate, "CA certificate"},
+                                     {options.tls.client_certificate, "client certificate"},
+                                     {options.tls.client_key, "client key"}}) {
+      read_pem(path, what);  // a clear error now, not a failed handshake later
+    }
+    auto client = std::make_unique<httplib::Client>(origin, options.tls.client_certificate,
+                                                    options.tls.client_key);
+    if (!client->is_valid()) {
+      throw Error("OTLP TLS: the client certificate " + options.tls.client_certificate +
+                  " or key " + options.tls.client_key + " is not valid PEM, or they do not match");
+    }
+    if (!options.tls.ca_certificate.empty()) client->set_ca_cert_path(options.tls.ca_certificate);
+    return client;
+  }
+
   TransportOptions options_;
   std::string path_;
   std::unique_ptr<httplib::Client> client_;
@@ -167,6 +225,13 @@ std::unique_ptr<Transport> make_transport(const std::string& protocol,
   if (protocol == "grpc") return make_grpc_transport(options);
   if (protocol == "http/protobuf" || protocol == "http") return make_http_transport(options);
   throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
+}
+
+bool uses_tls(const TransportOptions& options) {
+  const std::string& e = options.endpoint;
+  if (e.starts_with("https://")) return true;
+  if (e.starts_with("http://") || e.starts_with("unix:")) return false;
+  return !options.insecure;
 }
 
 bool is_loopback_endpoint(const std::string& endpoint) {
