@@ -35,6 +35,7 @@ struct HttpConfig {
   std::string comm;                          // process names whose sockets are captured; empty: all
   std::string routes;                        // route templates, /users/{id}
   std::string service_names;                 // KEY=NAME pairs
+  std::string resource_attributes;           // KEY=VALUE pairs on every span's resource
   std::string function_spans;                // /path/bin:symbol[=span name]
   std::chrono::nanoseconds slow_syscall{0};  // 0: off
   std::vector<double> duration_buckets;      // seconds; empty: the defaults (http_pipeline.h)
@@ -49,8 +50,10 @@ struct HttpConfig {
     return otlp_protocol == "grpc" ? "localhost:4317" : "http://localhost:4318";
   }
 
-  // otlp_headers as (name, value) pairs, spaces around both trimmed.
+  // otlp_headers / resource_attributes as (key, value) pairs, spaces
+  // around both trimmed.
   std::vector<std::pair<std::string, std::string>> export_headers() const;
+  std::vector<std::pair<std::string, std::string>> resource_attribute_pairs() const;
 
   bool wanted() const {
     return enabled || !export_endpoint().empty() || !comm.empty() || !function_spans.empty() ||

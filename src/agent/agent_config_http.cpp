@@ -77,6 +77,17 @@ Result check_headers(const std::string& list) {
   return std::nullopt;
 }
 
+// KEY=VALUE resource attributes: a key, any value.
+Result check_attributes(const std::string& list) {
+  for (const auto& kv : split_list(list)) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || trim_spaces(kv.substr(0, eq)).empty()) {
+      return "expected KEY=VALUE attributes such as deployment.environment=prod, got '" + kv + "'";
+    }
+  }
+  return std::nullopt;
+}
+
 Result check_routes(const std::string& list) {
   for (const auto& route : split_list(list)) {
     if (route.front() != '/') {
@@ -314,6 +325,11 @@ std::vector<ConfigKey> http_config_keys() {
                "service.name mapping KEY=NAME, KEY a container id, executable or comm; default "
                "the process's comm. Flag: --http-service-name.",
                &HttpConfig::service_names, check_service_names),
+      list_key("http.resource_attributes",
+               "Attributes added to every span's resource, KEY=VALUE (a cluster, an "
+               "environment); the process's own (service.name, process.pid, ...) win. "
+               "Environment: OTEL_RESOURCE_ATTRIBUTES. Flag: --http-resource-attribute.",
+               &HttpConfig::resource_attributes, check_attributes),
       list_key("http.function_spans",
                "INTERNAL span for each call of a function, under the request span of its "
                "thread: /path/to/binary:symbol[=span name]. Flag: --http-function-span.",
@@ -351,14 +367,27 @@ std::vector<ConfigKey> http_config_keys() {
 
 namespace ksight::agent {
 
-std::vector<std::pair<std::string, std::string>> HttpConfig::export_headers() const {
+namespace {
+
+// A KEY=VALUE list its key has checked.
+std::vector<std::pair<std::string, std::string>> key_value_pairs(const std::string& list) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& kv : split_list(otlp_headers)) {
-    size_t eq = kv.find('=');  // checked by the key: KEY=VALUE
+  for (const auto& kv : split_list(list)) {
+    size_t eq = kv.find('=');
     out.emplace_back(config_detail::trim_spaces(kv.substr(0, eq)),
                      config_detail::trim_spaces(kv.substr(eq + 1)));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> HttpConfig::export_headers() const {
+  return key_value_pairs(otlp_headers);
+}
+
+std::vector<std::pair<std::string, std::string>> HttpConfig::resource_attribute_pairs() const {
+  return key_value_pairs(resource_attributes);
 }
 
 }  // namespace ksight::agent

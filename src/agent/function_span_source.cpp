@@ -217,7 +217,9 @@ class FunctionSpanSource : public EventSource {
     auto id = process_identity(ctx_.processes, options_.service_names, pid, comm);
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    auto r = otel::make_resource(id, host);
+    if (!extra_)
+      extra_ = std::make_shared<const otel::ExtraAttributes>(options_.resource_attributes);
+    auto r = otel::make_resource(id, host, extra_);
     if (resources_.size() > 65536) resources_.clear();
     resources_.emplace(pid, r);
     return r;
@@ -228,6 +230,7 @@ class FunctionSpanSource : public EventSource {
   SourceCounters counters_;
   std::unique_ptr<otel::FunctionSpans> spans_;
   std::map<uint32_t, std::shared_ptr<const otel::Resource>> resources_;
+  std::shared_ptr<const otel::ExtraAttributes> extra_;  // shared by every resource
   std::vector<bpf_link*> links_;
   uint64_t unexported_ = 0;
   funcspan_bpf* skel_ = nullptr;

@@ -31,6 +31,7 @@ struct FunctionSpanSourceOptions {
   std::vector<otel::FunctionSpec> specs;
   std::shared_ptr<HttpTap> tap;                      // empty or unset: spans are only counted
   std::map<std::string, std::string> service_names;  // as HttpSourceOptions
+  otel::ExtraAttributes resource_attributes;         // as HttpSourceOptions
   uint64_t slow_syscall_ns = 0;                      // 0: no slow syscall spans
 };
 

@@ -69,6 +69,8 @@ class HttpSource : public EventSource {
     po.max_paths = options_.max_paths;
     if (!options_.buckets.empty()) po.buckets = options_.buckets;
     po.host_name = host_name();
+    po.resource_attributes =
+        std::make_shared<const otel::ExtraAttributes>(options_.resource_attributes);
     po.boot_to_unix_ns = otel::boot_to_unix_offset_ns();
     po.span_sample_ratio = options_.span_sample_ratio;
     if (options_.tap) po.tracker.thread_history = 4;

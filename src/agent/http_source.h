@@ -53,6 +53,7 @@ struct HttpSourceOptions {
   std::vector<double> buckets;  // empty: the defaults
   // service.name by container id (full or 12-char), exe basename or comm.
   std::map<std::string, std::string> service_names;
+  otel::ExtraAttributes resource_attributes;       // on every span's resource
   std::string otlp_protocol = "grpc";              // or "http/protobuf"
   otel::TransportOptions otlp{.endpoint = ""};     // endpoint empty: spans are not exported
   double span_sample_ratio = 1.0;                  // traces without a sampled flag: share exported

@@ -36,18 +36,20 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
-// OTEL_EXPORTER_OTLP_(TRACES_)HEADERS with the values decoded.
-std::optional<EnvironmentSetting> headers_setting(const GetEnv& getenv) {
-  auto raw = first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
-                       "http.otlp_headers");
+// A KEY=VALUE list in the W3C baggage form (OTEL_EXPORTER_OTLP_HEADERS,
+// OTEL_RESOURCE_ATTRIBUTES) with the values decoded.
+std::optional<EnvironmentSetting> decoded_list_setting(const GetEnv& getenv,
+                                                       std::initializer_list<const char*> names,
+                                                       const char* key) {
+  auto raw = first_set(getenv, names, key);
   if (!raw) return raw;
   std::string decoded;
   for (const auto& kv : split_list(raw->value)) {
     size_t eq = kv.find('=');
     std::string value = eq == std::string::npos ? "" : percent_decode(kv.substr(eq + 1));
     if (value.find(',') != std::string::npos) {
-      throw Error(raw->variable + ": a header value with a comma is not supported (header '" +
-                  kv.substr(0, eq) + "')");
+      throw Error(raw->variable + ": a value with a comma is not supported ('" + kv.substr(0, eq) +
+                  "')");
     }
     decoded +=
         (decoded.empty() ? "" : ",") + kv.substr(0, eq == std::string::npos ? eq : eq + 1) + value;
@@ -91,7 +93,10 @@ std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv) 
                 "http.otlp_protocol"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"},
                 "http.otlp_compression"));
-  add(headers_setting(getenv));
+  add(decoded_list_setting(getenv,
+                           {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
+                           "http.otlp_headers"));
+  add(decoded_list_setting(getenv, {"OTEL_RESOURCE_ATTRIBUTES"}, "http.resource_attributes"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"},
                 "http.otlp_insecure"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"},

@@ -19,10 +19,14 @@
 //   OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_CERTIFICATE, _CLIENT_KEY
 //                                              → http.otlp_client_certificate,
 //                                                http.otlp_client_key
+//   OTEL_RESOURCE_ATTRIBUTES                   → http.resource_attributes
+//                                                (values percent-decoded)
 //   OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG)
 //                                              → http.span_sample_ratio
 //
-// An empty variable counts as unset (as the SDK specification says). A
+// OTEL_SERVICE_NAME is not read: it names one service, and every process
+// ksight sees is its own (http.service_names maps them). An empty variable
+// counts as unset (as the SDK specification says). A
 // request's traceparent sampled flag always decides for its trace, so
 // traceidratio behaves as parentbased_traceidratio. Values are checked by
 // the key they set; errors name the variable. Precedence: the config file

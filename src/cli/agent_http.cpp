@@ -60,6 +60,7 @@ void install_function_spans(const agent::HttpConfig& config, agent::HttpSourceOp
     fo.specs.push_back(otel::parse_function_spec(text));
   fo.slow_syscall_ns = static_cast<uint64_t>(config.slow_syscall.count());
   fo.service_names = http.service_names;
+  fo.resource_attributes = http.resource_attributes;
   fo.tap = http.tap;
   agent.add_factory({"sources.function_spans", [](const agent::AgentConfig&) { return true; },
                      [fo](agent::SourceContext& ctx, const agent::AgentConfig&) {
@@ -179,6 +180,10 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
   add_list_alias(cmd, sink, "--http-service-name", "http.service_names", "nginx=frontend",
                  "service.name mapping KEY=NAME, KEY a container id, executable or comm "
                  "(repeatable)");
+  add_list_alias(cmd, sink, "--http-resource-attribute", "http.resource_attributes",
+                 "deployment.environment=prod",
+                 "Attribute added to every span's resource, KEY=VALUE (repeatable); the "
+                 "process's own attributes win");
   add_list_alias(cmd, sink, "--http-function-span", "http.function_spans", "/usr/bin/app:handle",
                  "INTERNAL span for each call of a function, under the request span of its "
                  "thread: /path/to/binary:symbol[=span name] (repeatable); implies --http");
@@ -209,6 +214,7 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
   so.span_sample_ratio = config.span_sample_ratio;
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;
+  so.resource_attributes = config.resource_attribute_pairs();
   for (const auto& kv : split_list(config.service_names)) {
     size_t eq = kv.find('=');  // checked by the key: KEY=NAME
     so.service_names[kv.substr(0, eq)] = kv.substr(eq + 1);

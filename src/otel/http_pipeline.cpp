@@ -30,7 +30,7 @@ const HttpPipeline::ProcessEntry& HttpPipeline::process_for(uint32_t pid, const 
   id.pid = pid;
   if (id.comm.empty()) id.comm = comm;
   ProcessEntry entry;
-  entry.resource = make_resource(id, options_.host_name);
+  entry.resource = make_resource(id, options_.host_name, options_.resource_attributes);
   const Attribute* svc = entry.resource->find("service.name");
   entry.service = svc ? std::get<std::string>(svc->value) : comm;
   if (resources_.size() > 65536) resources_.clear();

@@ -38,7 +38,8 @@ struct HttpPipelineOptions {
   size_t max_paths = 500;
   std::vector<double> buckets = kDefaultDurationBuckets;
   HttpTrackerOptions tracker;
-  std::string host_name;  // resource host.name
+  std::string host_name;                                         // resource host.name
+  std::shared_ptr<const ExtraAttributes> resource_attributes{};  // on every resource
   int64_t boot_to_unix_ns = 0;
   uint64_t id_seed = 0;            // 0: random
   double span_sample_ratio = 1.0;  // head sampling of traces without a parent decision

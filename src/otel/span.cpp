@@ -43,7 +43,8 @@ const Attribute* Span::find(std::string_view key) const {
   return find_in(attributes, key);
 }
 
-std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host) {
+std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host,
+                                              std::shared_ptr<const ExtraAttributes> extra) {
   auto r = std::make_shared<Resource>();
   auto add = [&](const char* k, std::variant<std::string, int64_t, bool, double> v) {
     r->attributes.push_back({k, std::move(v)});
@@ -57,6 +58,12 @@ std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const s
   if (!id.container_id.empty()) add("container.id", id.container_id);
   if (!id.pod_uid.empty()) add("k8s.pod.uid", id.pod_uid);
   add("telemetry.sdk.name", std::string("ksight"));
+  if (extra) {
+    for (const auto& [key, value] : *extra) {
+      if (!r->find(key)) r->attributes.push_back({key, value});
+    }
+    r->extra = std::move(extra);
+  }
   return r;
 }
 

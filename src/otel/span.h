@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -23,9 +24,15 @@ struct Attribute {
   std::variant<std::string, int64_t, bool, double> value;
 };
 
+// Attributes every resource carries besides the process's own
+// (OTEL_RESOURCE_ATTRIBUTES: a cluster, an environment), as (key, value).
+using ExtraAttributes = std::vector<std::pair<std::string, std::string>>;
+
 // What a span's process is: service.name, host.name, process.pid, ...
 struct Resource {
   std::vector<Attribute> attributes;
+  // Owns the keys of the extra attributes (Attribute::key is a view).
+  std::shared_ptr<const ExtraAttributes> extra;
   const Attribute* find(std::string_view key) const;
 };
 
@@ -56,7 +63,10 @@ struct ProcessIdentity {
   std::string service_name;  // empty: the comm
 };
 
-std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host);
+// The process's attributes, then each of `extra` whose key they do not
+// already have: what ksight knows of the process wins over configuration.
+std::shared_ptr<const Resource> make_resource(const ProcessIdentity& id, const std::string& host,
+                                              std::shared_ptr<const ExtraAttributes> extra = {});
 
 // The span of one exchange; `route` is the matched route template (span
 // name and http.route), `boot_to_unix_ns` converts the kernel's

@@ -42,6 +42,7 @@ TEST(AgentHttpConfig, SectionWithSequencesParses) {
       "    - /users/{id}\n"
       "    - /orders/{id}/items\n"
       "  service_names: nginx=frontend\n"
+      "  resource_attributes: [k8s.cluster.name=east, deployment.environment=prod]\n"
       "  function_spans: ['/usr/bin/app:handle=handle request']\n"
       "  slow_syscall: 10ms\n",
       "agent.yaml");
@@ -55,6 +56,7 @@ TEST(AgentHttpConfig, SectionWithSequencesParses) {
   EXPECT_EQ(c.http.comm, "nginx,envoy");
   EXPECT_EQ(c.http.routes, "/users/{id},/orders/{id}/items");
   EXPECT_EQ(c.http.service_names, "nginx=frontend");
+  EXPECT_EQ(c.http.resource_attributes, "k8s.cluster.name=east,deployment.environment=prod");
   EXPECT_EQ(c.http.function_spans, "/usr/bin/app:handle=handle request");
   EXPECT_EQ(c.http.slow_syscall, 10ms);
 }
@@ -172,7 +174,9 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
                                  "https://collector:4318/v1/traces",
                                  "--otlp-insecure=false",
                                  "--otlp-certificate",
-                                 KSIGHT_BIN},
+                                 KSIGHT_BIN,
+                                 "--http-resource-attribute",
+                                 "k8s.cluster.name=east"},
                                 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   AgentConfig c = parse_config_yaml(r.out, "--print-config");
@@ -190,6 +194,7 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
   EXPECT_EQ(c.http.otlp_traces_endpoint, "https://collector:4318/v1/traces");
   EXPECT_FALSE(c.http.otlp_insecure);
   EXPECT_EQ(c.http.otlp_certificate, KSIGHT_BIN);
+  EXPECT_EQ(c.http.resource_attributes, "k8s.cluster.name=east");
 
   auto flag = ksight::testing::run({KSIGHT_BIN, "agent", "--print-config", "--http"}, 30s);
   ASSERT_EQ(flag.exit_code, 0) << flag.err;

@@ -101,11 +101,23 @@ TEST(OtelEnvironment, HeadersAreDecoded) {
   EXPECT_EQ(headers[0], (std::pair<std::string, std::string>{"Authorization", "Bearer abc=="}));
   EXPECT_EQ(headers[1], (std::pair<std::string, std::string>{"X-Scope-OrgID", "tenant-1"}));
   EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_HEADERS", "a=x%2Cy"}})
-                .find("OTEL_EXPORTER_OTLP_HEADERS: a header value with a comma"),
+                .find("OTEL_EXPORTER_OTLP_HEADERS: a value with a comma"),
             std::string::npos);
   EXPECT_NE(error_of({{"OTEL_EXPORTER_OTLP_HEADERS", "no-value"}})
                 .find("OTEL_EXPORTER_OTLP_HEADERS: expected KEY=VALUE headers"),
             std::string::npos);
+}
+
+TEST(OtelEnvironment, ResourceAttributesAreDecoded) {
+  AgentConfig c = with({{"OTEL_RESOURCE_ATTRIBUTES",
+                         "deployment.environment=prod,team=pay%20ments, k8s.cluster.name = east"}});
+  auto attrs = c.http.resource_attribute_pairs();
+  ASSERT_EQ(attrs.size(), 3u);
+  EXPECT_EQ(attrs[1], (std::pair<std::string, std::string>{"team", "pay ments"}));
+  EXPECT_EQ(attrs[2], (std::pair<std::string, std::string>{"k8s.cluster.name", "east"}));
+  EXPECT_EQ(error_of({{"OTEL_RESOURCE_ATTRIBUTES", "=x"}}),
+            "OTEL_RESOURCE_ATTRIBUTES: expected KEY=VALUE attributes such as "
+            "deployment.environment=prod, got '=x'");
 }
 
 // TLS as the SDKs configure it: the signal's variables first.

@@ -438,6 +438,7 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
                         << "  otlp_certificate: " << certs.ca << "\n"
                         << "  otlp_client_certificate: " << certs.client_cert << "\n"
                         << "  otlp_client_key: " << certs.client_key << "\n"
+                        << "  resource_attributes: [deployment.environment=ci]\n"
                         << "  comm: [nginx]\n"
                            "  routes:\n"
                            "    - /orders/{id}\n"
@@ -463,6 +464,7 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
   ASSERT_TRUE(got) << "spans received: " << spans.size() << "\n" << agent.err();
   const auto* server = find(spans, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront");
   EXPECT_EQ(server->attr("http.route"), "/orders/{id}");
+  EXPECT_EQ(server->resource.at("deployment.environment"), "ci");
   for (const auto& s : spans)
     EXPECT_NE(s.span.kind(), pb::Span::SPAN_KIND_CLIENT);  // curl: not selected
   std::string text = metrics(mport);

@@ -101,6 +101,25 @@ TEST(Resource, FromProcessIdentity) {
   EXPECT_EQ(std::get<std::string>(make_resource(id, "")->find("service.name")->value), "shop");
 }
 
+// OTEL_RESOURCE_ATTRIBUTES: added to every resource, after the process's
+// own, which win; the resource keeps the keys alive.
+TEST(Resource, ExtraAttributesAddButDoNotOverride) {
+  std::shared_ptr<const Resource> r;
+  {
+    auto extra = std::make_shared<const ExtraAttributes>(
+        ExtraAttributes{{std::string("deployment.environment"), "prod"},
+                        {std::string("service.name"), "from-env"},
+                        {std::string("k8s.cluster.name"), "east"}});
+    r = make_resource(identity(7, "nginx"), "node-1", extra);
+  }  // the caller's copy is gone
+  EXPECT_EQ(std::get<std::string>(r->find("deployment.environment")->value), "prod");
+  EXPECT_EQ(std::get<std::string>(r->find("k8s.cluster.name")->value), "east");
+  EXPECT_EQ(std::get<std::string>(r->find("service.name")->value), "nginx");
+  size_t names = 0;
+  for (const auto& a : r->attributes) names += a.key == "service.name";
+  EXPECT_EQ(names, 1u);
+}
+
 TEST(TraceContext, ParseAndFormat) {
   auto tp = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   ASSERT_TRUE(tp);
