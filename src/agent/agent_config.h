@@ -29,6 +29,11 @@ struct HttpConfig {
   std::string otlp_certificate;         // PEM: CAs trusted for the collector; empty: the system's
   std::string otlp_client_certificate;  // PEM: mutual TLS, with otlp_client_key
   std::string otlp_client_key;
+  std::chrono::milliseconds otlp_timeout{10000};  // one export request
+  // The exporter's batching, as the SDKs' batch span processor (OTEL_BSP_*).
+  uint32_t export_queue_size = 4096;             // spans waiting; the oldest are dropped beyond
+  uint32_t export_batch_size = 512;              // spans per request, at most export_queue_size
+  std::chrono::milliseconds export_delay{5000};  // a batch leaves after this even if not full
   double span_sample_ratio = 1.0;
   uint32_t capture_bytes = 512;
   std::string hooks = "auto";

@@ -201,6 +201,38 @@ ConfigKey file_key(const char* name, const char* help, std::string HttpConfig::*
                    }};
 }
 
+// The exporter's queue bound: ~0.7 KiB per span, so at most ~180 MiB.
+constexpr uint32_t kMaxExportQueue = 1u << 18;
+
+// A duration in milliseconds from `min` to `max`.
+ConfigKey ms_key(const char* name, const char* help, std::chrono::milliseconds HttpConfig::*field,
+                 std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  return ConfigKey{
+      name,
+      "duration",
+      help,
+      false,
+      [field](const AgentConfig& c) {
+        return fmt_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(c.http.*field));
+      },
+      [field, min, max](AgentConfig& c, const std::string& v) {
+        return parse_dur(v, c.http.*field, min, max);
+      }};
+}
+
+// A count from `min` to `max`.
+ConfigKey count_key(const char* name, const char* help, uint32_t HttpConfig::*field, uint32_t min,
+                    uint32_t max) {
+  return ConfigKey{name,
+                   "uint",
+                   help,
+                   false,
+                   [field](const AgentConfig& c) { return std::to_string(c.http.*field); },
+                   [field, min, max](AgentConfig& c, const std::string& v) {
+                     return parse_uint(v, c.http.*field, min, max);
+                   }};
+}
+
 // KEY=VALUE headers with the values hidden: they are often tokens.
 std::string redacted_headers(const AgentConfig& c) {
   std::string out;
@@ -295,6 +327,26 @@ std::vector<ConfigKey> http_config_keys() {
                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, OTEL_EXPORTER_OTLP_CLIENT_KEY. Flag: "
                "--otlp-client-key.",
                &HttpConfig::otlp_client_key),
+      ms_key("http.otlp_timeout",
+             "How long one export request may take before it counts as failed (retried). "
+             "Environment: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, OTEL_EXPORTER_OTLP_TIMEOUT "
+             "(milliseconds). Flag: --otlp-timeout.",
+             &HttpConfig::otlp_timeout, std::chrono::milliseconds(100),
+             std::chrono::milliseconds(300000)),
+      count_key("http.export_queue_size",
+                "Spans waiting for export (~0.7 KiB each); beyond it the oldest are dropped "
+                "(ksight_spans_dropped_total{reason=\"queue_full\"}). Environment: "
+                "OTEL_BSP_MAX_QUEUE_SIZE.",
+                &HttpConfig::export_queue_size, 1, kMaxExportQueue),
+      count_key("http.export_batch_size",
+                "Spans per export request, at most export_queue_size. Environment: "
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE.",
+                &HttpConfig::export_batch_size, 1, kMaxExportQueue),
+      ms_key("http.export_delay",
+             "A batch leaves after this even when not full. Environment: "
+             "OTEL_BSP_SCHEDULE_DELAY (milliseconds).",
+             &HttpConfig::export_delay, std::chrono::milliseconds(10),
+             std::chrono::milliseconds(600000)),
       ConfigKey{"http.span_sample_ratio", "ratio",
                 "Share of traces whose spans are built and exported (0..1); a request's "
                 "traceparent sampled flag overrides it; RED metrics count every request. "

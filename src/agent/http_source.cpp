@@ -201,7 +201,8 @@ class HttpSource : public EventSource {
 
   void start_exporter() {
     exporter_ = std::make_unique<otel::BatchExporter>(
-        otel::make_transport(options_.otlp_protocol, options_.otlp), clock_, ctx_.registry);
+        otel::make_transport(options_.otlp_protocol, options_.otlp), clock_, ctx_.registry,
+        options_.exporter);
     exporter_thread_ = std::make_unique<otel::ExporterThread>(*exporter_);
     pipeline_->set_pending_sink(
         [this](otel::PendingHttpSpan&& p) { exporter_->add(std::move(p)); });

@@ -56,6 +56,7 @@ struct HttpSourceOptions {
   otel::ExtraAttributes resource_attributes;       // on every span's resource
   std::string otlp_protocol = "grpc";              // or "http/protobuf"
   otel::TransportOptions otlp{.endpoint = ""};     // endpoint empty: spans are not exported
+  otel::ExporterOptions exporter;                  // queue, batches, backoff
   double span_sample_ratio = 1.0;                  // traces without a sampled flag: share exported
   std::function<void(const otel::Span&)> on_span;  // tests, `--print-spans`
   std::shared_ptr<HttpTap> tap;                    // set: per-thread span history on

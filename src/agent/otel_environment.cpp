@@ -1,5 +1,6 @@
 #include "agent/otel_environment.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -58,6 +59,19 @@ std::optional<EnvironmentSetting> decoded_list_setting(const GetEnv& getenv,
   return raw;
 }
 
+// A duration variable: the specification gives them as integer
+// milliseconds ("10000"); the key parses durations ("10000ms").
+std::optional<EnvironmentSetting> milliseconds_setting(const GetEnv& getenv,
+                                                       std::initializer_list<const char*> names,
+                                                       const char* key) {
+  auto s = first_set(getenv, names, key);
+  if (s && std::all_of(s->value.begin(), s->value.end(),
+                       [](unsigned char c) { return std::isdigit(c); })) {
+    s->value += "ms";
+  }
+  return s;
+}
+
 // OTEL_TRACES_SAMPLER as a share of traces.
 std::optional<EnvironmentSetting> sampler_setting(const GetEnv& getenv) {
   const char* sampler = getenv("OTEL_TRACES_SAMPLER");
@@ -97,6 +111,12 @@ std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv) 
                            {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
                            "http.otlp_headers"));
   add(decoded_list_setting(getenv, {"OTEL_RESOURCE_ATTRIBUTES"}, "http.resource_attributes"));
+  add(milliseconds_setting(getenv,
+                           {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"},
+                           "http.otlp_timeout"));
+  add(first_set(getenv, {"OTEL_BSP_MAX_QUEUE_SIZE"}, "http.export_queue_size"));
+  add(first_set(getenv, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"}, "http.export_batch_size"));
+  add(milliseconds_setting(getenv, {"OTEL_BSP_SCHEDULE_DELAY"}, "http.export_delay"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"},
                 "http.otlp_insecure"));
   add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"},

@@ -21,6 +21,10 @@
 //                                                http.otlp_client_key
 //   OTEL_RESOURCE_ATTRIBUTES                   → http.resource_attributes
 //                                                (values percent-decoded)
+//   OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT        → http.otlp_timeout (ms)
+//   OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+//   OTEL_BSP_SCHEDULE_DELAY (ms)               → http.export_queue_size,
+//                                                export_batch_size, export_delay
 //   OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG)
 //                                              → http.span_sample_ratio
 //

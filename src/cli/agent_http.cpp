@@ -82,7 +82,21 @@ otel::TransportOptions transport_options(const agent::HttpConfig& config) {
   to.headers = config.export_headers();
   to.insecure = config.otlp_insecure;
   to.tls = {config.otlp_certificate, config.otlp_client_certificate, config.otlp_client_key};
+  to.timeout = config.otlp_timeout;
   return to;
+}
+
+otel::ExporterOptions exporter_options(const agent::HttpConfig& config) {
+  if (config.export_batch_size > config.export_queue_size) {
+    throw Error("http.export_batch_size (" + std::to_string(config.export_batch_size) +
+                ") must not exceed http.export_queue_size (" +
+                std::to_string(config.export_queue_size) + ")");
+  }
+  otel::ExporterOptions eo;
+  eo.max_queue = config.export_queue_size;
+  eo.max_batch = config.export_batch_size;
+  eo.batch_timeout = config.export_delay;
+  return eo;
 }
 
 // A flag standing for configuration key `key`: checked by the key's own
@@ -155,6 +169,8 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
             "PEM client certificate for mutual TLS (with --otlp-client-key)");
   add_alias(cmd, sink, "--otlp-client-key", "http.otlp_client_key",
             "PEM private key of --otlp-client-certificate");
+  add_alias(cmd, sink, "--otlp-timeout", "http.otlp_timeout",
+            "How long one export request may take (default 10s)");
   add_alias(cmd, sink, "--otlp-compression", "http.otlp_compression",
             "auto (default: gzip, none for a loopback endpoint), gzip or none: gzip is most of "
             "the export's CPU, worth it only when the collector is across a network");
@@ -211,6 +227,7 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
   so.routes = split_list(config.routes);
   so.otlp_protocol = config.otlp_protocol;
   so.otlp = transport_options(config);
+  so.exporter = exporter_options(config);
   so.span_sample_ratio = config.span_sample_ratio;
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;

@@ -222,6 +222,28 @@ TEST(AgentHttpConfig, TlsKeys) {
             "https://host:port, got 'grpc://collector'");
 }
 
+TEST(AgentHttpConfig, ExportBatchingKeys) {
+  AgentConfig c = parse_config_yaml(
+      "http:\n  otlp_timeout: 3s\n  export_queue_size: 1000\n  export_batch_size: 100\n"
+      "  export_delay: 250ms\n",
+      "agent.yaml");
+  EXPECT_EQ(c.http.otlp_timeout, 3s);
+  EXPECT_EQ(c.http.export_queue_size, 1000u);
+  EXPECT_EQ(c.http.export_batch_size, 100u);
+  EXPECT_EQ(c.http.export_delay, 250ms);
+  AgentConfig back = parse_config_yaml(render_config_yaml(c), "rendered");
+  EXPECT_TRUE(changed_keys(c, back).empty());
+  EXPECT_EQ(error_of("http:\n  export_delay: 1ms\n"),
+            "agent.yaml:2: http.export_delay: expected a duration from 10ms to 600s, got '1ms'");
+  auto r = ksight::testing::run({KSIGHT_BIN, "agent", "--otlp-endpoint",
+                                 "--http.export_queue_size=100", "--http.export_batch_size=512"},
+                                30s);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("http.export_batch_size (512) must not exceed http.export_queue_size (100)"),
+            std::string::npos)
+      << r.err;
+}
+
 // Half a client pair is refused before anything is loaded.
 TEST(AgentHttpConfig, ClientCertificateWithoutItsKeyStopsTheAgent) {
   auto r = ksight::testing::run({KSIGHT_BIN, "agent", "--otlp-endpoint", "https://127.0.0.1:1",

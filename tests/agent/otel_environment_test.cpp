@@ -120,6 +120,26 @@ TEST(OtelEnvironment, ResourceAttributesAreDecoded) {
             "deployment.environment=prod, got '=x'");
 }
 
+// The export timeout and the batch span processor's variables (integer
+// milliseconds, as the specification gives them).
+TEST(OtelEnvironment, TimeoutAndBatchVariables) {
+  AgentConfig c = with({{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
+                        {"OTEL_BSP_MAX_QUEUE_SIZE", "2048"},
+                        {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256"},
+                        {"OTEL_BSP_SCHEDULE_DELAY", "1000"}});
+  EXPECT_EQ(c.http.otlp_timeout, 2500ms);
+  EXPECT_EQ(c.http.export_queue_size, 2048u);
+  EXPECT_EQ(c.http.export_batch_size, 256u);
+  EXPECT_EQ(c.http.export_delay, 1000ms);
+  EXPECT_EQ(with({{"OTEL_EXPORTER_OTLP_TIMEOUT", "1"}, {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "3s"}})
+                .http.otlp_timeout,
+            3000ms);
+  EXPECT_EQ(error_of({{"OTEL_BSP_MAX_QUEUE_SIZE", "0"}}),
+            "OTEL_BSP_MAX_QUEUE_SIZE: expected a number from 1 to 262144, got 0");
+  EXPECT_NE(error_of({{"OTEL_BSP_SCHEDULE_DELAY", "soon"}}).find("OTEL_BSP_SCHEDULE_DELAY: "),
+            std::string::npos);
+}
+
 // TLS as the SDKs configure it: the signal's variables first.
 TEST(OtelEnvironment, TlsVariables) {
   std::string pem = KSIGHT_BIN;  // any readable file: the keys check readability only

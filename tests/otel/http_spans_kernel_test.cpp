@@ -439,6 +439,7 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
                         << "  otlp_client_certificate: " << certs.client_cert << "\n"
                         << "  otlp_client_key: " << certs.client_key << "\n"
                         << "  resource_attributes: [deployment.environment=ci]\n"
+                        << "  export_batch_size: 1\n"  // every span its own request
                         << "  comm: [nginx]\n"
                            "  routes:\n"
                            "    - /orders/{id}\n"
@@ -465,6 +466,7 @@ TEST_F(HttpSpansKernel, ConfigFileAloneTurnsTheCaptureOn) {
   const auto* server = find(spans, pb::Span::SPAN_KIND_SERVER, "/orders/7", "storefront");
   EXPECT_EQ(server->attr("http.route"), "/orders/{id}");
   EXPECT_EQ(server->resource.at("deployment.environment"), "ci");
+  EXPECT_EQ(receiver.requests(), spans.size());
   for (const auto& s : spans)
     EXPECT_NE(s.span.kind(), pb::Span::SPAN_KIND_CLIENT);  // curl: not selected
   std::string text = metrics(mport);
