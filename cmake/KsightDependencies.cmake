@@ -33,25 +33,37 @@ if(NOT KSIGHT_PPROF_PROTO)
   message(FATAL_ERROR "profile.proto not found: apt-get install golang-github-google-pprof-dev")
 endif()
 
-# Compile .proto files into a static library at build time; generated code
-# stays in the build tree.
+# ksight_proto_library(target IMPORT_DIR dir PROTOS files... [SERVICES files...]):
+# compiles .proto files into a static library at build time, with gRPC stubs
+# for SERVICES (the caller finds KSIGHT_GRPC_CPP_PLUGIN and PkgConfig::GRPCPP);
+# generated code stays in the build tree.
 function(ksight_proto_library target)
-  cmake_parse_arguments(ARG "" "IMPORT_DIR" "PROTOS" ${ARGN})
+  cmake_parse_arguments(ARG "" "IMPORT_DIR" "PROTOS;SERVICES" ${ARGN})
   set(out_dir ${CMAKE_BINARY_DIR}/generated/proto)
   file(MAKE_DIRECTORY ${out_dir})
   set(srcs)
-  foreach(proto ${ARG_PROTOS})
+  foreach(proto ${ARG_PROTOS} ${ARG_SERVICES})
     file(RELATIVE_PATH rel ${ARG_IMPORT_DIR} ${proto})
     string(REGEX REPLACE "\\.proto$" "" stem ${rel})
-    list(APPEND srcs ${out_dir}/${stem}.pb.cc)
+    set(outputs ${out_dir}/${stem}.pb.cc ${out_dir}/${stem}.pb.h)
+    set(args --cpp_out=${out_dir})
+    if(proto IN_LIST ARG_SERVICES)
+      list(APPEND outputs ${out_dir}/${stem}.grpc.pb.cc ${out_dir}/${stem}.grpc.pb.h)
+      list(APPEND args --grpc_out=${out_dir} --plugin=protoc-gen-grpc=${KSIGHT_GRPC_CPP_PLUGIN})
+    endif()
+    list(APPEND srcs ${outputs})
     add_custom_command(
-      OUTPUT ${out_dir}/${stem}.pb.cc ${out_dir}/${stem}.pb.h
-      COMMAND ${KSIGHT_PROTOC} --proto_path=${ARG_IMPORT_DIR} --cpp_out=${out_dir} ${proto}
+      OUTPUT ${outputs}
+      COMMAND ${KSIGHT_PROTOC} --proto_path=${ARG_IMPORT_DIR} ${args} ${proto}
       DEPENDS ${proto}
       COMMENT "protoc ${rel}")
   endforeach()
+  list(FILTER srcs INCLUDE REGEX "\\.cc$")
   add_library(${target} STATIC ${srcs})
   target_include_directories(${target} SYSTEM PUBLIC ${out_dir})
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf)
+  if(ARG_SERVICES)
+    target_link_libraries(${target} PUBLIC PkgConfig::GRPCPP)
+  endif()
   target_compile_options(${target} PRIVATE -w)
 endfunction()
