@@ -1,6 +1,7 @@
 #include "agent/otel_environment.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -10,12 +11,12 @@
 namespace ksight::agent {
 namespace {
 
-// The first of `names` that is set and not empty.
+// The first of `names` (nullptr: none) that is set and not empty.
 std::optional<EnvironmentSetting> first_set(const GetEnv& getenv,
-                                            std::initializer_list<const char*> names,
+                                            const std::array<const char*, 2>& names,
                                             const char* key) {
   for (const char* name : names) {
-    const char* v = getenv(name);
+    const char* v = name ? getenv(name) : nullptr;
     if (v && *v) return EnvironmentSetting{name, key, v};
   }
   return std::nullopt;
@@ -39,37 +40,27 @@ std::string percent_decode(const std::string& s) {
 
 // A KEY=VALUE list in the W3C baggage form (OTEL_EXPORTER_OTLP_HEADERS,
 // OTEL_RESOURCE_ATTRIBUTES) with the values decoded.
-std::optional<EnvironmentSetting> decoded_list_setting(const GetEnv& getenv,
-                                                       std::initializer_list<const char*> names,
-                                                       const char* key) {
-  auto raw = first_set(getenv, names, key);
-  if (!raw) return raw;
+std::string decoded_list(const EnvironmentSetting& raw) {
   std::string decoded;
-  for (const auto& kv : split_list(raw->value)) {
+  for (const auto& kv : split_list(raw.value)) {
     size_t eq = kv.find('=');
     std::string value = eq == std::string::npos ? "" : percent_decode(kv.substr(eq + 1));
     if (value.find(',') != std::string::npos) {
-      throw Error(raw->variable + ": a value with a comma is not supported ('" + kv.substr(0, eq) +
+      throw Error(raw.variable + ": a value with a comma is not supported ('" + kv.substr(0, eq) +
                   "')");
     }
     decoded +=
         (decoded.empty() ? "" : ",") + kv.substr(0, eq == std::string::npos ? eq : eq + 1) + value;
   }
-  raw->value = decoded;
-  return raw;
+  return decoded;
 }
 
 // A duration variable: the specification gives them as integer
 // milliseconds ("10000"); the key parses durations ("10000ms").
-std::optional<EnvironmentSetting> milliseconds_setting(const GetEnv& getenv,
-                                                       std::initializer_list<const char*> names,
-                                                       const char* key) {
-  auto s = first_set(getenv, names, key);
-  if (s && std::all_of(s->value.begin(), s->value.end(),
-                       [](unsigned char c) { return std::isdigit(c); })) {
-    s->value += "ms";
-  }
-  return s;
+std::string with_unit(const std::string& value) {
+  bool digits =
+      std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+  return digits ? value + "ms" : value;
 }
 
 // OTEL_TRACES_SAMPLER as a share of traces.
@@ -92,42 +83,53 @@ std::optional<EnvironmentSetting> sampler_setting(const GetEnv& getenv) {
               sampler + "'");
 }
 
+// Which variables set which key; `form` says how the value is written.
+enum class Form { kAsIs, kBaggageList, kMilliseconds };
+struct Mapping {
+  std::array<const char*, 2> variables;  // the signal's own first
+  const char* key;
+  Form form = Form::kAsIs;
+};
+
+// The specification: the generic endpoint is a base (/v1/traces is appended
+// for HTTP), the signal's own is the URL itself: two keys.
+const Mapping kMappings[] = {
+    {{"OTEL_EXPORTER_OTLP_ENDPOINT"}, "http.otlp_endpoint"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}, "http.otlp_traces_endpoint"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"}, "http.otlp_protocol"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"},
+     "http.otlp_compression"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
+     "http.otlp_headers",
+     Form::kBaggageList},
+    {{"OTEL_RESOURCE_ATTRIBUTES"}, "http.resource_attributes", Form::kBaggageList},
+    {{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"},
+     "http.otlp_timeout",
+     Form::kMilliseconds},
+    {{"OTEL_BSP_MAX_QUEUE_SIZE"}, "http.export_queue_size"},
+    {{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"}, "http.export_batch_size"},
+    {{"OTEL_BSP_SCHEDULE_DELAY"}, "http.export_delay", Form::kMilliseconds},
+    {{"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"}, "http.otlp_insecure"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"},
+     "http.otlp_certificate"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"},
+     "http.otlp_client_certificate"},
+    {{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+     "http.otlp_client_key"},
+};
+
 }  // namespace
 
 std::vector<EnvironmentSetting> otel_environment_settings(const GetEnv& getenv) {
   std::vector<EnvironmentSetting> out;
-  auto add = [&out](std::optional<EnvironmentSetting> s) {
-    if (s) out.push_back(std::move(*s));
-  };
-  // The specification: the generic endpoint is a base (/v1/traces is
-  // appended for HTTP), the signal's own is the URL itself.
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_ENDPOINT"}, "http.otlp_endpoint"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}, "http.otlp_traces_endpoint"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"},
-                "http.otlp_protocol"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"},
-                "http.otlp_compression"));
-  add(decoded_list_setting(getenv,
-                           {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"},
-                           "http.otlp_headers"));
-  add(decoded_list_setting(getenv, {"OTEL_RESOURCE_ATTRIBUTES"}, "http.resource_attributes"));
-  add(milliseconds_setting(getenv,
-                           {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"},
-                           "http.otlp_timeout"));
-  add(first_set(getenv, {"OTEL_BSP_MAX_QUEUE_SIZE"}, "http.export_queue_size"));
-  add(first_set(getenv, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"}, "http.export_batch_size"));
-  add(milliseconds_setting(getenv, {"OTEL_BSP_SCHEDULE_DELAY"}, "http.export_delay"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"},
-                "http.otlp_insecure"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"},
-                "http.otlp_certificate"));
-  add(first_set(
-      getenv,
-      {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"},
-      "http.otlp_client_certificate"));
-  add(first_set(getenv, {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
-                "http.otlp_client_key"));
-  add(sampler_setting(getenv));
+  for (const Mapping& m : kMappings) {
+    auto s = first_set(getenv, m.variables, m.key);
+    if (!s) continue;
+    if (m.form == Form::kBaggageList) s->value = decoded_list(*s);
+    if (m.form == Form::kMilliseconds) s->value = with_unit(s->value);
+    out.push_back(std::move(*s));
+  }
+  if (auto s = sampler_setting(getenv)) out.push_back(std::move(*s));
   return out;
 }
 
