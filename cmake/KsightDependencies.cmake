@@ -13,6 +13,7 @@ ksight_require_pkg(LIBBPF libbpf libbpf-dev)
 ksight_require_pkg(LIBELF libelf libelf-dev)
 ksight_require_pkg(LIBDW libdw libdw-dev)
 ksight_require_pkg(ZLIB zlib zlib1g-dev)
+ksight_require_pkg(OPENSSL openssl libssl-dev)
 
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)

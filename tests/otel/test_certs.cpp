@@ -60,9 +60,11 @@ TestCerts make_certs(const fs::path& dir) {
   make_leaf(dir, "server",
             "subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth\n");
   make_leaf(dir, "client", "extendedKeyUsage = clientAuth\n");
+  openssl({"pkey", "-in", (dir / "client.key").string(), "-aes128", "-passout", "pass:ksight",
+           "-out", (dir / "client-encrypted.key").string()});
   auto f = [&dir](const char* name) { return (dir / name).string(); };
-  return {f("ca.crt"),     f("server.crt"), f("server.key"),
-          f("client.crt"), f("client.key"), f("other-ca.crt")};
+  return {f("ca.crt"),     f("server.crt"),   f("server.key"),          f("client.crt"),
+          f("client.key"), f("other-ca.crt"), f("client-encrypted.key")};
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 // scripts/install-deps.sh) in a temporary directory: a CA, a server
 // certificate it signs for 127.0.0.1 and localhost, a client certificate it
 // signs (mutual TLS), and a second CA that signs nothing of these (an
-// untrusted collector). EC P-256 keys: made in milliseconds.
+// untrusted collector), and the client key encrypted with a passphrase. EC
+// P-256 keys: made in milliseconds.
 #include <string>
 
 namespace ksight::otel::testing {
@@ -16,6 +17,7 @@ struct TestCerts {
   std::string client_cert;
   std::string client_key;
   std::string other_ca;
+  std::string encrypted_client_key;  // client_key under a passphrase
 };
 
 // Throws std::runtime_error with openssl's output when it fails.

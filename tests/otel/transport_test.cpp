@@ -3,6 +3,11 @@
 #include "export/otlp/otlp_transport.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/error.h"
 #include "otlp_receiver.h"
@@ -236,6 +241,57 @@ TEST_P(TransportTlsTest, BadFilesAreErrorsAtTheStart) {
             "directory");
   EXPECT_NE(error_of({.client_certificate = certs.client_cert}).find("go together"),
             std::string::npos);
+  EXPECT_EQ(error_of({.ca_certificate = certs.client_key}),
+            "OTLP TLS: the CA certificate " + certs.client_key +
+                " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+  EXPECT_EQ(error_of({.client_certificate = certs.client_cert, .client_key = certs.server_key}),
+            "OTLP TLS: the client key " + certs.server_key +
+                " does not match the client certificate " + certs.client_cert);
+  // A passphrase would be asked for on the terminal: refused, not waited for.
+  EXPECT_NE(
+      error_of({.client_certificate = certs.client_cert, .client_key = certs.encrypted_client_key})
+          .find("holds no unencrypted PEM private key"),
+      std::string::npos);
+}
+
+// A CA bundle renewed in place, as a mounted secret is (a new file renamed
+// over the old one), reaches the running transport at its next export;
+// files that do not load leave the previous ones in use.
+TEST_P(TransportTlsTest, RenewedFilesAreReloaded) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("ksight-tls-renew-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string ca = (dir / "ca.pem").string();
+  auto renew = [&ca](const std::string& text) {
+    std::ofstream(ca + ".new") << text;
+    fs::rename(ca + ".new", ca);
+  };
+  auto text_of = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  renew(text_of(certs.other_ca));
+  OtlpReceiver receiver(GetParam(), 0, server());
+  TransportOptions o{.endpoint = receiver.endpoint(), .timeout = 3000ms};
+  o.tls.ca_certificate = ca;
+  auto t = make_transport(protocol(), o);
+  EXPECT_FALSE(t->export_spans(some_spans(1)).ok);  // the collector's CA is not trusted yet
+  EXPECT_EQ(receiver.requests(), 0u);
+
+  renew(text_of(certs.ca));
+  ExportResult r = t->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+
+  // Had these replaced the transport, its next export would make a new
+  // connection (gRPC: a new channel) and fail its handshake.
+  renew("-----BEGIN CERTIFICATE-----\nhalf writ");
+  r = t->export_spans(some_spans(2));
+  EXPECT_TRUE(r.ok) << r.error;
+  fs::remove(ca);
+  r = t->export_spans(some_spans(1));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(receiver.spans().size(), 4u);
+  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Otlp, TransportTlsTest, ::testing::Values(true, false),

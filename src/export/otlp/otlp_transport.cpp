@@ -6,15 +6,12 @@
 #include <httplib.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <future>
-#include <sstream>
 
 #include "common/error.h"
 #include "common/gzip.h"
 #include "export/otlp/otlp_wire.h"
+#include "export/otlp/tls_files.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 namespace ksight::otel {
@@ -51,28 +48,9 @@ std::string grpc_target(const std::string& endpoint) {
   return std::string(t);
 }
 
-// A PEM file's text ("" for no file); Error naming the file when unreadable.
-std::string read_pem(const std::string& path, const char* what) {
-  if (path.empty()) return "";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (!(in && text << in.rdbuf())) {
-    throw Error(std::string("OTLP TLS: cannot read the ") + what + " " + path + ": " +
-                std::strerror(errno));
-  }
-  return text.str();
-}
-
-void check_client_pair(const TlsFiles& tls) {
-  if (tls.client_certificate.empty() != tls.client_key.empty()) {
-    throw Error("OTLP TLS: a client certificate and its key go together (got only the " +
-                std::string(tls.client_key.empty() ? "certificate" : "key") + ")");
-  }
-}
-
 std::shared_ptr<grpc::ChannelCredentials> grpc_credentials(const TransportOptions& options) {
   if (!uses_tls(options)) return grpc::InsecureChannelCredentials();
-  check_client_pair(options.tls);
+  check_tls_files(options.tls);  // gRPC would only fail at the handshake
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = read_pem(options.tls.ca_certificate, "CA certificate");
   ssl.pem_cert_chain = read_pem(options.tls.client_certificate, "client certificate");
@@ -189,12 +167,7 @@ class HttpTransport : public Transport {
   static std::unique_ptr<httplib::Client> make_client(const std::string& origin,
                                                       const TransportOptions& options) {
     if (!origin.starts_with("https://")) return std::make_unique<httplib::Client>(origin);
-    check_client_pair(options.tls);
-    for (const auto& [path, what] : {std::pair{options.tls.ca_certificate, "CA certificate"},
-                                     {options.tls.client_certificate, "client certificate"},
-                                     {options.tls.client_key, "client key"}}) {
-      read_pem(path, what);  // a clear error now, not a failed handshake later
-    }
+    check_tls_files(options.tls);  // a clear error now, not a failed handshake later
     auto client = std::make_unique<httplib::Client>(origin, options.tls.client_certificate,
                                                     options.tls.client_key);
     if (!client->is_valid()) {
@@ -222,9 +195,15 @@ std::unique_ptr<Transport> make_http_transport(const TransportOptions& options) 
 
 std::unique_ptr<Transport> make_transport(const std::string& protocol,
                                           const TransportOptions& options) {
-  if (protocol == "grpc") return make_grpc_transport(options);
-  if (protocol == "http/protobuf" || protocol == "http") return make_http_transport(options);
-  throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
+  std::unique_ptr<Transport> (*make)(const TransportOptions&) = nullptr;
+  if (protocol == "grpc") make = make_grpc_transport;
+  if (protocol == "http/protobuf" || protocol == "http") make = make_http_transport;
+  if (!make) throw Error("unknown OTLP protocol '" + protocol + "' (grpc or http/protobuf)");
+  const TlsFiles& tls = options.tls;
+  bool has_files =
+      !tls.ca_certificate.empty() || !tls.client_certificate.empty() || !tls.client_key.empty();
+  if (!uses_tls(options) || !has_files) return make(options);
+  return make_reloading_transport(tls, [make, options] { return make(options); });
 }
 
 bool uses_tls(const TransportOptions& options) {

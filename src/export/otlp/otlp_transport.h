@@ -46,7 +46,8 @@ struct TransportOptions {
 
 std::unique_ptr<Transport> make_grpc_transport(const TransportOptions& options);
 std::unique_ptr<Transport> make_http_transport(const TransportOptions& options);
-// "grpc" or "http/protobuf" (the OTEL_EXPORTER_OTLP_PROTOCOL values).
+// "grpc" or "http/protobuf" (the OTEL_EXPORTER_OTLP_PROTOCOL values). Over
+// TLS with files given, the transport follows their renewal (tls_files.h).
 std::unique_ptr<Transport> make_transport(const std::string& protocol,
                                           const TransportOptions& options);
 
