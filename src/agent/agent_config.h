@@ -45,6 +45,7 @@ struct HttpConfig {
   std::chrono::nanoseconds slow_syscall{0};  // 0: off
   std::vector<double> duration_buckets;      // seconds; empty: the defaults (http_pipeline.h)
   uint32_t max_paths = 500;                  // distinct path label values; then {other}
+  bool metrics_kind_label = false;           // RED metrics: kind="server"|"client"
 
   // Where spans go: otlp_traces_endpoint when set; "default" is the OTLP
   // default for the protocol (localhost:4317 gRPC, http://localhost:4318

@@ -412,6 +412,11 @@ std::vector<ConfigKey> http_config_keys() {
                 [](AgentConfig& c, const std::string& v) {
                   return parse_uint(v, c.http.max_paths, 1, 100000);
                 }},
+      KEY_BOOL("http.metrics_kind_label", http.metrics_kind_label, false,
+               "Add kind=\"server\"|\"client\" to http_requests_total and "
+               "http_request_duration_seconds, so that a proxy's served and forwarded requests "
+               "are separate series (default: the four labels method, path, status, service). "
+               "Flag: --http-metrics-kind-label."),
   };
 }
 

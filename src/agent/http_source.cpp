@@ -67,6 +67,7 @@ class HttpSource : public EventSource {
     otel::HttpPipelineOptions po;
     po.routes = options_.routes;
     po.max_paths = options_.max_paths;
+    po.metrics_kind_label = options_.metrics_kind_label;
     if (!options_.buckets.empty()) po.buckets = options_.buckets;
     po.host_name = host_name();
     po.resource_attributes =

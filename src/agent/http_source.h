@@ -50,7 +50,8 @@ struct HttpSourceOptions {
   std::vector<std::string> comms;
   std::vector<std::string> routes;
   size_t max_paths = 500;
-  std::vector<double> buckets;  // empty: the defaults
+  std::vector<double> buckets;      // empty: the defaults
+  bool metrics_kind_label = false;  // kind="server"|"client" on the RED metrics
   // service.name by container id (full or 12-char), exe basename or comm.
   std::map<std::string, std::string> service_names;
   otel::ExtraAttributes resource_attributes;       // on every span's resource

@@ -212,6 +212,10 @@ std::shared_ptr<AgentHttpOptions> add_http_options(CLI::App& cmd, ConfigFlagSink
   add_alias(cmd, sink, "--http-max-paths", "http.max_paths",
             "Distinct path label values kept (default 500); later new paths are "
             "labelled {other}");
+  add_alias(cmd, sink, "--http-metrics-kind-label", "http.metrics_kind_label",
+            "A kind=\"server\"|\"client\" label on the RED metrics (a proxy's served and "
+            "forwarded requests apart); alone: true",
+            "true");
   cmd.add_flag("--print-spans", o->print_spans, "Print every HTTP span on stdout; implies --http");
   return o;
 }
@@ -231,6 +235,7 @@ void install_http(const AgentHttpOptions& o, const agent::HttpConfig& config, ag
   so.span_sample_ratio = config.span_sample_ratio;
   so.buckets = config.duration_buckets;  // empty: the defaults
   so.max_paths = config.max_paths;
+  so.metrics_kind_label = config.metrics_kind_label;
   so.resource_attributes = config.resource_attribute_pairs();
   for (const auto& kv : split_list(config.service_names)) {
     size_t eq = kv.find('=');  // checked by the key: KEY=NAME

@@ -13,7 +13,7 @@ HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions opti
       tracker_(
           options_.tracker, [this](HttpExchange&& x) { on_exchange(std::move(x)); },
           options_.id_seed),
-      red_(registry, options_.buckets),
+      red_(registry, options_.buckets, options_.metrics_kind_label),
       parse_events_(registry.counter("ksight_http_parser_events_total",
                                      "HTTP stream parser outcomes (orphan responses, dropped "
                                      "pending requests, resyncs, TLS/other connections).",
@@ -48,7 +48,8 @@ void HttpPipeline::on_exchange(HttpExchange&& x) {
   const ProcessEntry& proc = process_for(x.pid, x.comm);
   NormalizedPath np = paths_.normalize(x.request.target);
   double secs = static_cast<double>(x.end_ns > x.start_ns ? x.end_ns - x.start_ns : 0) / 1e9;
-  red_.observe(x.request.method, np.path, x.response.status, proc.service, secs);
+  red_.observe(x.request.method, np.path, x.response.status, proc.service,
+               x.kind == SpanKind::kClient, secs);
   if (!on_span_ && !on_pending_) return;
   if (!sampled(x)) {
     ++sampled_out_count_;

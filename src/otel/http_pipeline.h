@@ -7,7 +7,8 @@
 //   http_requests_total{method,path,status,service}
 //   http_request_duration_seconds{method,path,status,service}  (histogram)
 // Both sides count: a SERVER exchange under the serving process's service,
-// a CLIENT one under the calling process's service.
+// a CLIENT one under the calling process's service; with
+// metrics_kind_label, a fifth label kind="server"|"client" tells them apart.
 //
 // Spans: every exchange counts in the metrics; only sampled ones become
 // spans (parent-based: a traceparent's sampled flag decides, else
@@ -34,15 +35,16 @@ inline const std::vector<double> kDefaultDurationBuckets = {0.005, 0.01, 0.025, 
                                                             0.5,   1,    2.5,   5,    10};
 
 struct HttpPipelineOptions {
-  std::vector<std::string> routes;  // route templates, "/users/{id}"
+  std::vector<std::string> routes{};  // route templates, "/users/{id}"
   size_t max_paths = 500;
   std::vector<double> buckets = kDefaultDurationBuckets;
-  HttpTrackerOptions tracker;
-  std::string host_name;                                         // resource host.name
+  HttpTrackerOptions tracker{};
+  std::string host_name{};                                       // resource host.name
   std::shared_ptr<const ExtraAttributes> resource_attributes{};  // on every resource
   int64_t boot_to_unix_ns = 0;
-  uint64_t id_seed = 0;            // 0: random
-  double span_sample_ratio = 1.0;  // head sampling of traces without a parent decision
+  uint64_t id_seed = 0;             // 0: random
+  double span_sample_ratio = 1.0;   // head sampling of traces without a parent decision
+  bool metrics_kind_label = false;  // RED metrics: kind="server"|"client" (red_metrics.h)
 };
 
 class HttpPipeline {

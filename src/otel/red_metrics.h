@@ -11,6 +11,12 @@
 //
 // observe() and flush() may run on different threads (the agent's loop,
 // the metrics server's scrape).
+//
+// Server and client requests share the series by default, with the four
+// labels dashboards query ({method,path,status,service}). A proxy then counts
+// a request it forwards twice (served, then sent upstream) under the same
+// labels; `kind_label` adds a fifth, kind="server"|"client", to tell them
+// apart (as the OpenTelemetry Collector's span metrics do with span.kind).
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -22,13 +28,14 @@ namespace ksight::otel {
 
 class RedMetrics {
  public:
-  RedMetrics(metrics::Registry& registry, std::vector<double> buckets);
+  RedMetrics(metrics::Registry& registry, std::vector<double> buckets, bool kind_label = false);
   ~RedMetrics();
   RedMetrics(const RedMetrics&) = delete;
   RedMetrics& operator=(const RedMetrics&) = delete;
 
+  // client: a request the service sent (kind="client"), else one it served.
   void observe(std::string_view method, std::string_view path, int status, std::string_view service,
-               double seconds);
+               bool client, double seconds);
   // Adds what was observed since the last flush to the registry.
   void flush();
 

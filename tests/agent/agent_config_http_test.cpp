@@ -103,11 +103,15 @@ TEST(AgentHttpConfig, DurationBucketsAndPathGuard) {
   ASSERT_NE(buckets, nullptr);
   EXPECT_EQ(buckets->get(defaults), "0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10");
   EXPECT_EQ(defaults.http.max_paths, 500u);
+  EXPECT_FALSE(defaults.http.metrics_kind_label);  // the four labels
 
   AgentConfig c = parse_config_yaml(
-      "http:\n  duration_buckets: [0.001, 0.25, 30]\n  max_paths: 2000\n", "agent.yaml");
+      "http:\n  duration_buckets: [0.001, 0.25, 30]\n  max_paths: 2000\n"
+      "  metrics_kind_label: true\n",
+      "agent.yaml");
   EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.001, 0.25, 30}));
   EXPECT_EQ(c.http.max_paths, 2000u);
+  EXPECT_TRUE(c.http.metrics_kind_label);
   EXPECT_EQ(buckets->get(c), "0.001,0.25,30");
 
   EXPECT_EQ(error_of("http:\n  duration_buckets: [0.1, 0.05]\n"),
@@ -166,6 +170,7 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
                                  "1,10",
                                  "--http-max-paths",
                                  "50",
+                                 "--http-metrics-kind-label",
                                  "--otlp-header",
                                  "authorization=Bearer abc",
                                  "--otlp-header",
@@ -188,6 +193,7 @@ TEST(AgentHttpConfig, FlagsAreAliasesOfTheKeys) {
   EXPECT_EQ(c.http.hooks, "sock");
   EXPECT_EQ(c.http.duration_buckets, (std::vector<double>{0.1, 1, 10}));
   EXPECT_EQ(c.http.max_paths, 50u);
+  EXPECT_TRUE(c.http.metrics_kind_label);
   // Header values are often tokens: --print-config shows the names only.
   EXPECT_EQ(c.http.otlp_headers, "authorization=[REDACTED],x-scope-orgid=[REDACTED]");
   EXPECT_EQ(r.out.find("Bearer abc"), std::string::npos);

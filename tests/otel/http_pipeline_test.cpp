@@ -65,6 +65,42 @@ TEST(HttpPipeline, SpansAndRedMetrics) {
       << text;
 }
 
+// A proxy serves a request and forwards it upstream: the same method, path,
+// status and service on both sides. The four labels make that one series
+// counted twice; the kind label makes it two.
+TEST(HttpPipeline, KindLabelSeparatesServedAndForwardedRequests) {
+  std::string req = "GET /api HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  auto upstream = [](Payload p) {
+    p.fd = 4;
+    p.sock = 10;
+    p.local = socket_address("10.0.0.1", 41000);
+    p.peer = socket_address("10.0.0.2", 80);
+    return p;
+  };
+  for (bool kind_label : {false, true}) {
+    metrics::Registry registry;
+    HttpPipelineOptions o;
+    o.metrics_kind_label = kind_label;
+    HttpPipeline pipeline(registry, o, nullptr, nullptr);
+    pipeline.on_payload(payload(Direction::kIngress, req, 1000));
+    pipeline.on_payload(upstream(payload(Direction::kEgress, req, 1100)));
+    pipeline.on_payload(upstream(payload(Direction::kIngress, resp, 1200)));
+    pipeline.on_payload(payload(Direction::kEgress, resp, 1300));
+    std::string text = registry.render();
+    std::string series =
+        "http_requests_total{method=\"GET\",path=\"/api\",status=\"200\","
+        "service=\"nginx\"";
+    if (kind_label) {
+      EXPECT_NE(text.find(series + ",kind=\"server\"} 1"), std::string::npos) << text;
+      EXPECT_NE(text.find(series + ",kind=\"client\"} 1"), std::string::npos) << text;
+    } else {
+      EXPECT_NE(text.find(series + "} 2"), std::string::npos) << text;
+      EXPECT_EQ(text.find("kind="), std::string::npos) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ksight::otel
 
