@@ -43,9 +43,9 @@ struct FunctionCall {
   uint64_t index = 0;  // into the specs
   uint64_t start_ns = 0;
   uint64_t end_ns = 0;
-  std::string comm;
-  std::string syscall;  // its name: a slow syscall span, kept only inside a request
-  int64_t ret = 0;      // the syscall's return value
+  std::string comm{};
+  std::string syscall{};  // its name: a slow syscall span, kept only inside a request
+  int64_t ret = 0;        // the syscall's return value
 };
 
 struct FunctionSpanStats {

@@ -56,11 +56,11 @@ struct Span {
 // The process behind an exchange, as the agent knows it.
 struct ProcessIdentity {
   uint32_t pid = 0;
-  std::string comm;
-  std::string executable;  // basename of the exe
-  std::string container_id;
-  std::string pod_uid;
-  std::string service_name;  // empty: the comm
+  std::string comm{};
+  std::string executable{};  // basename of the exe
+  std::string container_id{};
+  std::string pod_uid{};
+  std::string service_name{};  // empty: the comm
 };
 
 // The process's attributes, then each of `extra` whose key they do not

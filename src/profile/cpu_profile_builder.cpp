@@ -17,18 +17,6 @@ uint64_t lookup_address(uint64_t address, size_t index) {
   return index == 0 || address == 0 ? address : address - 1;
 }
 
-// A frame-pointer walk through code built without frame pointers ends on
-// whatever the frame register held, often 0: such frames carry no address.
-std::vector<uint64_t> valid_frames(std::span<const uint64_t> stack) {
-  std::vector<uint64_t> frames;
-  frames.reserve(stack.size());
-  for (uint64_t address : stack) {
-    if (address == 0) break;
-    frames.push_back(address);
-  }
-  return frames;
-}
-
 using SymbolTable = std::map<uint64_t, symbolizer::SymbolizedAddress>;
 
 SymbolTable symbolize(
