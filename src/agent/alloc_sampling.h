@@ -36,7 +36,7 @@ struct AllocCount {
   uint64_t size = 0;
   uint64_t allocs = 0;
   uint64_t live = 0;
-  std::vector<uint64_t> kernel;  // leaf first (kernel allocations)
+  std::vector<uint64_t> kernel{};  // leaf first (kernel allocations)
 };
 
 // Unsampled values {alloc_objects, alloc_space, inuse_objects, inuse_space}

@@ -28,7 +28,7 @@ struct Node {
   uint32_t frame = 0;  // id into Aggregator::frames_; unused for the root
   int64_t value = 0;
   int64_t base = 0;
-  std::vector<uint32_t> children;
+  std::vector<uint32_t> children{};
 };
 
 struct TopRow {

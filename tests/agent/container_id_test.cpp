@@ -26,7 +26,9 @@ TEST_P(ParseContainer, Shape) {
   EXPECT_EQ(info.id, c.id) << c.path;
   EXPECT_EQ(info.runtime, c.runtime) << c.path;
   EXPECT_EQ(info.pod_uid, c.pod_uid) << c.path;
-  if (!c.unit.empty()) EXPECT_EQ(info.systemd_unit, c.unit) << c.path;
+  if (!c.unit.empty()) {
+    EXPECT_EQ(info.systemd_unit, c.unit) << c.path;
+  }
 }
 
 // Real shapes, as /proc/<pid>/cgroup shows them on nodes.

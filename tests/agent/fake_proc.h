@@ -13,8 +13,8 @@ struct FakeProcess {
   uint64_t start_ticks = 100;
   uint32_t uid = 0;
   uint32_t gid = 0;
-  std::string cmdline;  // NUL-separated
-  std::string exe;
+  std::string cmdline{};  // NUL-separated
+  std::string exe{};
   std::string cgroup = "0::/\n";
 };
 

@@ -39,7 +39,7 @@ void print_samples(const profile::Profile& p) {
 struct Measured {
   double big_alloc, small_alloc, big_inuse, small_inuse;
   // calloc, realloc, posix_memalign: {alloc_space, inuse_space}
-  std::pair<double, double> calloc_kept, realloc_grow, memalign;
+  std::pair<double, double> calloc_kept{}, realloc_grow{}, memalign{};
 };
 
 // Runs the workload under the profiler at `rate` and measures both functions.
