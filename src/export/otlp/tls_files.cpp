@@ -91,8 +91,9 @@ class ReloadingTransport : public Transport {
   }
 
  private:
-  // A stat() per file per batch: batches leave at most a few times a
-  // second, so no timer or inotify watch is worth its complexity.
+  // A stat() per file per batch: a batch holds up to 512 spans, so even at
+  // 10^5 spans/s that is a few hundred stat() calls a second, each far
+  // cheaper than the export it precedes; no timer or inotify watch needed.
   void reload_if_renewed() {
     TlsStamp now = stamp_of(tls_);
     if (now == loaded_ || now == failed_) return;
