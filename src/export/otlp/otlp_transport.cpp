@@ -50,11 +50,11 @@ std::string grpc_target(const std::string& endpoint) {
 
 std::shared_ptr<grpc::ChannelCredentials> grpc_credentials(const TransportOptions& options) {
   if (!uses_tls(options)) return grpc::InsecureChannelCredentials();
-  check_tls_files(options.tls);  // gRPC would only fail at the handshake
+  TlsPem pem = load_tls_files(options.tls);  // checked: gRPC would only fail at the handshake
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = read_pem(options.tls.ca_certificate, "CA certificate");
-  ssl.pem_cert_chain = read_pem(options.tls.client_certificate, "client certificate");
-  ssl.pem_private_key = read_pem(options.tls.client_key, "client key");
+  ssl.pem_root_certs = std::move(pem.ca_certificate);
+  ssl.pem_cert_chain = std::move(pem.client_certificate);
+  ssl.pem_private_key = std::move(pem.client_key);
   return grpc::SslCredentials(ssl);
 }
 
@@ -167,7 +167,7 @@ class HttpTransport : public Transport {
   static std::unique_ptr<httplib::Client> make_client(const std::string& origin,
                                                       const TransportOptions& options) {
     if (!origin.starts_with("https://")) return std::make_unique<httplib::Client>(origin);
-    check_tls_files(options.tls);  // a clear error now, not a failed handshake later
+    load_tls_files(options.tls);  // a clear error now, not a failed handshake later
     auto client = std::make_unique<httplib::Client>(origin, options.tls.client_certificate,
                                                     options.tls.client_key);
     if (!client->is_valid()) {

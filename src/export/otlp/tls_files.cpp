@@ -131,6 +131,10 @@ class ReloadingTransport : public Transport {
 
 }  // namespace
 
+namespace {
+
+// The text of a PEM file ("" for no path); Error naming the file (`what`:
+// "CA certificate", …) when it cannot be read.
 std::string read_pem(const std::string& path, const char* what) {
   if (path.empty()) return "";
   std::ifstream in(path, std::ios::binary);
@@ -142,20 +146,24 @@ std::string read_pem(const std::string& path, const char* what) {
   return text.str();
 }
 
-void check_tls_files(const TlsFiles& tls) {
+}  // namespace
+
+TlsPem load_tls_files(const TlsFiles& tls) {
   check_client_pair(tls);
-  if (!tls.ca_certificate.empty() &&
-      !first_certificate(read_pem(tls.ca_certificate, "CA certificate"))) {
+  TlsPem pem{read_pem(tls.ca_certificate, "CA certificate"),
+             read_pem(tls.client_certificate, "client certificate"),
+             read_pem(tls.client_key, "client key")};
+  if (!tls.ca_certificate.empty() && !first_certificate(pem.ca_certificate)) {
     throw Error("OTLP TLS: the CA certificate " + tls.ca_certificate +
                 " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
   }
-  if (tls.client_certificate.empty()) return;
-  X509Ptr cert = first_certificate(read_pem(tls.client_certificate, "client certificate"));
+  if (tls.client_certificate.empty()) return pem;
+  X509Ptr cert = first_certificate(pem.client_certificate);
   if (!cert) {
     throw Error("OTLP TLS: the client certificate " + tls.client_certificate +
                 " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
   }
-  KeyPtr key = private_key(read_pem(tls.client_key, "client key"));
+  KeyPtr key = private_key(pem.client_key);
   if (!key) {
     throw Error("OTLP TLS: the client key " + tls.client_key +
                 " holds no unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)");
@@ -165,6 +173,7 @@ void check_tls_files(const TlsFiles& tls) {
     throw Error("OTLP TLS: the client key " + tls.client_key +
                 " does not match the client certificate " + tls.client_certificate);
   }
+  return pem;
 }
 
 std::unique_ptr<Transport> make_reloading_transport(

@@ -16,15 +16,18 @@
 
 namespace ksight::otel {
 
-// The text of a PEM file ("" for no path); Error naming the file (`what`:
-// "CA certificate", …) when it cannot be read.
-std::string read_pem(const std::string& path, const char* what);
+// The texts of the files of `tls` ("" where no path is given).
+struct TlsPem {
+  std::string ca_certificate{};
+  std::string client_certificate{};
+  std::string client_key{};
+};
 
-// Error (naming the file) unless every given file is readable PEM: the CA
-// file and the client certificate hold at least one certificate, the key a
-// private key that matches the certificate; the certificate and the key
-// come together or not at all.
-void check_tls_files(const TlsFiles& tls);
+// Reads the files once and checks them: Error (naming the file) unless each
+// given file is readable PEM, the CA file and the client certificate hold at
+// least one certificate, the key a private key that matches the
+// certificate, and the certificate and the key come together or not at all.
+TlsPem load_tls_files(const TlsFiles& tls);
 
 // A transport that stats `tls`'s files before each export and, when one
 // changed (another inode, size or modification time), replaces the
