@@ -46,6 +46,19 @@ KeyPtr private_key(const std::string& pem) {
   return key;
 }
 
+// The text of a PEM file ("" for no path); Error naming the file (`what`:
+// "CA certificate", …) when it cannot be read.
+std::string read_pem(const std::string& path, const char* what) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (!(in && text << in.rdbuf())) {
+    throw Error(std::string("OTLP TLS: cannot read the ") + what + " " + path + ": " +
+                std::strerror(errno));
+  }
+  return text.str();
+}
+
 void check_client_pair(const TlsFiles& tls) {
   if (tls.client_certificate.empty() != tls.client_key.empty()) {
     throw Error("OTLP TLS: a client certificate and its key go together (got only the " +
@@ -128,23 +141,6 @@ class ReloadingTransport : public Transport {
   std::unique_ptr<Transport> inner_;
   const char* name_ = "";
 };
-
-}  // namespace
-
-namespace {
-
-// The text of a PEM file ("" for no path); Error naming the file (`what`:
-// "CA certificate", …) when it cannot be read.
-std::string read_pem(const std::string& path, const char* what) {
-  if (path.empty()) return "";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (!(in && text << in.rdbuf())) {
-    throw Error(std::string("OTLP TLS: cannot read the ") + what + " " + path + ": " +
-                std::strerror(errno));
-  }
-  return text.str();
-}
 
 }  // namespace
 
