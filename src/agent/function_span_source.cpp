@@ -35,7 +35,17 @@ namespace {
 class FunctionSpanSource : public EventSource {
  public:
   FunctionSpanSource(SourceContext& ctx, FunctionSpanSourceOptions options)
-      : ctx_(ctx), options_(std::move(options)), counters_(ctx.registry) {
+      : ctx_(ctx),
+        options_(std::move(options)),
+        counters_(ctx.registry),
+        outcomes_(ctx.registry.counter(
+            "ksight_function_span_events_total",
+            "Function and slow-syscall span outcomes: spans built, of them parented under a "
+            "server span, settled before the HTTP side had caught up (unsettled), calls "
+            "made while their thread served several requests (ambiguous_parent: no parent; "
+            "slow syscalls among them dropped), slow syscalls outside any request and calls "
+            "of an unknown probe (both dropped).",
+            {"event"})) {
     otel::FunctionSpans::Options fo;
     fo.specs = options_.specs;
     fo.boot_to_unix_ns = otel::boot_to_unix_offset_ns();
@@ -101,6 +111,7 @@ class FunctionSpanSource : public EventSource {
     }
     counters_.events.set_total({name()}, static_cast<double>(events));
     counters_.lost.set_total({name()}, static_cast<double>(lost));
+    publish_outcomes(spans_->stats());
   }
 
   void forget(const std::vector<uint32_t>& pids) override {
@@ -108,6 +119,15 @@ class FunctionSpanSource : public EventSource {
   }
 
  private:
+  void publish_outcomes(const otel::FunctionSpanStats& s) {
+    outcomes_.set_total({"span"}, static_cast<double>(s.spans));
+    outcomes_.set_total({"parented"}, static_cast<double>(s.parented));
+    outcomes_.set_total({"unsettled"}, static_cast<double>(s.unsettled));
+    outcomes_.set_total({"ambiguous_parent"}, static_cast<double>(s.ambiguous_parents));
+    outcomes_.set_total({"syscall_outside_request"}, static_cast<double>(s.syscalls_outside));
+    outcomes_.set_total({"unknown_probe"}, static_cast<double>(s.unknown_index));
+  }
+
   void start_functions() {
     skel_ = funcspan_bpf__open();
     if (!skel_) throw CapabilityError("function spans: cannot open BPF object");
@@ -228,6 +248,7 @@ class FunctionSpanSource : public EventSource {
   SourceContext& ctx_;
   FunctionSpanSourceOptions options_;
   SourceCounters counters_;
+  metrics::Counter& outcomes_;
   std::unique_ptr<otel::FunctionSpans> spans_;
   std::map<uint32_t, std::shared_ptr<const otel::Resource>> resources_;
   std::shared_ptr<const otel::ExtraAttributes> extra_;  // shared by every resource

@@ -63,6 +63,10 @@ bool FunctionSpans::try_emit(const FunctionCall& call, bool force) {
   ThreadSpanLookup found = lookup_(call.tid, call.start_ns, call.end_ns);
   if (!found.complete && !force) return false;
   if (!found.complete) ++stats_.unsettled;
+  if (found.ambiguous) {
+    ++stats_.ambiguous_parents;
+    if (!call.syscall.empty()) return true;  // inside a request, but which one
+  }
   emit(call, found.span);
   return true;
 }

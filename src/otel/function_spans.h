@@ -54,6 +54,9 @@ struct FunctionSpanStats {
   uint64_t unsettled = 0;         // emitted before the HTTP side caught up
   uint64_t unknown_index = 0;     // a cookie outside the specs (dropped)
   uint64_t syscalls_outside = 0;  // slow syscalls outside any request (dropped)
+  // Calls during several server spans of their thread (an event loop): no
+  // parent, and slow syscalls among them dropped.
+  uint64_t ambiguous_parents = 0;
 };
 
 class FunctionSpans {

@@ -15,8 +15,10 @@ HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions opti
           options_.id_seed),
       red_(registry, options_.buckets, options_.metrics_kind_label),
       parse_events_(registry.counter("ksight_http_parser_events_total",
-                                     "HTTP stream parser outcomes (orphan responses, dropped "
-                                     "pending requests, resyncs, TLS/other connections).",
+                                     "HTTP stream parser and pairing outcomes (orphan "
+                                     "responses, dropped pending requests, resyncs, TLS/other "
+                                     "connections, client requests left without a parent "
+                                     "because their thread was serving several requests).",
                                      {"event"})),
       sampled_out_(registry.counter("ksight_spans_sampled_out_total",
                                     "HTTP exchanges counted in the RED metrics whose span was "
@@ -72,6 +74,7 @@ void HttpPipeline::collect(uint64_t now_ns) {
   parse_events_.set_total({"tls_connection"}, static_cast<double>(s.tls_connections));
   parse_events_.set_total({"other_connection"}, static_cast<double>(s.other_connections));
   parse_events_.set_total({"resync"}, static_cast<double>(s.resyncs));
+  parse_events_.set_total({"ambiguous_parent"}, static_cast<double>(s.ambiguous_parents));
   sampled_out_.set_total({}, static_cast<double>(sampled_out_count_));
 }
 

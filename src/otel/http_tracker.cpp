@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <string_view>
 
 namespace ksight::otel {
 
@@ -133,7 +134,11 @@ HttpTracker::Connection& HttpTracker::connection_for(const Payload& p) {
 
 void HttpTracker::drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it) {
   if (it == conns_.end()) return;
-  stats_.resyncs += it->second->parsers[0].resyncs() + it->second->parsers[1].resyncs();
+  Connection& c = *it->second;
+  // Its unanswered requests no longer hold their threads.
+  for (const HttpExchange& x : c.pending)
+    if (x.kind == SpanKind::kServer) close_server(x, std::max(c.last_ns, x.start_ns));
+  stats_.resyncs += c.parsers[0].resyncs() + c.parsers[1].resyncs();
   lru_.erase(it->second->lru_pos);
   conns_.erase(it);
 }
@@ -160,12 +165,15 @@ ThreadSpanLookup HttpTracker::server_span_during(uint32_t tid, uint64_t start_ns
   auto it = threads_.find(tid);
   if (it == threads_.end()) return out;
   out.complete = it->second.last_ns >= end_ns;
-  const auto& spans = it->second.spans;
-  for (auto s = spans.rbegin(); s != spans.rend(); ++s) {
-    if (s->start_ns > start_ns) continue;
-    // The newest span begun before the call: it holds the call or nothing does.
-    if (s->end_ns == 0 || s->end_ns >= end_ns) out.span = *s;
-    break;
+  for (const ServerSpanRef& s : it->second.spans) {
+    bool holds = s.start_ns <= start_ns && (s.end_ns == 0 || s.end_ns >= end_ns);
+    if (!holds) continue;
+    if (out.span) {  // a second one: an event loop between requests
+      out.span.reset();
+      out.ambiguous = true;
+      break;
+    }
+    out.span = s;
   }
   return out;
 }
@@ -206,7 +214,8 @@ void HttpTracker::expire(uint64_t now_ns, uint64_t idle_ns) {
     drop(it);
   }
   // Server requests never answered must not pin their threads forever.
-  if (active_.size() > options_.max_connections) active_.clear();
+  std::erase_if(open_, [](const auto& t) { return t.second.empty(); });
+  if (open_.size() > options_.max_connections) open_.clear();
   std::erase_if(threads_, [&](const auto& t) { return now_ns >= t.second.last_ns + idle_ns; });
   if (threads_.size() > options_.max_connections) threads_.clear();
 }
@@ -215,6 +224,9 @@ void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
   ++stats_.requests;
   if (c.pending.size() >= options_.max_pending) {
     ++stats_.pending_dropped;
+    const HttpExchange& oldest = c.pending.front();
+    if (oldest.kind == SpanKind::kServer)
+      close_server(oldest, std::max(c.last_ns, oldest.start_ns));
     c.pending.pop_front();
   }
   HttpExchange& x = c.pending.emplace_back();  // built in place: no exchange moves
@@ -233,16 +245,55 @@ void HttpTracker::assign_ids(HttpExchange& x) {
     x.trace_id = tp->trace_id;
     x.parent_span_id = tp->parent_id;
     x.parent_sampled = (tp->flags & 0x01) != 0;
-  } else if (auto it = active_.find(x.tid); x.kind == SpanKind::kClient && it != active_.end()) {
-    x.trace_id = it->second.trace_id;
-    x.parent_span_id = it->second.span_id;
-    x.parent_sampled = it->second.parent_sampled;
+  } else if (const OpenServer* s = x.kind == SpanKind::kClient ? parent_for_client(x) : nullptr) {
+    x.trace_id = s->trace_id;
+    x.parent_span_id = s->span_id;
+    x.parent_sampled = s->parent_sampled;
   } else {
     x.trace_id = ids_.trace_id();
   }
-  if (x.kind == SpanKind::kServer) {
-    active_[x.tid] = {x.trace_id, x.span_id, x.parent_sampled};
-    remember_server(x);
+  if (x.kind == SpanKind::kServer) open_server(x);
+}
+
+// The request the client call's thread is serving: the only one open, or
+// else the only open one with the call's target; none when that is unclear.
+const HttpTracker::OpenServer* HttpTracker::parent_for_client(const HttpExchange& client) {
+  auto it = open_.find(client.tid);
+  if (it == open_.end() || it->second.empty()) return nullptr;
+  if (it->second.size() == 1) return &it->second.front();
+  size_t target = std::hash<std::string_view>{}(client.request.target);
+  const OpenServer* match = nullptr;
+  for (const OpenServer& s : it->second) {
+    if (s.target_hash != target) continue;
+    if (match) {
+      match = nullptr;
+      break;
+    }
+    match = &s;
+  }
+  if (!match) ++stats_.ambiguous_parents;
+  return match;
+}
+
+void HttpTracker::open_server(const HttpExchange& x) {
+  std::vector<OpenServer>& open = open_[x.tid];
+  if (open.size() >= options_.max_pending) open.erase(open.begin());
+  open.push_back(
+      {x.trace_id, x.span_id, x.parent_sampled, std::hash<std::string_view>{}(x.request.target)});
+  if (!options_.thread_history) return;
+  auto& spans = threads_[x.tid].spans;
+  if (spans.size() >= options_.thread_history) spans.pop_front();
+  spans.push_back({x.trace_id, x.span_id, x.start_ns, 0});
+}
+
+void HttpTracker::close_server(const HttpExchange& x, uint64_t end_ns) {
+  // An emptied list stays (its thread is likely to serve again: no map node
+  // and vector allocated per request); expire() removes it.
+  if (auto it = open_.find(x.tid); it != open_.end())
+    std::erase_if(it->second, [&](const OpenServer& s) { return s.span_id == x.span_id; });
+  if (auto t = threads_.find(x.tid); t != threads_.end()) {
+    for (auto& s : t->second.spans)
+      if (s.span_id == x.span_id) s.end_ns = end_ns;
   }
 }
 
@@ -253,13 +304,6 @@ std::vector<uint32_t> HttpTracker::server_pids() const {
   std::sort(pids.begin(), pids.end());
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   return pids;
-}
-
-void HttpTracker::remember_server(const HttpExchange& x) {
-  if (!options_.thread_history) return;
-  auto& spans = threads_[x.tid].spans;
-  if (spans.size() >= options_.thread_history) spans.pop_front();
-  spans.push_back({x.trace_id, x.span_id, x.start_ns, 0});
 }
 
 void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
@@ -276,14 +320,7 @@ void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
   x.comm = c.comm;
   x.local = c.local;
   x.peer = c.peer;
-  if (x.kind == SpanKind::kServer) {
-    auto it = active_.find(x.tid);
-    if (it != active_.end() && it->second.span_id == x.span_id) active_.erase(it);
-    if (auto t = threads_.find(x.tid); t != threads_.end()) {
-      for (auto& s : t->second.spans)
-        if (s.span_id == x.span_id) s.end_ns = std::max(x.end_ns, x.start_ns);
-    }
-  }
+  if (x.kind == SpanKind::kServer) close_server(x, std::max(x.end_ns, x.start_ns));
   ++stats_.exchanges;
   on_exchange_(std::move(x));  // may move from it; popped right after
   c.pending.pop_front();

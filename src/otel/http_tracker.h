@@ -8,6 +8,11 @@
 // Trace ids are given when a request is complete, so that client requests a
 // thread makes while it serves a request become that server span's
 // children (same tid between the request's read and the response's write).
+// An event loop (nginx, Node, Envoy) reads several before it answers any.
+// Then the call's parent is the one open request with the call's target (a
+// proxy forwards the URI it was asked for); when no single one has it, which
+// request the call belongs to is unknown, and it starts its own trace rather
+// than join a wrong one (counted: HttpTrackerStats::ambiguous_parents).
 // A request carrying `traceparent` joins that trace under its parent id.
 //
 // Memory is bounded: at most max_connections connections (least recently
@@ -107,6 +112,9 @@ struct ThreadSpanLookup {
   // `span` is the final answer (payloads of one thread arrive in order).
   bool complete = false;
   std::optional<ServerSpanRef> span;
+  // More than one server span of the thread holds the interval (an event
+  // loop serving requests at once): `span` is empty, not a guess.
+  bool ambiguous = false;
 };
 
 struct HttpTrackerStats {
@@ -118,6 +126,9 @@ struct HttpTrackerStats {
   uint64_t tls_connections = 0;
   uint64_t other_connections = 0;  // neither HTTP/1.x nor TLS
   uint64_t resyncs = 0;
+  // Client requests left without a parent: their thread was serving more
+  // than one request when it made them.
+  uint64_t ambiguous_parents = 0;
 };
 
 class HttpTracker {
@@ -151,10 +162,12 @@ class HttpTracker {
   struct KeyHash {
     size_t operator()(const Key& k) const { return (uint64_t{k.pid} << 32) ^ uint32_t(k.fd); }
   };
-  struct ActiveServer {
+  // A server request its thread has read and not answered yet.
+  struct OpenServer {
     TraceId trace_id;
     SpanId span_id;
     std::optional<bool> parent_sampled;
+    size_t target_hash = 0;  // of its request target: no string kept per request
   };
   struct ThreadHistory {
     uint32_t pid = 0;
@@ -167,7 +180,10 @@ class HttpTracker {
   void on_request(Connection& c, Direction d, HttpMessage&& m);
   void on_response(Connection& c, Direction d, HttpMessage&& m);
   void assign_ids(HttpExchange& x);
-  void remember_server(const HttpExchange& x);
+  const OpenServer* parent_for_client(const HttpExchange& client);
+  void open_server(const HttpExchange& x);
+  // The request was answered at end_ns, or its connection is gone.
+  void close_server(const HttpExchange& x, uint64_t end_ns);
   void classify(Connection& c);
 
   HttpTrackerOptions options_;
@@ -175,8 +191,8 @@ class HttpTracker {
   IdGenerator ids_;
   std::list<Key> lru_;  // front: most recently used
   std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash> conns_;
-  std::unordered_map<uint32_t, ActiveServer> active_;    // tid → server span in progress
-  std::unordered_map<uint32_t, ThreadHistory> threads_;  // when options_.thread_history
+  std::unordered_map<uint32_t, std::vector<OpenServer>> open_;  // tid → unanswered requests
+  std::unordered_map<uint32_t, ThreadHistory> threads_;         // when options_.thread_history
   HttpTrackerStats stats_;
 };
 

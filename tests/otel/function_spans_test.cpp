@@ -93,6 +93,25 @@ TEST_F(FunctionSpansTest, CallInsideRequestIsChildOfServerSpan) {
   EXPECT_EQ(functions.stats().parented, 1u);
 }
 
+// Two server spans of one thread hold the call (an event loop): no parent
+// is better than a guess, and a slow syscall there is dropped, counted.
+TEST_F(FunctionSpansTest, CallDuringOverlappingServerSpansHasNoParent) {
+  io(11, Direction::kIngress, kGet, 1000, /*fd=*/5);
+  io(11, Direction::kIngress, kGet, 1500, /*fd=*/6);
+  io(11, Direction::kEgress, kOk, 7000, /*fd=*/6);
+  io(11, Direction::kEgress, kOk, 9000, /*fd=*/5);
+  call(11, 2000, 3000);  // inside both
+  call(11, 7500, 8000);  // inside the first only: the second was answered
+  functions.on_call({.pid = 10, .tid = 11, .start_ns = 2000, .end_ns = 3000, .syscall = "read"});
+  ASSERT_EQ(exchanges.size(), 2u);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_TRUE(is_zero(spans[0].parent_span_id));
+  EXPECT_EQ(spans[1].parent_span_id, exchanges[1].span_id);  // fd 5's, answered last
+  EXPECT_EQ(functions.stats().ambiguous_parents, 2u);
+  EXPECT_EQ(functions.stats().syscalls_outside, 0u);
+  EXPECT_EQ(functions.stats().parented, 1u);
+}
+
 TEST_F(FunctionSpansTest, CallReadBeforeItsRequestWaitsForTheTracker) {
   call(11, 2000, 8000);  // the function's ring buffer was drained first
   EXPECT_TRUE(spans.empty());

@@ -105,6 +105,64 @@ TEST_F(TrackerTest, ClientCallsWhileServingAreChildren) {
   EXPECT_TRUE(is_zero(got[2].parent_span_id));
 }
 
+// An event loop (nginx as a proxy, Node) reads several requests on one
+// thread before it answers any. A call it makes then belongs to the one open
+// request with its target (a proxy forwards what it was asked), or, when no
+// single one has it, to an unknown one: no parent rather than a wrong one.
+TEST_F(TrackerTest, EventLoopCallsAreParentedOnlyWhenTheRequestIsClear) {
+  io(10, 11, 5, Direction::kIngress, "GET /first HTTP/1.1\r\n\r\n", 1);
+  io(10, 11, 6, Direction::kIngress, "GET /second HTTP/1.1\r\n\r\n", 2);
+  io(10, 11, 7, Direction::kEgress, kGet, 3);  // /a: neither's target
+  io(10, 11, 7, Direction::kIngress, kOk, 4);
+  io(10, 11, 8, Direction::kEgress, "GET /second HTTP/1.0\r\n\r\n", 5);  // forwarded
+  io(10, 11, 8, Direction::kIngress, kOk, 6);
+  io(10, 11, 5, Direction::kEgress, kOk, 7);   // /first answered: /second alone
+  io(10, 11, 7, Direction::kEgress, kGet, 8);  // this call can only be /second's
+  io(10, 11, 7, Direction::kIngress, kOk, 9);
+  io(10, 11, 6, Direction::kEgress, kOk, 10);
+  ASSERT_EQ(got.size(), 5u);
+  const HttpExchange& unclear = got[0];
+  const HttpExchange& forwarded = got[1];
+  const HttpExchange& first = got[2];
+  const HttpExchange& sole = got[3];
+  const HttpExchange& second = got[4];
+  EXPECT_EQ(first.request.target, "/first");
+  EXPECT_EQ(second.request.target, "/second");
+  EXPECT_TRUE(is_zero(unclear.parent_span_id));
+  EXPECT_NE(unclear.trace_id, first.trace_id);
+  EXPECT_NE(unclear.trace_id, second.trace_id);
+  EXPECT_EQ(forwarded.parent_span_id, second.span_id);
+  EXPECT_EQ(sole.parent_span_id, second.span_id);
+  EXPECT_EQ(sole.trace_id, second.trace_id);
+  EXPECT_EQ(tracker.stats().ambiguous_parents, 1u);
+}
+
+// Two open requests with the call's target: still unclear.
+TEST_F(TrackerTest, EventLoopCallMatchingTwoOpenRequestsHasNoParent) {
+  io(10, 11, 5, Direction::kIngress, kGet, 1);
+  io(10, 11, 6, Direction::kIngress, kGet, 2);
+  io(10, 11, 7, Direction::kEgress, kGet, 3);
+  io(10, 11, 7, Direction::kIngress, kOk, 4);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(is_zero(got[0].parent_span_id));
+  EXPECT_EQ(tracker.stats().ambiguous_parents, 1u);
+}
+
+// A request whose connection ends unanswered (the client gave up, its
+// response was lost) stops counting as open on its thread.
+TEST_F(TrackerTest, UnansweredRequestReleasesItsThreadWithItsConnection) {
+  io(10, 11, 5, Direction::kIngress, "GET /gone HTTP/1.1\r\n\r\n", 1, /*sock=*/1);
+  io(10, 11, 5, Direction::kIngress, kGet, 2, /*sock=*/2);  // fd 5 reused: sock 1 closed
+  io(10, 11, 7, Direction::kEgress, kGet, 3);
+  io(10, 11, 7, Direction::kIngress, kOk, 4);
+  io(10, 11, 5, Direction::kEgress, kOk, 5, /*sock=*/2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].kind, SpanKind::kClient);
+  EXPECT_EQ(got[1].request.target, "/a");
+  EXPECT_EQ(got[0].parent_span_id, got[1].span_id);
+  EXPECT_EQ(tracker.stats().ambiguous_parents, 0u);
+}
+
 TEST_F(TrackerTest, OrphanResponseIsCounted) {
   io(10, 11, 5, Direction::kEgress, kOk, 1);
   EXPECT_TRUE(got.empty());
