@@ -222,16 +222,24 @@ TEST_F(FunctionSpansKernel, CallLeftByLongjmpIsALostReturn) {
   EXPECT_GE(duration(*handled_under(spans, "/after")), kSleepNs);
   for (const auto& s : spans) EXPECT_NE(s.span.name(), "ksight_jumper");
   const std::string lost = "ksight_events_lost_total{source=\"function_spans\"} 1\n";
+  // Both handle-request spans, each under its server span, in the outcomes.
+  const std::string parented = "ksight_function_span_events_total{event=\"parented\"} 2\n";
+  auto published = [&](const std::string& text) {
+    return text.find(lost) != std::string::npos && text.find(parented) != std::string::npos;
+  };
   std::string text;
   for (auto end = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < end && text.find(lost) == std::string::npos;) {
+       std::chrono::steady_clock::now() < end && !published(text);) {
     text = ksight::testing::run({"/usr/bin/curl", "-s", "--noproxy", "*",
                                  "http://127.0.0.1:" + std::to_string(mport) + "/metrics"},
                                 10s)
                .out;
-    if (text.find(lost) == std::string::npos) std::this_thread::sleep_for(200ms);  // next collect
+    if (!published(text)) std::this_thread::sleep_for(200ms);  // next collect
   }
   EXPECT_NE(text.find(lost), std::string::npos) << text.substr(0, 4000);
+  EXPECT_NE(text.find(parented), std::string::npos) << text.substr(0, 4000);
+  EXPECT_NE(text.find("ksight_function_span_events_total{event=\"ambiguous_parent\"} 0\n"),
+            std::string::npos);
 }
 
 TEST_F(FunctionSpansKernel, MissingSymbolIsAClearError) {

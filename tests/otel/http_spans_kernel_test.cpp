@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agent_argv.h"
+#include "http_kernel_support.h"
 #include "otlp_receiver.h"
 #include "support/subprocess.h"
 #include "test_certs.h"
@@ -22,153 +23,20 @@ namespace {
 
 using namespace std::chrono_literals;
 using ksight::testing::Subprocess;
+using otel::testing::curl;
+using otel::testing::find;
+using otel::testing::free_port;
+using otel::testing::HttpSpansKernel;
+using otel::testing::metric_value;
+using otel::testing::Nginx;
 using otel::testing::OtlpReceiver;
 using otel::testing::ReceivedSpan;
 using otel::testing::ReceiverMode;
+using otel::testing::rss_kib;
 namespace fs = std::filesystem;
 
 const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 const char* kParentId = "00f067aa0ba902b7";
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// nginx on 127.0.0.1:port with its own prefix, config and temp dirs.
-class Nginx {
- public:
-  Nginx()
-      : port_(free_port()),
-        dir_(fs::temp_directory_path() / ("ksight-nginx-" + std::to_string(getpid()))) {
-    fs::create_directories(dir_ / "logs");
-    fs::create_directories(dir_ / "static");
-    // Served by sendfile: its body reaches the capture as a length only.
-    std::ofstream(dir_ / "static" / "big.bin") << std::string(256 << 10, 'x');
-    std::ofstream(dir_ / "nginx.conf") << "daemon off; worker_processes 1;\n"
-                                          "pid "
-                                       << (dir_ / "nginx.pid").string()
-                                       << ";\n"
-                                          "error_log "
-                                       << (dir_ / "logs/error.log").string()
-                                       << ";\n"
-                                          "events { worker_connections 256; }\n"
-                                          "http {\n access_log off;\n sendfile on;\n"
-                                          " client_body_temp_path "
-                                       << (dir_ / "body").string()
-                                       << ";\n"
-                                          " proxy_temp_path "
-                                       << (dir_ / "proxy").string()
-                                       << ";\n"
-                                          " fastcgi_temp_path "
-                                       << (dir_ / "fastcgi").string()
-                                       << ";\n"
-                                          " uwsgi_temp_path "
-                                       << (dir_ / "uwsgi").string()
-                                       << ";\n"
-                                          " scgi_temp_path "
-                                       << (dir_ / "scgi").string()
-                                       << ";\n"
-                                          " server {\n  listen 127.0.0.1:"
-                                       << port_
-                                       << ";\n"
-                                          "  location /static/ { root "
-                                       << dir_.string()
-                                       << "; }\n"
-                                          "  location / { return 200 \"hello\\n\"; }\n"
-                                          "  location /err { return 503; }\n"
-                                          " }\n}\n";
-    proc_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        "/usr/sbin/nginx", "-p", dir_.string(), "-c", (dir_ / "nginx.conf").string()});
-    for (int i = 0; i < 100; ++i) {
-      httplib::Client c("127.0.0.1", port_);
-      if (c.Get("/")) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    throw std::runtime_error("nginx did not start");
-  }
-  ~Nginx() {
-    proc_->send_signal(SIGQUIT);
-    proc_->wait(5s);
-    proc_.reset();
-    fs::remove_all(dir_);
-  }
-  int port() const { return port_; }
-
- private:
-  int port_;
-  fs::path dir_;
-  std::unique_ptr<Subprocess> proc_;
-};
-
-int curl(const std::string& url, const std::vector<std::string>& headers = {}) {
-  std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o", "/dev/null", "--noproxy", "*"};
-  for (const auto& h : headers) {
-    argv.push_back("-H");
-    argv.push_back(h);
-  }
-  argv.push_back(url);
-  return ksight::testing::run(argv, 20s).exit_code;
-}
-
-const ReceivedSpan* find(const std::vector<ReceivedSpan>& spans,
-                         opentelemetry::proto::trace::v1::Span::SpanKind kind,
-                         const std::string& path, const std::string& service) {
-  for (const auto& s : spans) {
-    if (s.span.kind() == kind && s.attr("url.path") == path && s.resource.count("service.name") &&
-        s.resource.at("service.name") == service) {
-      return &s;
-    }
-  }
-  return nullptr;
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-class HttpSpansKernel : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (BPF)";
-    if (!fs::exists("/usr/sbin/nginx") || !fs::exists("/usr/bin/curl")) {
-      GTEST_SKIP() << "needs nginx-light and curl";
-    }
-  }
-
-  // print: --print-spans (only for a few spans: nobody drains the pipe later).
-  // hooks: --http-hooks (auto, sock, syscalls); extra: more agent flags.
-  std::unique_ptr<Subprocess> start_agent(const std::string& otlp, int metrics_port,
-                                          bool print = false, const std::string& hooks = "auto",
-                                          const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = otel::testing::http_agent_argv(otlp, metrics_port);
-    argv.insert(argv.end(), {print ? "--print-spans" : "--http", "--http-hooks", hooks});
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto agent = std::make_unique<Subprocess>(argv);
-    if (!agent->wait_for_output("ksight agent running", 60s, /*from_stderr=*/true)) {
-      ADD_FAILURE() << "agent did not start: " << agent->err();
-    }
-    return agent;
-  }
-
-  std::string metrics(int port) {
-    httplib::Client c("127.0.0.1", port);
-    auto res = c.Get("/metrics");
-    return res ? res->body : "";
-  }
-};
 
 // Each capture path of bpf/http.bpf.c: the sock:sock_{recv,send}_length
 // tracepoints (what auto picks here) and the syscalls tracepoints fallback.
@@ -279,13 +147,6 @@ TEST_F(HttpSpansKernel, ReceiverRefusesDelaysAndDisappears) {
   EXPECT_TRUE(receiver.wait_for(
       [](const auto& s) { return find(s, pb::Span::SPAN_KIND_SERVER, "/back", "nginx"); }, 90s));
   EXPECT_FALSE(agent->wait(0ms).has_value()) << "agent exited";
-}
-
-// Value of one exposition line "name{labels} value", -1 when absent.
-double metric_value(const std::string& text, const std::string& series) {
-  size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
 }
 
 // A plain TCP conversation (not HTTP, not TLS): after its first
