@@ -132,6 +132,15 @@ void HttpStreamParser::feed(std::span<const uint8_t> captured, uint64_t total, u
   std::string_view data(reinterpret_cast<const char*>(captured.data()), captured.size());
   if (data.size() > total) data = data.substr(0, total);
   if (state_ == State::kDead) return;
+  if (state_ == State::kUntilClose) {
+    // A server that left out the length but kept the connection: its next
+    // response ends this one. Else the write is more of the body.
+    if (data.empty() || looks_like_http_start(data) != true) {
+      msg_->end_ns = ts_ns;
+      return;
+    }
+    end_held();
+  }
   if (state_ == State::kResync) {
     if (data.empty() || looks_like_http_start(data) == false) return;
     state_ = State::kIdle;
@@ -147,13 +156,23 @@ void HttpStreamParser::feed(std::span<const uint8_t> captured, uint64_t total, u
 
 void HttpStreamParser::close(uint64_t ts_ns) {
   ts_ = ts_ns;
+  if (state_ == State::kUntilClose) end_held();
   if (msg_ && state_ != State::kHeaders) finish(ts_ns);
   msg_.reset();
   state_ = State::kDead;
 }
 
+void HttpStreamParser::end_held() {
+  if (state_ != State::kUntilClose) return;
+  finish(msg_->end_ns);
+  state_ = State::kResync;
+}
+
 size_t HttpStreamParser::step(std::string_view data, size_t) {
   switch (state_) {
+    case State::kUntilClose:  // the rest of the write is body
+      msg_->end_ns = ts_;
+      return data.size();
     case State::kIdle:
       return on_idle(data);
     case State::kHeaders:
@@ -283,10 +302,9 @@ void HttpStreamParser::headers_done(std::string_view block, bool complete) {
       state_ = State::kBody;
     }
   } else {
-    // A response delimited by the connection's end: it ends where the next
-    // message starts; report it now with what is known.
-    finish(ts_);
-    state_ = State::kResync;
+    // A response delimited by the connection's end: held until then.
+    msg_->end_ns = ts_;
+    state_ = State::kUntilClose;
   }
 }
 
@@ -324,6 +342,9 @@ size_t HttpStreamParser::on_chunk_line(std::string_view data) {
 
 void HttpStreamParser::gap(uint64_t bytes) {
   switch (state_) {
+    case State::kUntilClose:  // uncaptured body bytes
+      msg_->end_ns = ts_;
+      return;
     case State::kBody:
     case State::kChunkData:
       if (bytes <= remaining_) {

@@ -11,13 +11,17 @@
 //   HTTP-version = "HTTP/1.0" / "HTTP/1.1"
 //   header-field = name ":" OWS value OWS
 //   body         = Content-Length octets / chunked ( chunk-size [ext] CRLF data CRLF ...
-//                  "0" CRLF *trailer CRLF ) / (responses only) until the next message
+//                  "0" CRLF *trailer CRLF ) / (responses only) until the connection ends
 // Bare LF line ends are accepted. Bodies are skipped by length, including
 // bytes that were never captured, so pipelined and keep-alive messages stay
 // framed. When framing is lost (a gap inside headers or chunk sizes, an
 // unknown body length) the parser resynchronises at the next write that
 // starts like an HTTP message. Header bytes kept per message are bounded
 // (kMaxHeaderBytes); longer headers are scanned for their end, not stored.
+// A response delimited by the connection's end (no length, not chunked:
+// HTTP/1.0 servers such as Python's http.server) is held, its end moved to
+// each later write, until close(), end_held() (the owner saw the
+// connection go quiet) or a write that starts like a new response.
 // Anything that does not start like HTTP/1.x (TLS, HTTP/2, other protocols)
 // marks the stream as not HTTP and is then ignored.
 #include <cstdint>
@@ -64,8 +68,14 @@ class HttpStreamParser {
 
   // One syscall's payload: `captured` are its first bytes, `total` its length.
   void feed(std::span<const uint8_t> captured, uint64_t total, uint64_t ts_ns);
-  // The connection is gone: a message without a known end ends here.
+  // The connection is gone: a message without a known end ends here (one
+  // delimited by the close: at its last byte).
   void close(uint64_t ts_ns);
+  // A response delimited by the connection's end is waiting for it.
+  bool holds_until_close() const { return state_ == State::kUntilClose; }
+  // Ends that response at its last byte seen; later bytes are ignored up to
+  // a write that starts like HTTP.
+  void end_held();
 
   StreamKind kind() const { return kind_; }
   uint64_t messages() const { return messages_; }
@@ -80,8 +90,9 @@ class HttpStreamParser {
     kChunkData,
     kChunkEnd,
     kTrailers,
-    kResync,  // framing lost: wait for a write that starts like HTTP
-    kDead,    // not HTTP, or upgraded away from it
+    kUntilClose,  // a response body delimited by the connection's end
+    kResync,      // framing lost: wait for a write that starts like HTTP
+    kDead,        // not HTTP, or upgraded away from it
   };
 
   size_t step(std::string_view data, size_t captured_left);

@@ -65,6 +65,10 @@ void HttpPipeline::on_exchange(HttpExchange&& x) {
 }
 
 void HttpPipeline::collect(uint64_t now_ns) {
+  // Before the metrics flush: a response that ended with its connection
+  // counts in this scrape. Half a second of silence: a server writes its
+  // body and closes within microseconds; a slower stream stays held.
+  tracker_.end_quiet_responses(now_ns, 500'000'000);
   red_.flush();
   tracker_.expire(now_ns, 300ull * 1'000'000'000);
   const HttpTrackerStats& s = tracker_.stats();

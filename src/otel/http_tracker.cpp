@@ -51,6 +51,7 @@ struct HttpTracker::Connection {
   Endpoint local, peer;
   SocketAddress local_raw, peer_raw;  // what local/peer were made from
   bool classified = false;
+  bool held_listed = false;  // in HttpTracker::held_
 };
 
 namespace {
@@ -135,6 +136,7 @@ HttpTracker::Connection& HttpTracker::connection_for(const Payload& p) {
 void HttpTracker::drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it) {
   if (it == conns_.end()) return;
   Connection& c = *it->second;
+  for (auto& parser : c.parsers) parser.end_held();
   // Its unanswered requests no longer hold their threads.
   for (const HttpExchange& x : c.pending)
     if (x.kind == SpanKind::kServer) close_server(x, std::max(c.last_ns, x.start_ns));
@@ -150,7 +152,17 @@ void HttpTracker::on_payload(const Payload& p) {
   if (c.comm.empty()) c.comm = p.comm;
   update_endpoint(p.local, c.local_raw, c.local);
   update_endpoint(p.peer, c.peer_raw, c.peer);
-  c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
+  HttpStreamParser& parser = c.parsers[static_cast<int>(p.direction)];
+  parser.feed(p.captured, p.total, p.ts_ns);
+  if (parser.holds_until_close() && !c.held_listed) {
+    c.held_listed = true;
+    held_.push_back(Key{p.pid, p.fd});
+    // Its response is written but for the body: the thread may take the
+    // next request before the close is known, and must not look as if it
+    // served two at once.
+    if (!c.pending.empty() && c.pending.front().kind == SpanKind::kServer)
+      release_thread(c.pending.front());
+  }
   if (!c.classified) classify(c);
   if (options_.thread_history) {
     ThreadHistory& t = threads_[p.tid];
@@ -220,6 +232,19 @@ void HttpTracker::expire(uint64_t now_ns, uint64_t idle_ns) {
   if (threads_.size() > options_.max_connections) threads_.clear();
 }
 
+void HttpTracker::end_quiet_responses(uint64_t now_ns, uint64_t quiet_ns) {
+  std::erase_if(held_, [&](const Key& key) {
+    auto it = conns_.find(key);
+    if (it == conns_.end()) return true;  // dropped: ended then
+    Connection& c = *it->second;
+    bool holds = c.parsers[0].holds_until_close() || c.parsers[1].holds_until_close();
+    if (holds && now_ns < c.last_ns + quiet_ns) return false;
+    for (auto& parser : c.parsers) parser.end_held();
+    c.held_listed = false;
+    return true;
+  });
+}
+
 void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
   ++stats_.requests;
   if (c.pending.size() >= options_.max_pending) {
@@ -286,11 +311,15 @@ void HttpTracker::open_server(const HttpExchange& x) {
   spans.push_back({x.trace_id, x.span_id, x.start_ns, 0});
 }
 
-void HttpTracker::close_server(const HttpExchange& x, uint64_t end_ns) {
+void HttpTracker::release_thread(const HttpExchange& x) {
   // An emptied list stays (its thread is likely to serve again: no map node
   // and vector allocated per request); expire() removes it.
   if (auto it = open_.find(x.tid); it != open_.end())
     std::erase_if(it->second, [&](const OpenServer& s) { return s.span_id == x.span_id; });
+}
+
+void HttpTracker::close_server(const HttpExchange& x, uint64_t end_ns) {
+  release_thread(x);
   if (auto t = threads_.find(x.tid); t != threads_.end()) {
     for (auto& s : t->second.spans)
       if (s.span_id == x.span_id) s.end_ns = end_ns;
@@ -309,7 +338,10 @@ std::vector<uint32_t> HttpTracker::server_pids() const {
 void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
   if (m.status < 200) return;  // interim (100 Continue, 101 handled by the parser)
   auto want = d == Direction::kEgress ? SpanKind::kServer : SpanKind::kClient;
-  if (c.pending.empty() || c.pending.front().kind != want) {
+  // A response held until its connection's end is reported late: one that
+  // began before the oldest pending request cannot be that request's.
+  if (c.pending.empty() || c.pending.front().kind != want ||
+      m.start_ns < c.pending.front().start_ns) {
     ++stats_.orphan_responses;
     return;
   }

@@ -142,6 +142,10 @@ class HttpTracker {
   void on_close(uint32_t pid, int32_t fd, uint64_t ts_ns);
   // Drops connections idle for longer than idle_ns.
   void expire(uint64_t now_ns, uint64_t idle_ns);
+  // Ends the responses delimited by their connection's end (HTTP/1.0
+  // without a length) whose connection has had no payload for quiet_ns:
+  // the close itself is not captured, the silence after it is.
+  void end_quiet_responses(uint64_t now_ns, uint64_t quiet_ns);
 
   // The server span thread `tid` was serving during [start_ns, end_ns]
   // (boot ns), from the last options.thread_history spans of that thread.
@@ -184,6 +188,8 @@ class HttpTracker {
   void open_server(const HttpExchange& x);
   // The request was answered at end_ns, or its connection is gone.
   void close_server(const HttpExchange& x, uint64_t end_ns);
+  // Its thread no longer counts it as being served (its history keeps it).
+  void release_thread(const HttpExchange& x);
   void classify(Connection& c);
 
   HttpTrackerOptions options_;
@@ -192,7 +198,8 @@ class HttpTracker {
   std::list<Key> lru_;  // front: most recently used
   std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash> conns_;
   std::unordered_map<uint32_t, std::vector<OpenServer>> open_;  // tid → unanswered requests
-  std::unordered_map<uint32_t, ThreadHistory> threads_;         // when options_.thread_history
+  std::vector<Key> held_;  // connections with a response held until their end
+  std::unordered_map<uint32_t, ThreadHistory> threads_;  // when options_.thread_history
   HttpTrackerStats stats_;
 };
 

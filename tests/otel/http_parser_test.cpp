@@ -29,6 +29,7 @@ std::string summarize(const std::vector<std::string>& writes, bool head = false)
   HttpStreamParser p(sink);
   uint64_t ts = 1;
   for (const auto& w : writes) p.feed(bytes(w), w.size(), ts++);
+  p.close(ts);
   std::string out;
   for (const auto& m : sink.messages) {
     out += m.is_request ? "REQ " + m.method + " " + m.target : "RESP " + std::to_string(m.status);
@@ -114,6 +115,47 @@ TEST(HttpParser, TimestampsSpanFirstToLastByte) {
   ASSERT_EQ(sink.messages.size(), 1u);
   EXPECT_EQ(sink.messages[0].start_ns, 100u);
   EXPECT_EQ(sink.messages[0].end_ns, 250u);
+}
+
+// HTTP/1.0 without a length (Python's http.server): the body runs to the
+// close, and the response ends at the last byte written, not at its headers.
+TEST(HttpParser, ResponseUntilCloseEndsAtItsLastByte) {
+  Collect sink;
+  HttpStreamParser p(sink);
+  std::string head = "HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\n\r\n";
+  p.feed(bytes(head), head.size(), 100);
+  p.feed(bytes(std::string("<html>")), 6, 200);
+  p.feed(bytes(std::string(64, 'x')), 70000, 300);  // mostly uncaptured
+  EXPECT_TRUE(sink.messages.empty());
+  EXPECT_TRUE(p.holds_until_close());
+  p.close(900);
+  ASSERT_EQ(sink.messages.size(), 1u);
+  EXPECT_EQ(sink.messages[0].status, 200);
+  EXPECT_EQ(sink.messages[0].start_ns, 100u);
+  EXPECT_EQ(sink.messages[0].end_ns, 300u);
+  EXPECT_EQ(p.resyncs(), 0u);
+}
+
+// The owner ends a held response when its connection goes quiet; a server
+// that kept the connection anyway is framed again at its next response.
+TEST(HttpParser, HeldResponseEndsWhenToldOrAtTheNextResponse) {
+  Collect sink;
+  HttpStreamParser p(sink);
+  std::string head = "HTTP/1.1 200 OK\r\n\r\nbody";
+  p.feed(bytes(head), head.size(), 10);
+  p.feed(bytes(std::string("more")), 4, 20);
+  p.end_held();
+  ASSERT_EQ(sink.messages.size(), 1u);
+  EXPECT_EQ(sink.messages[0].end_ns, 20u);
+  EXPECT_FALSE(p.holds_until_close());
+  p.feed(bytes(std::string("late body bytes")), 15, 30);  // ignored
+  p.feed(bytes(head), head.size(), 40);
+  std::string next = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+  p.feed(bytes(next), next.size(), 50);
+  ASSERT_EQ(sink.messages.size(), 3u);
+  EXPECT_EQ(sink.messages[1].end_ns, 40u);
+  EXPECT_EQ(sink.messages[2].status, 404);
+  EXPECT_EQ(sink.messages[2].end_ns, 50u);
 }
 
 TEST(HttpParser, UncapturedBodyBytesAreSkippedByLength) {

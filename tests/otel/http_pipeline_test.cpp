@@ -192,7 +192,8 @@ TEST(HttpPipelineSampling, PendingSinkGetsTheSameSpanUnbuilt) {
                         [&](Span&& s) { built.push_back(std::move(s)); });
   pipeline.set_pending_sink([&](PendingHttpSpan&& p) { pending.push_back(std::move(p)); });
   pipeline.on_payload(payload(Direction::kIngress, "GET /users/9 HTTP/1.1\r\n\r\n", 1000));
-  pipeline.on_payload(payload(Direction::kEgress, "HTTP/1.1 200 OK\r\n\r\n", 2000));
+  pipeline.on_payload(
+      payload(Direction::kEgress, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 2000));
   ASSERT_EQ(built.size(), 1u);
   ASSERT_EQ(pending.size(), 1u);
   Span later = pending[0].build();

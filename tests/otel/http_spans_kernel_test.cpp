@@ -274,6 +274,49 @@ TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
 }
 
 // The DaemonSet's way: no HTTP flag at all, the http section of the
+// An HTTP/1.0 server (Python's http.server) sends no length: the body runs
+// to the close. The server here writes its headers, waits 300 ms, then the
+// body: the span must end at the body (its close is not captured; the agent
+// ends it when the connection has gone quiet), not at the headers.
+TEST_F(HttpSpansKernel, Http10ResponseUntilCloseEndsAtItsBody) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
+  const char* server_py = R"PY(
+import http.server, sys, time
+class Slow(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(0.3)
+        self.wfile.write(b"late body\n")
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Slow)
+print("serving", flush=True)
+srv.serve_forever()
+)PY";
+  OtlpReceiver receiver(true);
+  int port = free_port();
+  Subprocess server({"/usr/bin/python3", "-c", server_py, std::to_string(port)});
+  ASSERT_TRUE(server.wait_for_output("serving", 20s)) << server.err();
+  int mport = free_port();
+  auto agent = start_agent(receiver.endpoint(), mport, false, "auto", {"--http-comm", "python3"});
+  ASSERT_EQ(curl("http://127.0.0.1:" + std::to_string(port) + "/slow-body"), 0);
+  namespace pb = opentelemetry::proto::trace::v1;
+  auto server_span = [](const std::vector<ReceivedSpan>& spans) {
+    return find(spans, pb::Span::SPAN_KIND_SERVER, "/slow-body", "python3");
+  };
+  ASSERT_TRUE(receiver.wait_for([&](const auto& s) { return server_span(s) != nullptr; }, 30s))
+      << "spans received: " << receiver.spans().size();
+  auto spans = receiver.spans();
+  const ReceivedSpan* span = server_span(spans);
+  EXPECT_EQ(span->attr("http.response.status_code"), "200");
+  uint64_t ns = span->span.end_time_unix_nano() - span->span.start_time_unix_nano();
+  EXPECT_GE(ns, 300'000'000u);
+  EXPECT_LT(ns, 3'000'000'000u);
+}
+
 // --config file selects nginx, names its service and its route.
 // Everything from the file, export included: OTLP/HTTP over mutual TLS to a
 // traces URL with its own path (used as is, nothing appended).

@@ -163,6 +163,42 @@ TEST_F(TrackerTest, UnansweredRequestReleasesItsThreadWithItsConnection) {
   EXPECT_EQ(tracker.stats().ambiguous_parents, 0u);
 }
 
+// HTTP/1.0 without a length: the exchange ends at the body's last write,
+// once the connection has been quiet (its close is not captured). The
+// thread is free for its next request meanwhile.
+TEST_F(TrackerTest, ResponseUntilCloseEndsWhenItsConnectionGoesQuiet) {
+  const uint64_t quiet = 500;
+  io(10, 11, 5, Direction::kIngress, "GET /old HTTP/1.0\r\n\r\n", 1000);
+  io(10, 11, 5, Direction::kEgress, "HTTP/1.0 200 OK\r\nServer: SimpleHTTP\r\n\r\n", 2000);
+  io(10, 11, 5, Direction::kEgress, "<html>body</html>", 3000);
+  io(10, 11, 6, Direction::kIngress, kGet, 3100);  // the thread's next request
+  io(10, 11, 7, Direction::kEgress, kGet, 3200);   // its upstream call
+  io(10, 11, 7, Direction::kIngress, kOk, 3300);
+  ASSERT_EQ(got.size(), 1u);
+  const HttpExchange call = got[0];
+  tracker.end_quiet_responses(3000 + quiet - 1, quiet);
+  EXPECT_EQ(got.size(), 1u);
+  tracker.end_quiet_responses(3000 + quiet, quiet);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].request.target, "/old");
+  EXPECT_EQ(got[1].response.status, 200);
+  EXPECT_EQ(got[1].end_ns, 3000u);
+  io(10, 11, 6, Direction::kEgress, kOk, 3400);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(call.parent_span_id, got[2].span_id);
+  EXPECT_EQ(tracker.stats().ambiguous_parents, 0u);
+}
+
+// Found by fuzz/http_tracker_fuzzer: a response held until the close, sent
+// before any request, ended after one arrived. It is not that request's.
+TEST_F(TrackerTest, HeldResponseThatBeganBeforeTheRequestIsAnOrphan) {
+  io(10, 11, 5, Direction::kEgress, "HTTP/1.0 200 OK\r\n\r\n", 100);
+  io(10, 11, 5, Direction::kIngress, kGet, 200);
+  tracker.end_quiet_responses(10'000, 500);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(tracker.stats().orphan_responses, 1u);
+}
+
 TEST_F(TrackerTest, OrphanResponseIsCounted) {
   io(10, 11, 5, Direction::kEgress, kOk, 1);
   EXPECT_TRUE(got.empty());
