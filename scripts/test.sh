@@ -3,7 +3,7 @@
 #   1. unit    GoogleTest, no root
 #   2. kernel  root: real BPF programs against tests/workloads (must run, not skip)
 #   3. peers   our outputs read by real tools (go tool pprof, promtool, Prometheus, OTLP)
-#   4. fuzz    the rule parser and loader fuzzers for a bounded time (clang)
+#   4. fuzz    the rule parser, rule loader and HTTP tracker fuzzers, bounded time (clang)
 # and ends with one summary line. Run as root: sudo scripts/test.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +37,9 @@ run_tier unit
 run_tier kernel
 run_tier peers
 
-if [ -x scripts/fuzz-rules.sh ]; then
+if [ -x scripts/fuzz.sh ]; then
   echo "=== tier: fuzz ==="
-  if scripts/fuzz-rules.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if scripts/fuzz.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
