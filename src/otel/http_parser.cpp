@@ -94,6 +94,15 @@ Framing parse_headers(std::string_view rest, bool complete, HttpMessage& m) {
       m.traceparent = value;
     } else if (iequals(name, "user-agent")) {
       m.user_agent = value;
+    } else if (name.size() > 8 && (name[0] | 0x20) == 'x' && name[1] == '-') {
+      // The first of each: the proxy nearest the client wrote it.
+      if (iequals(name, "x-forwarded-for") && m.forwarded_for.empty()) {
+        m.forwarded_for = value;
+      } else if (iequals(name, "x-forwarded-proto") && m.forwarded_proto.empty()) {
+        m.forwarded_proto = value;
+      }
+    } else if (iequals(name, "forwarded") && m.forwarded.empty()) {
+      m.forwarded = value;
     }
   }
   return f;

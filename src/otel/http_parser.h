@@ -43,6 +43,10 @@ struct HttpMessage {
   std::string host;
   std::string traceparent;
   std::string user_agent;
+  // What proxies say of the original client (src/otel/http_url.h reads them).
+  std::string forwarded;           // Forwarded (RFC 7239)
+  std::string forwarded_for;       // X-Forwarded-For
+  std::string forwarded_proto;     // X-Forwarded-Proto
   bool headers_truncated = false;  // over kMaxHeaderBytes or cut by a gap
   uint64_t start_ns = 0;           // timestamp of the write holding the first byte
   uint64_t end_ns = 0;             // timestamp of the write holding the last byte known

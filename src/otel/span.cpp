@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include "otel/http_url.h"
+
 namespace ksight::otel {
 namespace {
 
@@ -105,26 +107,32 @@ Span build_http_span(const HttpExchange& x, std::shared_ptr<const Resource> reso
   add("network.protocol.version", req.version);
   auto [host, host_port] = split_host(req.host);
   if (x.kind == SpanKind::kServer) {
+    add("url.scheme", original_scheme(req));
+    if (std::string_view query = target_query(req.target); !query.empty())
+      add("url.query", redact_query(query));
     add("server.address", host.empty() ? x.local.address : host);
     add("server.port", int64_t{host_port ? host_port : x.local.port});
-    if (!x.peer.address.empty()) {
+    std::string client = original_client(req);
+    if (!client.empty()) {
+      add("client.address", std::move(client));
+    } else if (!x.peer.address.empty()) {
       add("client.address", x.peer.address);
-      add("network.peer.address", x.peer.address);
-      add("network.peer.port", int64_t{x.peer.port});
     }
   } else {
+    add("url.full", client_url(req, x.peer));
     add("server.address", host.empty() ? x.peer.address : host);
     add("server.port", int64_t{host_port ? host_port : x.peer.port});
-    if (!x.peer.address.empty()) {
-      add("network.peer.address", x.peer.address);
-      add("network.peer.port", int64_t{x.peer.port});
-    }
+  }
+  if (!x.peer.address.empty()) {
+    add("network.peer.address", x.peer.address);
+    add("network.peer.port", int64_t{x.peer.port});
   }
   if (!req.user_agent.empty()) add("user_agent.original", req.user_agent);
   if (req.headers_truncated) add("ksight.http.headers_truncated", true);
   s.status = status_for(x.kind, x.response.status);
   if (s.status == StatusCode::kError) {
     s.status_message = "HTTP " + std::to_string(x.response.status);
+    add("error.type", std::to_string(x.response.status));
   }
   return s;
 }

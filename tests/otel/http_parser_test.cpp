@@ -249,6 +249,21 @@ TEST(HttpParser, UpgradeEndsTheHttpStream) {
   EXPECT_EQ(sink.messages[0].status, 101);
 }
 
+// What proxies say of the original client: the first of each header.
+TEST(HttpParser, ProxyHeadersAreKept) {
+  Collect sink;
+  HttpStreamParser p(sink);
+  std::string req =
+      "GET / HTTP/1.1\r\nx-forwarded-for: 198.51.100.7, 10.0.0.1\r\nX-Forwarded-For: 10.9.9.9"
+      "\r\nX-Forwarded-Proto: https\r\nForwarded: for=198.51.100.7;proto=https\r\n"
+      "X-Request-Id: 1\r\n\r\n";
+  p.feed(bytes(req), req.size(), 1);
+  ASSERT_EQ(sink.messages.size(), 1u);
+  EXPECT_EQ(sink.messages[0].forwarded_for, "198.51.100.7, 10.0.0.1");
+  EXPECT_EQ(sink.messages[0].forwarded_proto, "https");
+  EXPECT_EQ(sink.messages[0].forwarded, "for=198.51.100.7;proto=https");
+}
+
 TEST(HttpParser, LooksLikeHttpStart) {
   EXPECT_EQ(looks_like_http_start("GET / HTTP/1.1"), true);
   EXPECT_EQ(looks_like_http_start("HTTP/1.1 200"), true);

@@ -86,7 +86,11 @@ TEST_P(HttpSpansHooks, ServerAndClientSpansWithTraceparent) {
       static_cast<double>(server->span.start_time_unix_nano()) / 1e9,
       static_cast<double>(std::chrono::system_clock::now().time_since_epoch().count()) / 1e9, 120);
 
+  EXPECT_EQ(server->attr("url.scheme"), "http");
+  EXPECT_EQ(server->attr("url.query"), "x=1");
+
   const ReceivedSpan* client = find(spans, pb::Span::SPAN_KIND_CLIENT, "/items/42", "curl");
+  EXPECT_EQ(client->attr("url.full"), base + "/items/42?x=1");
   EXPECT_EQ(client->attr("server.port"), std::to_string(nginx.port()));
   EXPECT_EQ(client->attr("http.response.status_code"), "200");
 
@@ -100,6 +104,7 @@ TEST_P(HttpSpansHooks, ServerAndClientSpansWithTraceparent) {
   const ReceivedSpan* err = find(spans, pb::Span::SPAN_KIND_SERVER, "/err", "nginx");
   EXPECT_EQ(err->attr("http.response.status_code"), "503");
   EXPECT_EQ(err->span.status().code(), pb::Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(err->attr("error.type"), "503");
 
   std::string text = metrics(mport);
   EXPECT_NE(text.find("http_requests_total{method=\"GET\",path=\"/items/{id}\",status=\"200\","

@@ -62,7 +62,32 @@ TEST(SpanBuilder, ServerSpanAttributes) {
   EXPECT_EQ(num(s, "server.port"), 8080);
   EXPECT_EQ(str(s, "client.address"), "10.0.0.2");
   EXPECT_EQ(str(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(str(s, "url.scheme"), "http");
+  EXPECT_EQ(str(s, "url.query"), "x=1");
+  EXPECT_EQ(s.find("url.full"), nullptr);
+  EXPECT_EQ(s.find("error.type"), nullptr);
   EXPECT_EQ(s.status, StatusCode::kUnset);
+}
+
+// Behind a proxy: the client and scheme it reports; the peer stays the peer.
+TEST(SpanBuilder, ServerSpanBehindAProxy) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  auto x = exchange(SpanKind::kServer, 200);
+  x.request.forwarded_for = "198.51.100.7, 10.0.0.2";
+  x.request.forwarded_proto = "https";
+  Span s = b.build(x, nullptr);
+  EXPECT_EQ(str(s, "client.address"), "198.51.100.7");
+  EXPECT_EQ(str(s, "network.peer.address"), "10.0.0.2");
+  EXPECT_EQ(str(s, "url.scheme"), "https");
+}
+
+TEST(SpanBuilder, ErrorTypeIsTheStatusOfAnErrorSpan) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  EXPECT_EQ(str(b.build(exchange(SpanKind::kServer, 503), nullptr), "error.type"), "503");
+  EXPECT_EQ(b.build(exchange(SpanKind::kServer, 404), nullptr).find("error.type"), nullptr);
+  EXPECT_EQ(str(b.build(exchange(SpanKind::kClient, 404), nullptr), "error.type"), "404");
 }
 
 TEST(SpanBuilder, StatusRules) {
@@ -84,6 +109,8 @@ TEST(SpanBuilder, ClientSpanNamesThePeer) {
   EXPECT_EQ(str(s, "server.address"), "10.0.0.2");
   EXPECT_EQ(num(s, "server.port"), 51000);
   EXPECT_EQ(s.find("client.address"), nullptr);
+  EXPECT_EQ(str(s, "url.full"), "http://10.0.0.2:51000/users/42?x=1");
+  EXPECT_EQ(s.find("url.scheme"), nullptr);
 }
 
 TEST(Resource, FromProcessIdentity) {
