@@ -16,7 +16,8 @@ HttpPipeline::HttpPipeline(metrics::Registry& registry, HttpPipelineOptions opti
       red_(registry, options_.buckets, options_.metrics_kind_label),
       parse_events_(registry.counter("ksight_http_parser_events_total",
                                      "HTTP stream parser and pairing outcomes (orphan "
-                                     "responses, dropped pending requests, resyncs, TLS/other "
+                                     "responses, dropped pending requests, requests whose "
+                                     "connection ended unanswered, resyncs, TLS/other "
                                      "connections, client requests left without a parent "
                                      "because their thread was serving several requests).",
                                      {"event"})),
@@ -74,6 +75,7 @@ void HttpPipeline::collect(uint64_t now_ns) {
   const HttpTrackerStats& s = tracker_.stats();
   parse_events_.set_total({"orphan_response"}, static_cast<double>(s.orphan_responses));
   parse_events_.set_total({"pending_dropped"}, static_cast<double>(s.pending_dropped));
+  parse_events_.set_total({"unanswered"}, static_cast<double>(s.unanswered));
   parse_events_.set_total({"connection_evicted"}, static_cast<double>(s.connections_evicted));
   parse_events_.set_total({"tls_connection"}, static_cast<double>(s.tls_connections));
   parse_events_.set_total({"other_connection"}, static_cast<double>(s.other_connections));

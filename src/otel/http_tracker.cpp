@@ -138,6 +138,7 @@ void HttpTracker::drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyH
   Connection& c = *it->second;
   for (auto& parser : c.parsers) parser.end_held();
   // Its unanswered requests no longer hold their threads.
+  stats_.unanswered += c.pending.size();
   for (const HttpExchange& x : c.pending)
     if (x.kind == SpanKind::kServer) close_server(x, std::max(c.last_ns, x.start_ns));
   stats_.resyncs += c.parsers[0].resyncs() + c.parsers[1].resyncs();

@@ -122,6 +122,7 @@ struct HttpTrackerStats {
   uint64_t requests = 0;
   uint64_t orphan_responses = 0;  // a response with no request queued
   uint64_t pending_dropped = 0;   // requests pushed out of a full queue
+  uint64_t unanswered = 0;        // requests whose connection ended (or was evicted) first
   uint64_t connections_evicted = 0;
   uint64_t tls_connections = 0;
   uint64_t other_connections = 0;  // neither HTTP/1.x nor TLS

@@ -161,6 +161,7 @@ TEST_F(TrackerTest, UnansweredRequestReleasesItsThreadWithItsConnection) {
   EXPECT_EQ(got[1].request.target, "/a");
   EXPECT_EQ(got[0].parent_span_id, got[1].span_id);
   EXPECT_EQ(tracker.stats().ambiguous_parents, 0u);
+  EXPECT_EQ(tracker.stats().unanswered, 1u);  // /gone
 }
 
 // HTTP/1.0 without a length: the exchange ends at the body's last write,
