@@ -104,7 +104,11 @@ Span build_http_span(const HttpExchange& x, std::shared_ptr<const Resource> reso
   if (route) add("http.route", *route);
   add("http.response.status_code", int64_t{x.response.status});
   add("network.protocol.name", std::string("http"));
-  add("network.protocol.version", req.version);
+  // The version both ends speak: an HTTP/1.1 client of an HTTP/1.0 server
+  // (or the reverse) talks HTTP/1.0.
+  const std::string& resp_version = x.response.version;
+  add("network.protocol.version",
+      resp_version.empty() || req.version < resp_version ? req.version : resp_version);
   auto [host, host_port] = split_host(req.host);
   if (x.kind == SpanKind::kServer) {
     add("url.scheme", original_scheme(req));

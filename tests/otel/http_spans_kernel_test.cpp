@@ -317,6 +317,7 @@ srv.serve_forever()
   auto spans = receiver.spans();
   const ReceivedSpan* span = server_span(spans);
   EXPECT_EQ(span->attr("http.response.status_code"), "200");
+  EXPECT_EQ(span->attr("network.protocol.version"), "1.0");  // curl asked in 1.1
   uint64_t ns = span->span.end_time_unix_nano() - span->span.start_time_unix_nano();
   EXPECT_GE(ns, 300'000'000u);
   EXPECT_LT(ns, 3'000'000'000u);

@@ -82,6 +82,19 @@ TEST(SpanBuilder, ServerSpanBehindAProxy) {
   EXPECT_EQ(str(s, "url.scheme"), "https");
 }
 
+TEST(SpanBuilder, ProtocolVersionIsTheOneBothEndsSpeak) {
+  PathNormalizer paths;
+  SpanBuilder b(paths, 0);
+  auto x = exchange(SpanKind::kServer, 200);
+  x.response.version = "1.0";  // Python's http.server answering curl
+  EXPECT_EQ(str(b.build(x, nullptr), "network.protocol.version"), "1.0");
+  x.request.version = "1.0";
+  x.response.version = "1.1";  // nginx answering curl -0
+  EXPECT_EQ(str(b.build(x, nullptr), "network.protocol.version"), "1.0");
+  x.request.version = x.response.version = "1.1";
+  EXPECT_EQ(str(b.build(x, nullptr), "network.protocol.version"), "1.1");
+}
+
 TEST(SpanBuilder, ErrorTypeIsTheStatusOfAnErrorSpan) {
   PathNormalizer paths;
   SpanBuilder b(paths, 0);
