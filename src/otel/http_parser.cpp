@@ -313,7 +313,9 @@ void HttpStreamParser::headers_done(std::string_view block, bool complete) {
   } else {
     // A response delimited by the connection's end: held until then.
     msg_->end_ns = ts_;
+    msg_->until_close = true;
     state_ = State::kUntilClose;
+    sink_->on_response_held();
   }
 }
 

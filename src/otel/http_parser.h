@@ -48,6 +48,7 @@ struct HttpMessage {
   std::string forwarded_for;       // X-Forwarded-For
   std::string forwarded_proto;     // X-Forwarded-Proto
   bool headers_truncated = false;  // over kMaxHeaderBytes or cut by a gap
+  bool until_close = false;        // a response delimited by the connection's end
   uint64_t start_ns = 0;           // timestamp of the write holding the first byte
   uint64_t end_ns = 0;             // timestamp of the write holding the last byte known
 };
@@ -64,6 +65,9 @@ class HttpMessageSink {
   virtual bool response_has_body(int status) {
     return status >= 200 && status != 204 && status != 304;
   }
+  // A response's headers ended and its body runs to the connection's end:
+  // on_message comes later (marked until_close).
+  virtual void on_response_held() {}
 };
 
 class HttpStreamParser {

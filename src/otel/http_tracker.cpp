@@ -26,6 +26,7 @@ struct HttpTracker::Connection {
       if (status < 200 || status == 204 || status == 304) return false;
       return conn->pending.empty() || conn->pending.front().request.method != "HEAD";
     }
+    void on_response_held() override { tracker->on_response_held(*conn, direction); }
   };
 
   Connection(HttpTracker* t, const Payload& p)
@@ -37,12 +38,14 @@ struct HttpTracker::Connection {
     }
     sock = p.sock;
     pid = p.pid;
+    key = Key{p.pid, p.fd};
   }
 
   Sink sinks[2];
   HttpStreamParser parsers[2];
   std::deque<HttpExchange> pending;  // requests waiting for their response
   std::list<Key>::iterator lru_pos;
+  Key key;
   uint64_t sock = 0;
   uint32_t pid = 0;
   uint64_t last_ns = 0;
@@ -52,6 +55,7 @@ struct HttpTracker::Connection {
   SocketAddress local_raw, peer_raw;  // what local/peer were made from
   bool classified = false;
   bool held_listed = false;  // in HttpTracker::held_
+  SpanId held_for{};         // the request a held response answers (zero: none)
 };
 
 namespace {
@@ -153,17 +157,7 @@ void HttpTracker::on_payload(const Payload& p) {
   if (c.comm.empty()) c.comm = p.comm;
   update_endpoint(p.local, c.local_raw, c.local);
   update_endpoint(p.peer, c.peer_raw, c.peer);
-  HttpStreamParser& parser = c.parsers[static_cast<int>(p.direction)];
-  parser.feed(p.captured, p.total, p.ts_ns);
-  if (parser.holds_until_close() && !c.held_listed) {
-    c.held_listed = true;
-    held_.push_back(Key{p.pid, p.fd});
-    // Its response is written but for the body: the thread may take the
-    // next request before the close is known, and must not look as if it
-    // served two at once.
-    if (!c.pending.empty() && c.pending.front().kind == SpanKind::kServer)
-      release_thread(c.pending.front());
-  }
+  c.parsers[static_cast<int>(p.direction)].feed(p.captured, p.total, p.ts_ns);
   if (!c.classified) classify(c);
   if (options_.thread_history) {
     ThreadHistory& t = threads_[p.tid];
@@ -244,6 +238,21 @@ void HttpTracker::end_quiet_responses(uint64_t now_ns, uint64_t quiet_ns) {
     c.held_listed = false;
     return true;
   });
+}
+
+// A response's body runs to the connection's end, which comes later (or
+// not at all): what it answers is decided now, when its headers ended.
+void HttpTracker::on_response_held(Connection& c, Direction d) {
+  auto want = d == Direction::kEgress ? SpanKind::kServer : SpanKind::kClient;
+  bool answers = !c.pending.empty() && c.pending.front().kind == want;
+  c.held_for = answers ? c.pending.front().span_id : SpanId{};
+  // Written but for the body: the thread may take its next request before
+  // the close is known, and must not look as if it served two at once.
+  if (answers && want == SpanKind::kServer) release_thread(c.pending.front());
+  if (!c.held_listed) {
+    c.held_listed = true;
+    held_.push_back(c.key);
+  }
 }
 
 void HttpTracker::on_request(Connection& c, Direction d, HttpMessage&& m) {
@@ -339,10 +348,10 @@ std::vector<uint32_t> HttpTracker::server_pids() const {
 void HttpTracker::on_response(Connection& c, Direction d, HttpMessage&& m) {
   if (m.status < 200) return;  // interim (100 Continue, 101 handled by the parser)
   auto want = d == Direction::kEgress ? SpanKind::kServer : SpanKind::kClient;
-  // A response held until its connection's end is reported late: one that
-  // began before the oldest pending request cannot be that request's.
+  // A response held until its connection's end is reported late: it answers
+  // the request that was pending when its headers ended, or none.
   if (c.pending.empty() || c.pending.front().kind != want ||
-      m.start_ns < c.pending.front().start_ns) {
+      (m.until_close && c.pending.front().span_id != c.held_for)) {
     ++stats_.orphan_responses;
     return;
   }

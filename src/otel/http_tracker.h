@@ -184,6 +184,7 @@ class HttpTracker {
   void drop(std::unordered_map<Key, std::unique_ptr<Connection>, KeyHash>::iterator it);
   void on_request(Connection& c, Direction d, HttpMessage&& m);
   void on_response(Connection& c, Direction d, HttpMessage&& m);
+  void on_response_held(Connection& c, Direction d);
   void assign_ids(HttpExchange& x);
   const OpenServer* parent_for_client(const HttpExchange& client);
   void open_server(const HttpExchange& x);

@@ -200,6 +200,16 @@ TEST_F(TrackerTest, HeldResponseThatBeganBeforeTheRequestIsAnOrphan) {
   EXPECT_EQ(tracker.stats().orphan_responses, 1u);
 }
 
+// A client whose reader thread returns from recv before its writer thread
+// returns from send (loopback delivers inside send) stamps the response
+// earlier than the request. Pairing goes by order of arrival, not stamps.
+TEST_F(TrackerTest, ResponseStampedBeforeItsRequestStillPairs) {
+  io(20, 21, 7, Direction::kEgress, kGet, 200);
+  io(20, 22, 7, Direction::kIngress, kOk, 150);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, SpanKind::kClient);
+}
+
 TEST_F(TrackerTest, OrphanResponseIsCounted) {
   io(10, 11, 5, Direction::kEgress, kOk, 1);
   EXPECT_TRUE(got.empty());
