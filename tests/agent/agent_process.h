@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "support/ports.h"
+
 namespace ksight::agent::testing {
 
-// A loopback port nobody listens on right now.
-int free_port();
+using ksight::testing::free_port;
 
 // One parsed /metrics scrape.
 struct Sample {

@@ -4,8 +4,6 @@
 // --http-function-span` exports to the OTLP receiver built from the
 // official protos. Root only.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,12 +11,14 @@
 
 #include "agent_argv.h"
 #include "otlp_receiver.h"
+#include "support/ports.h"
 #include "support/subprocess.h"
 
 namespace ksight::otel {
 namespace {
 
 using namespace std::chrono_literals;
+using ksight::testing::free_port;
 using ksight::testing::Subprocess;
 using otel::testing::OtlpReceiver;
 using otel::testing::ReceivedSpan;
@@ -54,18 +54,6 @@ std::unique_ptr<Subprocess> start_agent(const std::string& otlp,
   std::vector<std::string> argv = otel::testing::http_agent_argv(otlp, metrics_port);
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Subprocess>(argv);
-}
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 uint64_t duration(const ReceivedSpan& s) {

@@ -2,8 +2,6 @@
 #include "http_kernel_support.h"
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -16,18 +14,6 @@ namespace ksight::otel::testing {
 using namespace std::chrono_literals;
 using ksight::testing::Subprocess;
 namespace fs = std::filesystem;
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 Nginx::Nginx(int upstream_port)
     : port_(free_port()),

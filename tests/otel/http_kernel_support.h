@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "otlp_receiver.h"
+#include "support/ports.h"
 #include "support/subprocess.h"
 
 namespace ksight::otel::testing {
 
-// A free TCP port on 127.0.0.1 (bound, read, closed).
-int free_port();
+using ksight::testing::free_port;
 
 // nginx on 127.0.0.1:port with its own prefix, config and temp dirs:
 // `/` answers 200, `/err` 503, `/static/big.bin` (256 KiB) by sendfile;
