@@ -276,6 +276,24 @@ static __always_inline int looks_like_http(const __u8 *d)
 #undef W
 }
 
+/* An extension method (WebDAV's PROPFIND, MKCOL, ...): 3-20 of A-Z, '-' or
+ * '_', SP, then an origin-form target's '/'. The '/' tells it from SMTP,
+ * FTP or Redis inline commands, and leaves out HTTP/2's "PRI *". User
+ * space checks the rest of the request line
+ * (src/otel/http_parser.cpp, looks_like_extension_request). */
+static __always_inline int looks_like_extension_request(const __u8 *d, __u32 len)
+{
+	for (__u32 i = 0; i <= 20 && i + 1 < len; i++) {
+		__u8 c = d[i];
+
+		if (c == ' ')
+			return i >= 3 && d[i + 1] == '/';
+		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 0;
+}
+
 /* TLS record header: content type 20-23, major version 3. */
 static __always_inline int looks_like_tls(const __u8 *d)
 {
@@ -295,7 +313,7 @@ static __always_inline bool worth_sending(struct conn_state *c, const __u8 *d, _
 	}
 	if (len < 4)
 		return true;
-	if (looks_like_http(d))
+	if (looks_like_http(d) || looks_like_extension_request(d, len))
 		c->kind = CONN_HTTP;
 	else if (looks_like_tls(d) || ++c->seen >= KSIGHT_HTTP_CLASSIFY_PAYLOADS)
 		c->kind = CONN_SKIP; /* this payload still goes: user space counts it */

@@ -12,6 +12,25 @@ constexpr std::array<std::string_view, 10> kStarts = {"GET ",   "POST ",    "PUT
                                                       "HEAD ",  "OPTIONS ", "PATCH ", "CONNECT ",
                                                       "TRACE ", "HTTP/1."};
 constexpr size_t kMaxChunkLine = 256;
+constexpr size_t kMaxExtensionMethod = 20;  // PROPPATCH, VERSION-CONTROL, BASELINE-CONTROL
+
+bool is_extension_method_char(char c) {
+  return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+// An extension method (RFC 9110 §16.1: WebDAV's PROPFIND, MKCOL, LOCK...)
+// followed by an origin-form target: "PROPFIND /". The '/' is what tells it
+// from text protocols whose commands are upper-case words too (SMTP's "MAIL
+// FROM:", FTP's "USER", Redis inline commands), and HTTP/2's preface
+// ("PRI * HTTP/2.0") has none. nullopt: too short to say yet.
+std::optional<bool> looks_like_extension_request(std::string_view data) {
+  size_t n = 0;
+  while (n < data.size() && n <= kMaxExtensionMethod && is_extension_method_char(data[n])) ++n;
+  if (n == data.size()) return n <= kMaxExtensionMethod ? std::nullopt : std::optional(false);
+  if (n < 3 || n > kMaxExtensionMethod || data[n] != ' ') return false;
+  if (n + 1 == data.size()) return std::nullopt;
+  return data[n + 1] == '/';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -121,6 +140,14 @@ size_t header_block_end(std::string_view data) {
   return std::string_view::npos;
 }
 
+bool is_standard_http_method(std::string_view method) {
+  // kStarts without "HTTP/1.": the methods RFC 9110 §9 defines and PATCH.
+  for (std::string_view s : std::span(kStarts).first(kStarts.size() - 1)) {
+    if (s.size() == method.size() + 1 && s.starts_with(method)) return true;
+  }
+  return false;
+}
+
 std::optional<bool> looks_like_http_start(std::string_view data) {
   if (data.empty()) return std::nullopt;
   bool maybe = false;
@@ -132,7 +159,10 @@ std::optional<bool> looks_like_http_start(std::string_view data) {
       maybe = true;
     }
   }
-  if (maybe) return std::nullopt;
+  if (!is_extension_method_char(data[0])) return maybe ? std::nullopt : std::optional(false);
+  std::optional<bool> extension = looks_like_extension_request(data);
+  if (extension == true) return true;
+  if (maybe || !extension) return std::nullopt;
   return false;
 }
 

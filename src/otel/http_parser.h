@@ -7,6 +7,8 @@
 //   message      = start-line *( header-field CRLF ) CRLF [ body ]
 //   start-line   = request-line / status-line
 //   request-line = method SP request-target SP HTTP-version CRLF
+//   method       = a standard method, or an extension method (3-20 of A-Z
+//                  "-" "_") whose target is origin-form ("PROPFIND /a")
 //   status-line  = HTTP-version SP status-code SP [ reason ] CRLF
 //   HTTP-version = "HTTP/1.0" / "HTTP/1.1"
 //   header-field = name ":" OWS value OWS
@@ -131,8 +133,14 @@ class HttpStreamParser {
 // line: LF LF or LF CR LF), npos when the empty line is not in `data`.
 size_t header_block_end(std::string_view data);
 
-// "GET " / "HTTP/1.1 200" ...: the first bytes of a message. nullopt: too
-// short to say yet.
+// "GET " / "HTTP/1.1 200" / "PROPFIND /" ...: the first bytes of a message.
+// nullopt: too short to say yet.
 std::optional<bool> looks_like_http_start(std::string_view data);
+
+// GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH (case
+// sensitive). Others are extension methods: OpenTelemetry reports them as
+// "_OTHER" (and the method itself in http.request.method_original), so an
+// unbounded set of tokens cannot grow the metrics' series.
+bool is_standard_http_method(std::string_view method);
 
 }  // namespace ksight::otel

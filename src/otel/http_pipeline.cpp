@@ -51,8 +51,10 @@ void HttpPipeline::on_exchange(HttpExchange&& x) {
   const ProcessEntry& proc = process_for(x.pid, x.comm);
   NormalizedPath np = paths_.normalize(x.request.target);
   double secs = static_cast<double>(x.end_ns > x.start_ns ? x.end_ns - x.start_ns : 0) / 1e9;
-  red_.observe(x.request.method, np.path, x.response.status, proc.service,
-               x.kind == SpanKind::kClient, secs);
+  std::string_view method = is_standard_http_method(x.request.method)
+                                ? std::string_view(x.request.method)
+                                : std::string_view("_OTHER");
+  red_.observe(method, np.path, x.response.status, proc.service, x.kind == SpanKind::kClient, secs);
   if (!on_span_ && !on_pending_) return;
   if (!sampled(x)) {
     ++sampled_out_count_;

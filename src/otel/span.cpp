@@ -95,11 +95,16 @@ Span build_http_span(const HttpExchange& x, std::shared_ptr<const Resource> reso
   s.end_unix_ns = std::max(x.end_ns, x.start_ns) + boot_to_unix_ns;
   s.resource = std::move(resource);
   const HttpMessage& req = x.request;
-  s.name = route ? req.method + " " + *route : req.method;
+  // An extension method is "_OTHER", and the span is named "HTTP" (the
+  // conventions' name for an unknown method).
+  bool standard = is_standard_http_method(req.method);
+  s.name = standard ? req.method : "HTTP";
+  if (route) (s.name += ' ') += *route;
   auto add = [&](const char* k, std::variant<std::string, int64_t, bool, double> v) {
     s.attributes.push_back({k, std::move(v)});
   };
-  add("http.request.method", req.method);
+  add("http.request.method", standard ? req.method : std::string("_OTHER"));
+  if (!standard) add("http.request.method_original", req.method);
   add("url.path", std::string(target_path(req.target)));
   if (route) add("http.route", *route);
   add("http.response.status_code", int64_t{x.response.status});

@@ -248,15 +248,16 @@ TEST(ExporterPending, PendingSpansAreBuiltWhenTheirBatchLeavesAndDroppedOnesNeve
   BatchExporter exporter(std::move(t), clock, registry, o);
   for (int i = 0; i < 4; ++i) {
     PendingHttpSpan p;
-    p.exchange.request.method = "M" + std::to_string(i);
+    p.exchange.request.method = "GET";
+    p.route = "/m" + std::to_string(i);
     exporter.add(std::move(p));
   }
   Span built;
   built.name = "built";
-  exporter.add(std::move(built));  // drops M1 (M0 went first)
+  exporter.add(std::move(built));  // drops /m1 (/m0 went first)
   EXPECT_TRUE(exporter.tick());
   exporter.flush();
-  EXPECT_EQ(transport->names, (std::vector<std::string>{"M2", "M3", "built"}));
+  EXPECT_EQ(transport->names, (std::vector<std::string>{"GET /m2", "GET /m3", "built"}));
   EXPECT_EQ(exporter.counts().dropped, 2u);
 }
 

@@ -80,6 +80,11 @@ std::vector<Case> cases() {
       {"bare_lf_http10", "GET /x HTTP/1.0\nHost: h\n\n", "REQ GET /x v1.0 host=h tp=;"},
       {"until_close_http10", "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nbody bytes until close",
        "RESP 200 v1.0 host= tp=;"},
+      {"webdav_propfind_then_get",
+       "PROPFIND /dav/notes/ HTTP/1.1\r\nHost: files\r\nDepth: 1\r\nContent-Length: 4\r\n\r\n"
+       "<a/>GET /dav/notes/a.txt HTTP/1.1\r\nHost: files\r\n\r\n",
+       "REQ PROPFIND /dav/notes/ v1.1 host=files tp=;REQ GET /dav/notes/a.txt v1.1 host=files "
+       "tp=;"},
       {"head_response",
        "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: "
        "10\r\n\r\n",
@@ -270,6 +275,33 @@ TEST(HttpParser, LooksLikeHttpStart) {
   EXPECT_EQ(looks_like_http_start("GE"), std::nullopt);
   EXPECT_EQ(looks_like_http_start("HTTP/2"), false);
   EXPECT_EQ(looks_like_http_start("\x16\x03"), false);
+}
+
+// Extension methods: an upper-case token and an origin-form target.
+TEST(HttpParser, ExtensionMethodsNeedTheirTargetsSlash) {
+  EXPECT_EQ(looks_like_http_start("PROPFIND /dav/ HTTP/1.1"), true);
+  EXPECT_EQ(looks_like_http_start("VERSION-CONTROL /a HTTP/1.1"), true);
+  EXPECT_EQ(looks_like_http_start("MKCOL"), std::nullopt);
+  EXPECT_EQ(looks_like_http_start("MKCOL "), std::nullopt);
+  EXPECT_EQ(looks_like_http_start("PRI * HTTP/2.0\r\n"), false);  // HTTP/2 preface
+  EXPECT_EQ(looks_like_http_start("MAIL FROM:<a@b.c>"), false);   // SMTP
+  EXPECT_EQ(looks_like_http_start("USER anonymous"), false);      // FTP
+  EXPECT_EQ(looks_like_http_start("PING\r\n"), false);            // Redis inline
+  EXPECT_EQ(looks_like_http_start("GO /x"), false);               // under 3
+  EXPECT_EQ(looks_like_http_start(std::string(21, 'A') + " /"), false);
+  EXPECT_EQ(looks_like_http_start(std::string(21, 'A')), false);
+  EXPECT_EQ(looks_like_http_start("Propfind /x"), false);  // methods are case-sensitive
+  EXPECT_TRUE(is_standard_http_method("PATCH"));
+  EXPECT_FALSE(is_standard_http_method("PROPFIND"));
+  EXPECT_FALSE(is_standard_http_method("get"));
+  EXPECT_FALSE(is_standard_http_method("GE"));
+
+  Collect sink;
+  HttpStreamParser smtp(sink);
+  std::string ehlo = "EHLO client.example\r\nMAIL FROM:<a@b.c>\r\n";
+  smtp.feed(bytes(ehlo), ehlo.size(), 1);
+  EXPECT_EQ(smtp.kind(), StreamKind::kOther);
+  EXPECT_TRUE(sink.messages.empty());
 }
 
 }  // namespace

@@ -65,6 +65,30 @@ TEST(HttpPipeline, SpansAndRedMetrics) {
       << text;
 }
 
+// Extension methods share one "_OTHER" label value: a client sending made-up
+// methods cannot grow the series.
+TEST(HttpPipeline, ExtensionMethodsCountAsOther) {
+  metrics::Registry registry;
+  HttpPipeline pipeline(
+      registry, {.host_name = "node-1", .id_seed = 3},
+      [](uint32_t pid, const std::string& comm) {
+        return ProcessIdentity{.pid = pid, .comm = comm};
+      },
+      nullptr);
+  uint64_t ts = 1'000'000'000;
+  for (std::string method : {"PROPFIND", "MKCOL", "X-MADE-UP"}) {
+    std::string req = method + " /dav/ HTTP/1.1\r\nHost: files\r\n\r\n";
+    std::string resp = "HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n";
+    pipeline.on_payload(payload(Direction::kIngress, req, ts += 1000));
+    pipeline.on_payload(payload(Direction::kEgress, resp, ts += 1000));
+  }
+  pipeline.flush_metrics();
+  auto& requests =
+      registry.counter("http_requests_total", "", {"method", "path", "status", "service"});
+  EXPECT_EQ(requests.value({"_OTHER", "/dav/", "207", "nginx"}), 3);
+  EXPECT_EQ(requests.value({"PROPFIND", "/dav/", "207", "nginx"}), 0);
+}
+
 // A proxy serves a request and forwards it upstream: the same method, path,
 // status and service on both sides. The four labels make that one series
 // counted twice; the kind label makes it two.

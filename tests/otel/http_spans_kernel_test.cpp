@@ -201,6 +201,98 @@ TEST_P(HttpSpansHooks, NonHttpSocketsAreSkippedInTheKernel) {
       << text;
 }
 
+// A PROPFIND from this process whose body goes in ten writes: the socket
+// must be classified HTTP in the kernel at its first bytes, or after
+// KSIGHT_HTTP_CLASSIFY_PAYLOADS payloads it is skipped and the response
+// never arrives. Returns the response's bytes.
+std::string propfind_in_many_writes(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
+  std::string head = "PROPFIND " + path + " HTTP/1.1\r\nHost: dav\r\nContent-Length: 100\r\n\r\n";
+  bool sent = write(fd, head.data(), head.size()) == static_cast<ssize_t>(head.size());
+  for (int i = 0; sent && i < 10; ++i) sent = write(fd, "0123456789", 10) == 10;
+  std::string response;
+  char buf[512];
+  while (sent && response.find("multistatus") == std::string::npos) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    response.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return response;
+}
+
+// WebDAV's PROPFIND, an extension method: curl sends twelve on one
+// keep-alive connection, and this process one whose body takes ten writes
+// (above). Both sides' spans say "_OTHER" and the method itself; the
+// metrics count them under "_OTHER".
+TEST_P(HttpSpansHooks, ExtensionMethodsOnAKeepAliveConnection) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
+  const char* server_py = R"PY(
+import http.server, sys
+class Dav(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_PROPFIND(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"<d:multistatus xmlns:d='DAV:'/>"
+        self.send_response(207)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Dav)
+print("serving", flush=True)
+srv.serve_forever()
+)PY";
+  OtlpReceiver receiver(true);
+  int port = free_port();
+  Subprocess server({"/usr/bin/python3", "-c", server_py, std::to_string(port)});
+  ASSERT_TRUE(server.wait_for_output("serving", 20s)) << server.err();
+  int mport = free_port();
+  std::string self_comm;
+  std::getline(std::ifstream("/proc/self/comm"), self_comm);
+  auto agent = start_agent(receiver.endpoint(), mport, false, GetParam(),
+                           {"--http-comm", "python3,curl," + self_comm});
+  std::vector<std::string> argv = {"/usr/bin/curl", "-s", "--noproxy", "*", "-X", "PROPFIND"};
+  const int kRequests = 12;
+  for (int i = 1; i <= kRequests; ++i) {
+    argv.insert(argv.end(), {"-o", "/dev/null"});
+    argv.push_back("http://127.0.0.1:" + std::to_string(port) + "/dav/" + std::to_string(i));
+  }
+  ASSERT_EQ(ksight::testing::run(argv, 20s).exit_code, 0);
+  ASSERT_NE(propfind_in_many_writes(port, "/upload").find(" 207 "), std::string::npos);
+  namespace pb = opentelemetry::proto::trace::v1;
+  const std::string last = "/dav/" + std::to_string(kRequests);
+  ASSERT_TRUE(receiver.wait_for(
+      [&](const auto& s) {
+        return find(s, pb::Span::SPAN_KIND_SERVER, last, "python3") &&
+               find(s, pb::Span::SPAN_KIND_CLIENT, last, "curl") &&
+               find(s, pb::Span::SPAN_KIND_CLIENT, "/upload", self_comm);
+      },
+      30s))
+      << "spans received: " << receiver.spans().size();
+  auto spans = receiver.spans();
+  const ReceivedSpan* upload = find(spans, pb::Span::SPAN_KIND_CLIENT, "/upload", self_comm);
+  EXPECT_EQ(upload->attr("http.request.method_original"), "PROPFIND");
+  for (auto kind : {pb::Span::SPAN_KIND_SERVER, pb::Span::SPAN_KIND_CLIENT}) {
+    const ReceivedSpan* span =
+        find(spans, kind, last, kind == pb::Span::SPAN_KIND_SERVER ? "python3" : "curl");
+    EXPECT_EQ(span->span.name(), "HTTP");
+    EXPECT_EQ(span->attr("http.request.method"), "_OTHER");
+    EXPECT_EQ(span->attr("http.request.method_original"), "PROPFIND");
+    EXPECT_EQ(span->attr("http.response.status_code"), "207");
+  }
+  std::string series =
+      "http_requests_total{method=\"_OTHER\",path=\"/dav/{id}\",status=\"207\","
+      "service=\"python3\"}";
+  EXPECT_EQ(metric_value(metrics(mport), series), kRequests);
+}
+
 // Every socket call the capture follows, server and client side: read/
 // write, recvfrom/sendto, readv/writev, recvmsg/sendmsg (a workload doing
 // one exchange per shape), and nginx's sendfile for a static file whose

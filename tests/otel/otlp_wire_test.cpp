@@ -94,6 +94,7 @@ TEST(OtlpWire, TextThatIsNotUtf8ParsesBack) {
   HttpExchange x = exchange(SpanKind::kServer, 500, "/caf\xE9/\xFF");
   x.request.method = "G\x80T";
   std::vector<Span> spans = {b.build(x, resource(3, "bad\xFE"))};
+  spans[0].name = x.request.method;
   spans[0].status_message = "HTTP 500 \xFF";
   std::string ours = serialize_export_request(spans);
   EXPECT_EQ(ours, encode_spans(spans).SerializeAsString());
