@@ -39,8 +39,9 @@ bool constant_value(const ast::Expr* e, int64_t& out) {
     out = static_cast<const ast::Positional*>(e)->value;
     return true;
   }
-  auto* u = static_cast<const ast::Unop*>(e);
-  if (e->kind == NodeKind::kUnop && u->op == ast::Op::kNeg && constant_value(u->operand, out)) {
+  if (e->kind != NodeKind::kUnop) return false;
+  auto* u = static_cast<const ast::Unop*>(e);  // only once the kind says it is one
+  if (u->op == ast::Op::kNeg && constant_value(u->operand, out)) {
     out = -out;
     return true;
   }
