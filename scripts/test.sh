@@ -3,7 +3,8 @@
 #   1. unit    GoogleTest, no root
 #   2. kernel  root: real BPF programs against tests/workloads (must run, not skip)
 #   3. peers   our outputs read by real tools (go tool pprof, promtool, Prometheus, OTLP)
-#   4. fuzz    the rule parser, rule loader and HTTP tracker fuzzers, bounded time (clang)
+#   4. sanitize  the unit tests of input-facing code under ASan + UBSan
+#   5. fuzz    the rule parser, rule loader and HTTP tracker fuzzers, bounded time (clang)
 # and ends with one summary line. Run as root: sudo scripts/test.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,15 @@ fi
 run_tier unit
 run_tier kernel
 run_tier peers
+
+echo "=== tier: sanitize ==="
+sanitize_log="$BUILD_DIR/sanitize.log"
+scripts/sanitize.sh 2>&1 | tee "$sanitize_log"
+sanitize_rc=${PIPESTATUS[0]}
+san_passed=$(grep -oE '^sanitize: [0-9]+ passed' "$sanitize_log" | grep -oE '[0-9]+' || echo 0)
+san_failed=$(grep -oE '[0-9]+ failed$' "$sanitize_log" | tail -1 | grep -oE '^[0-9]+' || echo 0)
+[ "$sanitize_rc" -ne 0 ] && [ "${san_failed:-0}" -eq 0 ] && san_failed=1  # build failure
+passed=$((passed + ${san_passed:-0})) failed=$((failed + ${san_failed:-0}))
 
 if [ -x scripts/fuzz.sh ]; then
   echo "=== tier: fuzz ==="
