@@ -60,6 +60,18 @@ Nginx::~Nginx() {
   fs::remove_all(dir_);
 }
 
+PythonHttpServer::PythonHttpServer(const std::string& handler) : port_(free_port()) {
+  std::string script = "import http.server, sys, time\n" + handler +
+                       "Handler.log_message = lambda self, *args: None\n"
+                       "srv = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler)\n"
+                       "print('serving', flush=True)\n"
+                       "srv.serve_forever()\n";
+  proc_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{"/usr/bin/python3", "-c", script, std::to_string(port_)});
+  serving_ = proc_->wait_for_output("serving", 20s);
+  if (!serving_) ADD_FAILURE() << "python3 http.server did not start: " << proc_->err();
+}
+
 int curl(const std::string& url, const std::vector<std::string>& headers) {
   std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o", "/dev/null", "--noproxy", "*"};
   for (const auto& h : headers) {

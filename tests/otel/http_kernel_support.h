@@ -32,6 +32,21 @@ class Nginx {
   std::unique_ptr<ksight::testing::Subprocess> proc_;
 };
 
+// Python's http.server on 127.0.0.1:port() with `handler`, the source of a
+// BaseHTTPRequestHandler subclass named Handler (request logging is turned
+// off here). Serving once constructed; a test failure if it did not start.
+class PythonHttpServer {
+ public:
+  explicit PythonHttpServer(const std::string& handler);
+  int port() const { return port_; }
+  bool serving() const { return serving_; }
+
+ private:
+  int port_;
+  std::unique_ptr<ksight::testing::Subprocess> proc_;
+  bool serving_ = false;
+};
+
 // curl -s the url (extra request headers); its exit code.
 int curl(const std::string& url, const std::vector<std::string>& headers = {});
 

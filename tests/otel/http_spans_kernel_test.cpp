@@ -30,6 +30,7 @@ using otel::testing::HttpSpansKernel;
 using otel::testing::metric_value;
 using otel::testing::Nginx;
 using otel::testing::OtlpReceiver;
+using otel::testing::PythonHttpServer;
 using otel::testing::ReceivedSpan;
 using otel::testing::ReceiverMode;
 using otel::testing::rss_kib;
@@ -232,9 +233,8 @@ std::string propfind_in_many_writes(int port, const std::string& path) {
 // metrics count them under "_OTHER".
 TEST_P(HttpSpansHooks, ExtensionMethodsOnAKeepAliveConnection) {
   if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
-  const char* server_py = R"PY(
-import http.server, sys
-class Dav(http.server.BaseHTTPRequestHandler):
+  PythonHttpServer server(R"PY(
+class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_PROPFIND(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -243,16 +243,10 @@ class Dav(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Dav)
-print("serving", flush=True)
-srv.serve_forever()
-)PY";
+)PY");
+  ASSERT_TRUE(server.serving());
+  int port = server.port();
   OtlpReceiver receiver(true);
-  int port = free_port();
-  Subprocess server({"/usr/bin/python3", "-c", server_py, std::to_string(port)});
-  ASSERT_TRUE(server.wait_for_output("serving", 20s)) << server.err();
   int mport = free_port();
   std::string self_comm;
   std::getline(std::ifstream("/proc/self/comm"), self_comm);
@@ -377,9 +371,8 @@ TEST_P(HttpSpansHooks, CommFilterCapturesOnlyTheSelectedProcesses) {
 // ends it when the connection has gone quiet), not at the headers.
 TEST_F(HttpSpansKernel, Http10ResponseUntilCloseEndsAtItsBody) {
   if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "needs python3";
-  const char* server_py = R"PY(
-import http.server, sys, time
-class Slow(http.server.BaseHTTPRequestHandler):
+  PythonHttpServer server(R"PY(
+class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -387,16 +380,10 @@ class Slow(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         time.sleep(0.3)
         self.wfile.write(b"late body\n")
-    def log_message(self, *args):
-        pass
-srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Slow)
-print("serving", flush=True)
-srv.serve_forever()
-)PY";
+)PY");
+  ASSERT_TRUE(server.serving());
+  int port = server.port();
   OtlpReceiver receiver(true);
-  int port = free_port();
-  Subprocess server({"/usr/bin/python3", "-c", server_py, std::to_string(port)});
-  ASSERT_TRUE(server.wait_for_output("serving", 20s)) << server.err();
   int mport = free_port();
   auto agent = start_agent(receiver.endpoint(), mport, false, "auto", {"--http-comm", "python3"});
   ASSERT_EQ(curl("http://127.0.0.1:" + std::to_string(port) + "/slow-body"), 0);
